@@ -1,0 +1,45 @@
+// Builds the two bundles: the extension host (node, cjs, `vscode` external) and the webview
+// (browser, esm). `--watch` rebuilds on change, `--production` minifies and drops source maps.
+// `--tests` transpiles src/ and test/ file by file into out/ for mocha (type-checking is
+// `npm run check`'s job, so this step stays fast).
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+
+function copyWasm() {
+  mkdirSync('dist', { recursive: true });
+  cpSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+}
+
+function tsFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info' };
+const targets = [
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022' },
+];
+
+if (args.has('--tests')) {
+  await esbuild.build({
+    entryPoints: [...tsFiles('src'), ...tsFiles('test')],
+    outdir: 'out', outbase: '.', platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning',
+  });
+} else if (watch) {
+  copyWasm();
+  for (const t of targets) await (await esbuild.context(t)).watch();
+} else {
+  copyWasm();
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}

@@ -1,0 +1,65 @@
+// The contract of tasks.db as the rest of the core sees it. Implemented over sql.js in sqlStore.ts.
+import type { LogLevel, LogLine, TaskKind, TaskPage, TaskProgress, TaskQuery, TaskRecord, TaskResult, TaskStatus, TaskTrigger } from '../../../shared/model';
+
+export interface NewTask {
+  envId: string;
+  kind: TaskKind;
+  trigger: TaskTrigger;
+  status: TaskStatus;
+  queuedAt: number;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  skipReason?: string | null;
+  error?: string | null;
+}
+
+export interface TaskPatch {
+  status?: TaskStatus;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  progress?: TaskProgress | null;
+  result?: TaskResult | null;
+  error?: string | null;
+  skipReason?: string | null;
+}
+
+export interface ChangeSet {
+  /** Pass this back as the cursor next time. */
+  revision: number;
+  /** Rows created or changed after the given cursor, by id ascending. */
+  tasks: TaskRecord[];
+  /** True when rows were deleted (pruned or cleared) after the cursor: the reader should refetch. */
+  removed: boolean;
+}
+
+export interface HistoryBounds {
+  maxAgeDays: number;
+  maxTasks: number;
+  maxLinesPerTask: number;
+}
+
+export interface TaskStore {
+  createTask(task: NewTask): TaskRecord;
+  updateTask(id: number, patch: TaskPatch): TaskRecord;
+  appendLog(taskId: number, level: LogLevel, text: string, time: number): void;
+  getTask(id: number): TaskRecord | undefined;
+  queryTasks(query: TaskQuery): TaskPage;
+  /** Log lines with seq > afterSeq, ascending, at most `limit`. */
+  logAfter(taskId: number, afterSeq: number, limit: number): LogLine[];
+  changesSince(revision: number): ChangeSet;
+  /** Last good (succeeded) backup of an environment, newest first. */
+  lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined;
+  /** Tasks still `queued` or `running` (what a crash left behind), turned `interrupted`; returns them. */
+  interruptUnfinished(now: number): TaskRecord[];
+  getState(key: string): string | undefined;
+  setState(key: string, value: string): void;
+  /** Applies the history bounds now (also done on its own after writes). */
+  applyBounds(now: number): void;
+  setBounds(bounds: HistoryBounds): void;
+  /** Deletes finished tasks matching the filter (all finished when omitted); returns how many. */
+  clearHistory(filter?: { envIds?: string[]; before?: number }): number;
+  /** Writes pending changes to disk now. */
+  flush(): Promise<void>;
+  /** Flushes and closes. */
+  dispose(): Promise<void>;
+}

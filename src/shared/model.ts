@@ -1,0 +1,96 @@
+// Types shared by the extension host and the webview. Plain data only: both sides import this
+// file, so it must not import anything from either side.
+
+export const TASK_KINDS = ['backup', 'restore', 'prune', 'verify'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export const TASK_TRIGGERS = ['scheduled', 'manual', 'catch-up'] as const;
+export type TaskTrigger = (typeof TASK_TRIGGERS)[number];
+
+export const TASK_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses after which a task never changes again. */
+export const FINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'];
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface TaskProgress {
+  files?: number;
+  bytes?: number;
+  /** 0..100 when the total is known. */
+  percent?: number;
+  /** File or step being worked on. */
+  current?: string;
+}
+
+export interface TaskResult {
+  archivePath?: string;
+  size?: number;
+  fileCount?: number;
+  sha256?: string;
+  /** Set when skipIfUnchanged found nothing new: time (epoch ms) of the backup that still holds. */
+  unchangedSince?: number;
+  /** Free-form summary line shown in the history table ("3 archives deleted", ...). */
+  summary?: string;
+}
+
+export interface TaskRecord {
+  id: number;
+  envId: string;
+  kind: TaskKind;
+  trigger: TaskTrigger;
+  status: TaskStatus;
+  /** All times are epoch milliseconds (UTC). */
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  progress: TaskProgress | null;
+  result: TaskResult | null;
+  error: string | null;
+  skipReason: string | null;
+  /** Number of warn-level log lines; a succeeded task with warnings is shown as such. */
+  warnings: number;
+  /** Number of log lines stored for the task (after trimming) and the last sequence number. */
+  logCount: number;
+  lastSeq: number;
+  /** Store revision of the last change to this row (the UI's poll cursor). */
+  revision: number;
+}
+
+export interface LogLine {
+  taskId: number;
+  /** 1-based, increasing per task; a trimmed-away range leaves a gap and a marker line. */
+  seq: number;
+  time: number;
+  level: LogLevel;
+  text: string;
+}
+
+export const SORT_COLUMNS = ['id', 'envId', 'kind', 'trigger', 'status', 'startedAt', 'finishedAt', 'duration', 'size', 'queuedAt'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export interface TaskFilter {
+  envIds?: string[];
+  statuses?: TaskStatus[];
+  kinds?: TaskKind[];
+  triggers?: TaskTrigger[];
+  /** Case-insensitive substring of the error, skip reason, result summary or any log line. */
+  text?: string;
+  /** queuedAt range, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+}
+
+export interface TaskQuery extends TaskFilter {
+  sort?: SortColumn;
+  descending?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+export interface TaskPage {
+  rows: TaskRecord[];
+  total: number;
+}
