@@ -1,0 +1,2 @@
+// Placeholder entry of the webview bundle until the Task Log app lands here.
+export {};
