@@ -1,0 +1,31 @@
+// Expands `${workspaceFolder}`, `${env:VAR}` and a leading `~` in a path-like setting, the way
+// VS Code users expect from tasks.json. Unknown variables are reported rather than left in
+// place: a folder literally named "${foo}" is never what the user meant.
+import * as path from 'node:path';
+
+export interface ExpandContext {
+  workspaceFolder: string | undefined;
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export function expandPath(value: string, ctx: ExpandContext): { value: string } | { error: string } {
+  let missing: string | undefined;
+  let out = value.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+    if (name === 'workspaceFolder') {
+      if (ctx.workspaceFolder === undefined) missing ??= '${workspaceFolder} is used but no folder is open';
+      return ctx.workspaceFolder ?? whole;
+    }
+    if (name.startsWith('env:')) {
+      const v = ctx.env[name.slice(4)];
+      if (v === undefined || v === '') missing ??= `environment variable ${name.slice(4)} is not set`;
+      return v ?? '';
+    }
+    if (name === 'userHome') return ctx.home;
+    missing ??= `unknown variable ${whole}`;
+    return whole;
+  });
+  if (missing) return { error: missing };
+  if (out === '~' || out.startsWith('~/') || out.startsWith('~\\')) out = ctx.home + out.slice(1);
+  return { value: path.normalize(out) };
+}

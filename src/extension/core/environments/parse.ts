@@ -1,0 +1,172 @@
+// Turns the raw `backupScheduler.environments` setting into typed environments. Each entry is
+// checked on its own and collects every problem it has, so the user fixes them in one go and a
+// broken entry never takes the others down with it.
+import * as nodePath from 'node:path';
+import { cronError, isValidTimeZone } from '../scheduler/cron';
+import { expandPath, type ExpandContext } from './expand';
+import type { Environment, EnvironmentEntry, RetentionPolicy } from './types';
+
+export const ENV_ID_PATTERN = /^[a-z0-9_-]+$/;
+const RETENTION_KEYS = ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'] as const;
+
+export interface ParseContext extends ExpandContext {
+  /** Ids of entries that come from workspace (not user) settings. */
+  workspaceIds?: ReadonlySet<string>;
+}
+
+export function parseEnvironments(raw: unknown, ctx: ParseContext): EnvironmentEntry[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    return [{ index: 0, valid: false, id: undefined, name: 'backupScheduler.environments', errors: ['the setting must be an array of environments'] }];
+  }
+  const entries = raw.map((item, index) => parseEntry(item, index, ctx));
+  markDuplicates(entries);
+  return entries;
+}
+
+function markDuplicates(entries: EnvironmentEntry[]): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const id = entry.valid ? entry.environment.id : entry.id;
+    if (id === undefined) return;
+    const first = seen.get(id);
+    if (first === undefined) {
+      seen.set(id, i);
+      return;
+    }
+    // The first entry with an id keeps it; later ones are invalid, so history never mixes two environments.
+    const error = `duplicate id "${id}": entry ${first + 1} already uses it`;
+    entries[i] = entry.valid
+      ? { index: entry.index, valid: false, id, name: entry.environment.name, errors: [error] }
+      : { ...entry, errors: [...entry.errors, error] };
+  });
+}
+
+function parseEntry(item: unknown, index: number, ctx: ParseContext): EnvironmentEntry {
+  const errors: string[] = [];
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { index, valid: false, id: undefined, name: `entry ${index + 1}`, errors: ['must be an object'] };
+  }
+  const o = item as Record<string, unknown>;
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = o[key];
+    if (v === undefined || v === null || v === '') {
+      if (required) errors.push(`"${key}" is required`);
+      return undefined;
+    }
+    if (typeof v !== 'string') {
+      errors.push(`"${key}" must be a string`);
+      return undefined;
+    }
+    return v;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') {
+      errors.push(`"${key}" must be true or false`);
+      return fallback;
+    }
+    return v;
+  };
+  const path = (key: string, required: boolean): string | undefined => {
+    const v = str(key, required);
+    if (v === undefined) return undefined;
+    const r = expandPath(v, ctx);
+    if ('error' in r) {
+      errors.push(`"${key}": ${r.error}`);
+      return undefined;
+    }
+    return r.value;
+  };
+
+  const id = str('id', true);
+  if (id !== undefined && !ENV_ID_PATTERN.test(id)) errors.push(`"id" must use only a-z, 0-9, "_" and "-" (got "${id}")`);
+  const name = str('name', false) ?? id ?? `entry ${index + 1}`;
+  const type = str('type', true);
+  if (type !== undefined && type !== 'folder' && type !== 'command') errors.push(`"type" must be "folder" or "command" (got "${type}")`);
+  const source = path('source', type === 'folder');
+  const command = str('command', type === 'command');
+  const destination = path('destination', true);
+  const schedule = str('schedule', true);
+  if (schedule !== undefined) {
+    const e = cronError(schedule);
+    if (e) errors.push(e);
+  }
+  const timezone = str('timezone', false);
+  if (timezone !== undefined && !isValidTimeZone(timezone)) errors.push(`unknown time zone "${timezone}" (use an IANA name such as "Europe/Berlin")`);
+  const enabled = bool('enabled', true);
+  const useGitignore = bool('useGitignore', true);
+  const skipIfUnchanged = bool('skipIfUnchanged', false);
+  const verify = bool('verify', false);
+  let exclude: string[] = [];
+  if (o.exclude !== undefined) {
+    if (!Array.isArray(o.exclude) || o.exclude.some((x) => typeof x !== 'string')) errors.push('"exclude" must be a list of glob strings');
+    else exclude = o.exclude as string[];
+  }
+  let missedRun: Environment['missedRun'] = 'runOnce';
+  if (o.missedRun !== undefined) {
+    if (o.missedRun === 'runOnce' || o.missedRun === 'skip') missedRun = o.missedRun;
+    else errors.push(`"missedRun" must be "runOnce" or "skip"`);
+  }
+  let timeoutMinutes: number | undefined;
+  if (o.timeoutMinutes !== undefined) {
+    if (typeof o.timeoutMinutes !== 'number' || !(o.timeoutMinutes > 0)) errors.push('"timeoutMinutes" must be a positive number');
+    else timeoutMinutes = o.timeoutMinutes;
+  }
+  const retention = parseRetention(o.retention, errors);
+  if (type === 'folder' && source && destination && isInside(destination, source)) {
+    errors.push('"destination" is inside "source": each backup would contain the previous ones');
+  }
+
+  if (errors.length > 0 || id === undefined || destination === undefined || schedule === undefined) {
+    return { index, valid: false, id, name, errors };
+  }
+  return {
+    index,
+    valid: true,
+    environment: {
+      id,
+      name,
+      type: type as Environment['type'],
+      source: source ?? ctx.workspaceFolder,
+      command,
+      destination,
+      schedule: schedule.trim(),
+      timezone,
+      enabled,
+      exclude,
+      useGitignore,
+      retention,
+      missedRun,
+      timeoutMinutes,
+      skipIfUnchanged,
+      verify,
+      origin: ctx.workspaceIds?.has(id) ? 'workspace' : 'user',
+    },
+  };
+}
+
+function parseRetention(v: unknown, errors: string[]): RetentionPolicy | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    errors.push('"retention" must be an object such as { "keepLast": 7 }');
+    return undefined;
+  }
+  const out: RetentionPolicy = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (!(RETENTION_KEYS as readonly string[]).includes(k)) {
+      errors.push(`"retention.${k}" is not known (use ${RETENTION_KEYS.join(', ')})`);
+    } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      errors.push(`"retention.${k}" must be a whole number of 0 or more`);
+    } else {
+      out[k as (typeof RETENTION_KEYS)[number]] = n;
+    }
+  }
+  return out;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = nodePath.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !nodePath.isAbsolute(rel));
+}

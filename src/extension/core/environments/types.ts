@@ -1,0 +1,40 @@
+// An environment is one named thing to back up on a schedule (SPEC.md "Environments").
+
+export type EnvironmentType = 'folder' | 'command';
+export type MissedRunPolicy = 'runOnce' | 'skip';
+
+export interface RetentionPolicy {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+}
+
+/** A validated environment with every variable expanded and every default filled in. */
+export interface Environment {
+  id: string;
+  name: string;
+  type: EnvironmentType;
+  /** Folder to archive (folder type); working folder for the command (command type). */
+  source: string | undefined;
+  command: string | undefined;
+  destination: string;
+  schedule: string;
+  /** IANA zone, or undefined for the host's local zone. */
+  timezone: string | undefined;
+  enabled: boolean;
+  exclude: string[];
+  useGitignore: boolean;
+  retention: RetentionPolicy | undefined;
+  missedRun: MissedRunPolicy;
+  timeoutMinutes: number | undefined;
+  skipIfUnchanged: boolean;
+  verify: boolean;
+  /** Where the entry came from; a workspace-defined command needs a trusted workspace. */
+  origin: 'user' | 'workspace';
+}
+
+/** One entry of the setting, valid or not, in the order the user wrote them. */
+export type EnvironmentEntry =
+  | { index: number; valid: true; environment: Environment }
+  | { index: number; valid: false; id: string | undefined; name: string; errors: string[] };

@@ -1,0 +1,293 @@
+// Runs every unit of work as a task: records it in the store, enforces the concurrency rule
+// (never two tasks of one environment at once; different environments in parallel, up to
+// `maxParallel`, the rest queued), wires cancellation and timeouts through an AbortSignal, and
+// throttles progress so a backup of 100k files does not mean 100k store writes.
+import type { LogLevel, TaskKind, TaskProgress, TaskRecord, TaskResult, TaskTrigger } from '../../../shared/model';
+import type { Clock, Logger, TaskContext } from '../ports';
+import type { TaskStore } from '../store/taskStore';
+import { Emitter } from '../util/emitter';
+
+export type TaskWork = (ctx: TaskContext) => Promise<TaskResult>;
+
+export interface TaskSpec {
+  envId: string;
+  kind: TaskKind;
+  trigger: TaskTrigger;
+  work: TaskWork;
+  timeoutMs?: number;
+  /**
+   * Runs after the task succeeded, still holding the environment: returns the follow-up tasks
+   * (verify, prune) that must run before another task of this environment may start.
+   */
+  followUps?: (result: TaskResult, task: TaskRecord) => TaskSpec[];
+}
+
+export type StartOutcome =
+  | { kind: 'started'; task: TaskRecord; done: Promise<TaskRecord> }
+  | { kind: 'queued'; task: TaskRecord; done: Promise<TaskRecord> }
+  | { kind: 'busy'; busyWith: TaskRecord; skipped?: TaskRecord };
+
+export interface TaskManagerOptions {
+  store: TaskStore;
+  clock: Clock;
+  logger: Logger;
+  /** At most this many tasks of different environments run at once (default 4). */
+  maxParallel?: number;
+  /** Progress reaches the store at most this often per task (default 1000 ms). */
+  progressIntervalMs?: number;
+}
+
+export class TimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${formatDuration(ms)}`);
+  }
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled by the user');
+  }
+}
+
+interface Running {
+  task: TaskRecord;
+  controller: AbortController;
+  progress: TaskProgress | null;
+  progressTimer: ReturnType<typeof setTimeout> | undefined;
+  progressDirty: boolean;
+}
+
+interface Waiting {
+  task: TaskRecord;
+  spec: TaskSpec;
+  resolve: (t: TaskRecord) => void;
+}
+
+export class TaskManager {
+  private readonly store: TaskStore;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly maxParallel: number;
+  private readonly progressIntervalMs: number;
+  /** Environment id -> the task holding it (running or queued, including a chain's follow-ups). */
+  private readonly holders = new Map<string, number>();
+  private readonly running = new Map<number, Running>();
+  private readonly waiting: Waiting[] = [];
+  private readonly changed = new Emitter<TaskRecord>();
+  private disposed = false;
+
+  /** Fires after every change of a task the manager makes (created, started, progress, finished). */
+  readonly onDidChangeTask = this.changed.event;
+
+  constructor(options: TaskManagerOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.maxParallel = Math.max(1, options.maxParallel ?? 4);
+    this.progressIntervalMs = options.progressIntervalMs ?? 1000;
+  }
+
+  /** Marks what a crashed or killed host left running as interrupted. Call once at start-up. */
+  recoverInterrupted(): TaskRecord[] {
+    const tasks = this.store.interruptUnfinished(this.clock.now());
+    for (const t of tasks) this.logger.warn(`task #${t.id} (${t.kind} of ${t.envId}) was interrupted: the host stopped while it ran`);
+    for (const t of tasks) this.changed.fire(t);
+    return tasks;
+  }
+
+  isBusy(envId: string): boolean {
+    return this.holders.has(envId);
+  }
+
+  /** The task currently holding an environment, if any. */
+  busyWith(envId: string): TaskRecord | undefined {
+    const id = this.holders.get(envId);
+    return id === undefined ? undefined : this.store.getTask(id);
+  }
+
+  activeTasks(): TaskRecord[] {
+    const ids = [...this.running.keys(), ...this.waiting.map((w) => w.task.id)];
+    return ids.map((id) => this.liveRecord(id)).filter((t): t is TaskRecord => t !== undefined);
+  }
+
+  /** The record with the latest in-memory progress (the store gets it throttled). */
+  liveRecord(id: number): TaskRecord | undefined {
+    const t = this.store.getTask(id);
+    const r = this.running.get(id);
+    return t && r?.progress ? { ...t, progress: r.progress } : t;
+  }
+
+  /**
+   * Starts a task, queues it, or refuses because its environment is busy. A scheduled or
+   * catch-up run of a busy environment is recorded as `skipped` with the reason; a manual
+   * run starts nothing and the caller tells the user.
+   */
+  start(spec: TaskSpec): StartOutcome {
+    if (this.disposed) throw new Error('the task manager has been disposed');
+    const holder = this.busyWith(spec.envId);
+    if (holder) {
+      if (spec.trigger === 'manual') return { kind: 'busy', busyWith: holder };
+      const now = this.clock.now();
+      const skipped = this.store.createTask({
+        envId: spec.envId,
+        kind: spec.kind,
+        trigger: spec.trigger,
+        status: 'skipped',
+        queuedAt: now,
+        finishedAt: now,
+        skipReason: `${spec.envId} was busy with task #${holder.id} (${holder.kind}, ${holder.status})`,
+      });
+      this.logger.info(`skipped ${spec.trigger} ${spec.kind} of ${spec.envId}: ${skipped.skipReason}`);
+      this.changed.fire(skipped);
+      return { kind: 'busy', busyWith: holder, skipped };
+    }
+    const task = this.store.createTask({ envId: spec.envId, kind: spec.kind, trigger: spec.trigger, status: 'queued', queuedAt: this.clock.now() });
+    this.holders.set(spec.envId, task.id);
+    this.changed.fire(task);
+    let resolve!: (t: TaskRecord) => void;
+    const done = new Promise<TaskRecord>((r) => (resolve = r));
+    this.waiting.push({ task, spec, resolve });
+    this.pump();
+    return { kind: this.running.has(task.id) ? 'started' : 'queued', task: this.liveRecord(task.id) ?? task, done };
+  }
+
+  /** Cancels a running or queued task. Returns false when the task is not active here. */
+  cancel(taskId: number): boolean {
+    const r = this.running.get(taskId);
+    if (r) {
+      r.controller.abort(new CancelledError());
+      return true;
+    }
+    const i = this.waiting.findIndex((w) => w.task.id === taskId);
+    if (i < 0) return false;
+    const [w] = this.waiting.splice(i, 1);
+    const now = this.clock.now();
+    const t = this.store.updateTask(taskId, { status: 'cancelled', finishedAt: now, error: 'cancelled before it started' });
+    this.store.appendLog(taskId, 'info', 'cancelled by the user before it started', now);
+    if (this.holders.get(w.spec.envId) === taskId) this.holders.delete(w.spec.envId);
+    this.changed.fire(t);
+    w.resolve(t);
+    return true;
+  }
+
+  /** Cancels everything and waits for the running work to stop (deactivate). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const w of [...this.waiting]) this.cancel(w.task.id);
+    const pending = [...this.running.values()].map((r) => {
+      r.controller.abort(new CancelledError());
+      return new Promise<void>((res) => {
+        const sub = this.changed.event((t) => {
+          if (t.id === r.task.id && t.finishedAt !== null) {
+            sub.dispose();
+            res();
+          }
+        });
+      });
+    });
+    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 5000))]);
+    this.changed.dispose();
+  }
+
+  private pump(): void {
+    while (this.running.size < this.maxParallel && this.waiting.length > 0) {
+      const w = this.waiting.shift()!;
+      void this.execute(w.task, w.spec).then(w.resolve);
+    }
+  }
+
+  private async execute(queued: TaskRecord, spec: TaskSpec): Promise<TaskRecord> {
+    const controller = new AbortController();
+    const entry: Running = { task: queued, controller, progress: null, progressTimer: undefined, progressDirty: false };
+    this.running.set(queued.id, entry);
+    const startedAt = this.clock.now();
+    entry.task = this.store.updateTask(queued.id, { status: 'running', startedAt });
+    this.changed.fire(entry.task);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
+      timer = setTimeout(() => controller.abort(new TimeoutError(spec.timeoutMs!)), spec.timeoutMs);
+    }
+    const ctx: TaskContext = {
+      taskId: queued.id,
+      signal: controller.signal,
+      clock: this.clock,
+      log: (level, text) => this.log(queued.id, level, text),
+      progress: (p) => this.progress(entry, p),
+    };
+    let final: TaskRecord;
+    let followUps: TaskSpec[] = [];
+    try {
+      const result = await spec.work(ctx);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      final = this.finish(entry, { status: 'succeeded', result });
+      if (spec.followUps) followUps = spec.followUps(result, final);
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof CancelledError) {
+        this.log(queued.id, 'warn', 'cancelled by the user');
+        final = this.finish(entry, { status: 'cancelled', error: reason.message });
+      } else {
+        const message = reason instanceof Error ? reason.message : String(reason);
+        this.log(queued.id, 'error', message);
+        final = this.finish(entry, { status: 'failed', error: message });
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    this.running.delete(queued.id);
+    this.holders.delete(spec.envId);
+    // Follow-ups take the environment over directly, before anything waiting can grab it.
+    for (const next of followUps) {
+      if (this.disposed) break;
+      const outcome = this.start(next);
+      if (outcome.kind === 'busy') break;
+      const t = await outcome.done;
+      if (t.status !== 'succeeded') break;
+    }
+    this.pump();
+    return final;
+  }
+
+  private finish(entry: Running, patch: { status: TaskRecord['status']; result?: TaskResult; error?: string }): TaskRecord {
+    if (entry.progressTimer) clearTimeout(entry.progressTimer);
+    const now = this.clock.now();
+    const t = this.store.updateTask(entry.task.id, {
+      status: patch.status,
+      finishedAt: now,
+      result: patch.result ?? null,
+      error: patch.error ?? null,
+      progress: patch.status === 'succeeded' && entry.progress ? { ...entry.progress, percent: 100 } : entry.progress,
+    });
+    entry.task = t;
+    this.changed.fire(t);
+    return t;
+  }
+
+  private log(taskId: number, level: LogLevel, text: string): void {
+    try {
+      this.store.appendLog(taskId, level, text, this.clock.now());
+    } catch (e) {
+      this.logger.error(`could not store a log line of task #${taskId}: ${(e as Error).message}`);
+    }
+  }
+
+  private progress(entry: Running, p: TaskProgress): void {
+    entry.progress = { ...entry.progress, ...p };
+    entry.progressDirty = true;
+    if (entry.progressTimer) return;
+    entry.progressTimer = setTimeout(() => {
+      entry.progressTimer = undefined;
+      if (!entry.progressDirty || !this.running.has(entry.task.id)) return;
+      entry.progressDirty = false;
+      entry.task = this.store.updateTask(entry.task.id, { progress: entry.progress });
+      this.changed.fire(entry.task);
+    }, this.progressIntervalMs);
+  }
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const minutes = Math.round(ms / 6000) / 10;
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
