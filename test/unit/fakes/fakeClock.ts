@@ -5,7 +5,7 @@ import * as FakeTimers from '@sinonjs/fake-timers';
 import type { Clock } from '../../../src/extension/core/ports';
 
 export interface FakeClock extends Clock {
-  timers: FakeTimers.InstalledClock;
+  timers: FakeTimers.Clock;
   tick(ms: number): Promise<void>;
   sleep(ms: number): void;
   uninstall(): void;
