@@ -32,6 +32,8 @@ export interface TaskResult {
   sha256?: string;
   /** Set when skipIfUnchanged found nothing new: time (epoch ms) of the backup that still holds. */
   unchangedSince?: number;
+  /** Hash of the source tree's manifest (paths, sizes, mtimes) for skipIfUnchanged. */
+  manifestHash?: string;
   /** Free-form summary line shown in the history table ("3 archives deleted", ...). */
   summary?: string;
 }
