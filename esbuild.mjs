@@ -15,11 +15,12 @@ function copyWasm() {
   cpSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 }
 
+// Generated trees that benchmarks archive (test/bench/tmp, test/bench/<name>/tmp) are data, not code.
 function tsFiles(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    if (statSync(p).isDirectory()) out.push(...(name === 'tmp' ? [] : tsFiles(p)));
     else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
   }
   return out;

@@ -1,0 +1,99 @@
+// `npm run test:integration`: runs out/test/integration (mocha) inside a real VS Code extension host.
+// BACKUP_SCHEDULER_TEST_HOST picks the launcher: `server` (default: the VS Code server of the
+// installed test host, driven by Chromium) or `electron` (@vscode/test-electron).
+// BACKUP_SCHEDULER_TEST_TIMEOUT_S bounds the whole run (default 300). Fails when the host cannot
+// start, when the time is up, when a test fails and when no test ran.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSuiteInElectron } from './electronTests';
+import { repoRoot } from './paths';
+import { runSuiteInServer, SuiteRunResult } from './serverTests';
+
+export interface MochaSummary {
+  passing: number;
+  failing: number;
+  pending: number;
+}
+
+/** Reads mocha's spec-reporter epilogue ("  12 passing (3s)", "  1 failing", "  2 pending"). */
+export function parseMochaSummary(lines: readonly string[]): MochaSummary | undefined {
+  const count = (word: string) => {
+    for (const line of lines) {
+      const m = new RegExp(`^\\s*(\\d+) ${word}\\b`).exec(line);
+      if (m) return Number(m[1]);
+    }
+    return undefined;
+  };
+  const passing = count('passing');
+  if (passing === undefined) return undefined;
+  return { passing, failing: count('failing') ?? 0, pending: count('pending') ?? 0 };
+}
+
+/** index.ts prints this line first; the launcher reads the host's version from it. */
+const SUITE_BANNER = /^Extension host: VS Code (\d+\.\d+\.\d+)/;
+
+async function main(): Promise<number> {
+  const launcher = process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server';
+  const timeoutMs = Number(process.env.BACKUP_SCHEDULER_TEST_TIMEOUT_S ?? 300) * 1000;
+  const workspace = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws-'));
+  mkdirSync(join(workspace, 'data'));
+  writeFileSync(join(workspace, 'data', 'hello.txt'), 'hello\n');
+  const options = {
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: join(repoRoot, 'out/test/integration/index.js'),
+    workspace,
+    // The suite finds the repository and its workspace through these (the host passes env on).
+    env: { BACKUP_SCHEDULER_REPO: repoRoot, BACKUP_SCHEDULER_TEST_WORKSPACE: workspace },
+    timeoutMs,
+  };
+  const started = Date.now();
+  const lines: string[] = [];
+  console.log(`integration: launcher "${launcher}", workspace ${workspace}`);
+  let result: SuiteRunResult;
+  if (launcher === 'server') {
+    // The workbench's own chatter before the suite starts (harmless open-vsx and service-worker
+    // errors on this closed network) is printed only when the run fails.
+    let suiteStarted = false;
+    result = await runSuiteInServer({
+      ...options,
+      onLine: (line) => {
+        lines.push(line);
+        suiteStarted ||= SUITE_BANNER.test(line);
+        if (suiteStarted) console.log(line);
+      },
+    });
+    if (result.failure && !suiteStarted) console.log(lines.join('\n'));
+  } else if (launcher === 'electron') {
+    result = await runSuiteInElectron(options);
+  } else {
+    console.error(`integration: unknown BACKUP_SCHEDULER_TEST_HOST "${launcher}" (use server or electron)`);
+    return 2;
+  }
+  rmSync(workspace, { recursive: true, force: true });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.failure) {
+    console.error(`integration: FAILED after ${seconds} s: ${result.failure}`);
+    return 1;
+  }
+  if (launcher === 'server') {
+    // The electron launcher's output goes straight to the terminal; the suite itself fails on zero tests.
+    const summary = parseMochaSummary(lines);
+    const version = lines.map((l) => SUITE_BANNER.exec(l)?.[1]).find(Boolean);
+    if (!summary || summary.passing + summary.failing === 0) {
+      console.error(`integration: FAILED after ${seconds} s: no test ran`);
+      return 1;
+    }
+    console.log(`integration: VS Code ${version ?? '(version not reported)'}: ${summary.passing} passing, ${summary.failing} failing, ${summary.pending} pending in ${seconds} s`);
+    if (summary.failing > 0) return 1;
+  }
+  if (result.exitCode !== 0) console.error(`integration: FAILED: the suite exited with code ${result.exitCode}`);
+  return result.exitCode;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

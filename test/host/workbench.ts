@@ -1,0 +1,37 @@
+// The workbench URL of the VS Code server, and helpers to wait for it and take screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { resultsDir } from './paths';
+import type { VsCodeServer } from './server';
+
+export interface WorkbenchOptions {
+  /** Folder to open (a path on this machine). */
+  folder?: string;
+  extensionDevelopmentPath?: string;
+  /** JS file exporting run(): the extension host runs it as its test suite. */
+  extensionTestsPath?: string;
+}
+
+export function workbenchUrl(server: Pick<VsCodeServer, 'origin' | 'authority'>, o: WorkbenchOptions): string {
+  const remote = (p: string) => `vscode-remote://${server.authority}${p}`;
+  const payload: [string, string][] = [['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  if (o.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)]);
+  if (o.extensionTestsPath) payload.push(['extensionTestsPath', remote(o.extensionTestsPath)]);
+  const query = [`payload=${encodeURIComponent(JSON.stringify(payload))}`];
+  if (o.folder) query.unshift(`folder=${encodeURIComponent(remote(o.folder))}`);
+  return `${server.origin}/?${query.join('&')}`;
+}
+
+/** Waits until the workbench has rendered its activity bar. */
+export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
+  await page.locator('.monaco-workbench .activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** Saves a full-page PNG in test-results/ and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(resultsDir, { recursive: true });
+  const path = join(resultsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}

@@ -1,0 +1,21 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { extension, until } from './manifest';
+
+describe('activation', () => {
+  it('activates by itself after start-up, without a view being opened', async () => {
+    assert.deepEqual(extension().packageJSON.activationEvents, ['onStartupFinished']);
+    await until(() => extension().isActive);
+  });
+
+  it('runs from this repository (the development build, not an installed copy)', () => {
+    const repo = process.env.BACKUP_SCHEDULER_REPO;
+    assert.ok(repo, 'the launcher passes BACKUP_SCHEDULER_REPO through to the extension host');
+    assert.equal(extension().extensionUri.fsPath, repo);
+  });
+
+  it('opens the workspace the launcher made', () => {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    assert.deepEqual(folders.map((f) => f.uri.fsPath), [process.env.BACKUP_SCHEDULER_TEST_WORKSPACE]);
+  });
+});
