@@ -1,0 +1,161 @@
+// The host side of the Task Log protocol, free of any `vscode` import so the fuzz test can hammer
+// it in plain Node. It validates every message, answers requests from a store-like data source,
+// and never lets an exception escape `handle`: a bad message is logged and ignored (or answered
+// with an `error` reply when it carried a readable request id, so the webview does not wait).
+import type { Logger } from '../core/ports';
+import type { TaskStore } from '../core/store/taskStore';
+import { LOG_LEVELS, type LogLevel, type LogLine } from '../../shared/model';
+import {
+  LIMITS, environmentsVersion, salvageRequestId, validateWebviewMessage,
+  type ChangesReply, type EnvironmentRef, type HostReply, type LogTuple, type PollRequest, type TaskAction,
+} from '../../shared/protocol';
+
+export interface TaskLogDataSource extends Pick<TaskStore, 'queryTasks' | 'logAfter' | 'changesSince' | 'getTask'> {
+  environments(): EnvironmentRef[];
+  /** Runs a task action; a returned string is shown to the user as the outcome. */
+  runAction(action: TaskAction, taskId: number): Promise<string | void>;
+}
+
+export interface TaskLogControllerOptions {
+  /** Poll interval for the webview (the setting); read on every reply so a change applies at once. */
+  pollMs?: () => number;
+  /** Writes text to the clipboard (the panel passes vscode.env.clipboard.writeText). */
+  writeClipboard?: (text: string) => Promise<void>;
+}
+
+export const DEFAULT_POLL_MS = 2000;
+/** Most log lines a "copy log" gathers, so one request cannot build an unbounded string. */
+const MAX_COPY_LINES = 200_000;
+/** Bad messages logged per controller before going quiet: a broken webview must not flood the log. */
+const MAX_REJECTION_LOGS = 50;
+
+export class TaskLogController {
+  private sentPollMs: number | undefined;
+  private rejections = 0;
+
+  constructor(
+    private readonly source: TaskLogDataSource,
+    private readonly logger: Logger,
+    private readonly options: TaskLogControllerOptions = {},
+  ) {}
+
+  /** Number of messages rejected so far (validation failures and handler errors). */
+  get rejected(): number {
+    return this.rejections;
+  }
+
+  async handle(raw: unknown): Promise<HostReply | undefined> {
+    let id: number | undefined;
+    try {
+      id = salvageRequestId(raw);
+      const v = validateWebviewMessage(raw);
+      if (!v.ok) return this.reject(id, `invalid message: ${v.error}`);
+      const m = v.value;
+      switch (m.type) {
+        case 'ready': {
+          const list = this.source.environments();
+          return { type: 'init', id: m.id, pollMs: this.takePollMs(), environments: list, envVersion: environmentsVersion(list) };
+        }
+        case 'poll': return this.poll(m);
+        case 'getTask': return { type: 'task', id: m.id, task: this.source.getTask(m.taskId) ?? null };
+        case 'action': {
+          const message = await this.source.runAction(m.action, m.taskId);
+          return { type: 'actionResult', id: m.id, ok: true, ...(typeof message === 'string' ? { message } : {}) };
+        }
+        case 'copyLog': return await this.copyLog(m.id, m.taskId, m.minLevel);
+        case 'log':
+          this.logger[m.level](`Task Log webview: ${m.message}`);
+          return undefined;
+      }
+    } catch (e) {
+      return this.reject(id, `failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private reject(id: number | undefined, why: string): HostReply | undefined {
+    this.rejections++;
+    if (this.rejections <= MAX_REJECTION_LOGS) this.logger.warn(`Task Log: ${why.slice(0, 300)}`);
+    else if (this.rejections === MAX_REJECTION_LOGS + 1) this.logger.warn('Task Log: further rejected messages are not logged');
+    return id === undefined ? undefined : { type: 'error', id, message: why.slice(0, 300) };
+  }
+
+  /** The poll interval, but only when it differs from what the webview was last told. */
+  private takePollMs(): number {
+    const ms = this.options.pollMs?.() ?? DEFAULT_POLL_MS;
+    this.sentPollMs = Number.isSafeInteger(ms) && ms > 0 ? ms : DEFAULT_POLL_MS;
+    return this.sentPollMs;
+  }
+
+  private pollMsChanged(): boolean {
+    const before = this.sentPollMs;
+    return this.takePollMs() !== before;
+  }
+
+  private poll(m: PollRequest): HostReply {
+    const changes = this.source.changesSince(m.cursor);
+    // A cursor ahead of the store means the store was recreated (a corrupt file moved aside): start over.
+    const reset = changes.revision < m.cursor;
+    const refresh = m.refresh === true || reset;
+    const rowsChanged = changes.tasks.length > 0 || changes.removed;
+    const reply: ChangesReply = { type: 'changes', id: m.id, cursor: changes.revision };
+    let any = changes.revision !== m.cursor;
+
+    if (refresh || rowsChanged) {
+      const page = this.source.queryTasks(m.query);
+      // A row the webview holds as of its cursor is resent only when it changed since.
+      const known = new Set(reset ? [] : m.known ?? []);
+      const rows = page.rows.filter((r) => !known.has(r.id) || r.revision > m.cursor);
+      reply.page = { total: page.total, order: page.rows.map((r) => r.id), rows };
+      any = true;
+    }
+    if (m.selectedTaskId !== undefined) {
+      const sel = m.selectedTaskId;
+      if (refresh || changes.removed || changes.tasks.some((t) => t.id === sel)) {
+        reply.selected = this.source.getTask(sel) ?? null;
+        any = true;
+      }
+      // Log lines are checked every poll (an indexed read) rather than trusting the row's revision,
+      // so a store that batches log writes apart from row updates still never drops lines.
+      const lines = this.source.logAfter(sel, m.logAfterSeq ?? 0, LIMITS.logBatch + 1);
+      if (lines.length > 0) {
+        const more = lines.length > LIMITS.logBatch;
+        reply.log = { taskId: sel, lines: lines.slice(0, LIMITS.logBatch).map(toTuple), more };
+        any = true;
+      }
+    }
+    const list = this.source.environments();
+    const version = environmentsVersion(list);
+    if (m.envVersion !== version) {
+      reply.environments = { version, list };
+      any = true;
+    }
+    if (this.pollMsChanged()) {
+      reply.pollMs = this.sentPollMs;
+      any = true;
+    }
+    return any ? reply : { type: 'unchanged', id: m.id };
+  }
+
+  private async copyLog(id: number, taskId: number, minLevel: LogLevel | undefined): Promise<HostReply> {
+    if (!this.options.writeClipboard) return { type: 'actionResult', id, ok: false, message: 'Clipboard not available' };
+    const min = LOG_LEVELS.indexOf(minLevel ?? 'debug');
+    const out: string[] = [];
+    let after = 0;
+    for (;;) {
+      const batch = this.source.logAfter(taskId, after, 5000);
+      for (const l of batch) if (LOG_LEVELS.indexOf(l.level) >= min) out.push(formatLine(l));
+      if (batch.length < 5000 || out.length >= MAX_COPY_LINES) break;
+      after = batch[batch.length - 1].seq;
+    }
+    await this.options.writeClipboard(out.join('\n'));
+    return { type: 'actionResult', id, ok: true, message: `Copied ${out.length} log line${out.length === 1 ? '' : 's'}` };
+  }
+}
+
+function toTuple(l: LogLine): LogTuple {
+  return [l.seq, l.time, Math.max(0, LOG_LEVELS.indexOf(l.level)), l.text];
+}
+
+function formatLine(l: LogLine): string {
+  return `${new Date(l.time).toISOString()} [${l.level}] ${l.text}`;
+}
