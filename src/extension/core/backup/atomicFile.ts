@@ -1,0 +1,159 @@
+// Writes an archive under a temporary name and publishes it with one rename-like step, so a
+// reader (retention, restore, the user) never sees a half-written archive, and any failure or
+// cancel removes the temporary file.
+import { constants, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { errCode, errorText } from './cancel';
+import { parseTempName, tempName } from './naming';
+
+/** Turns the errors a destination can produce into a sentence a user can act on. */
+export function destinationError(e: unknown, destination: string): Error {
+  const code = errCode(e);
+  const why: Record<string, string> = {
+    ENOSPC: 'the destination is full (no space left on device)',
+    EDQUOT: 'the disk quota of the destination is exhausted',
+    EROFS: 'the destination is on a read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EFBIG: 'the archive is larger than the destination file system allows',
+  };
+  const reason = (code && why[code]) || errorText(e);
+  const err = new Error(`Cannot write to destination ${destination}: ${reason}`);
+  (err as NodeJS.ErrnoException).code = code;
+  return err;
+}
+
+export async function ensureDestination(destination: string): Promise<void> {
+  try {
+    await fsp.mkdir(destination, { recursive: true });
+    const st = await fsp.stat(destination);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw destinationError(e, destination);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errCode(e) === 'EPERM';
+  }
+}
+
+/** Removes temporary files left by a writer of this environment that died (host crash, kill -9). */
+export async function removeStalePartials(destination: string, envId: string, log: (text: string) => void): Promise<void> {
+  const names = await fsp.readdir(destination).catch(() => [] as string[]);
+  for (const name of names) {
+    const t = parseTempName(name, envId);
+    if (!t || t.pid === process.pid) continue;
+    const path = join(destination, name);
+    const st = await fsp.stat(path).catch(() => undefined);
+    if (!st) continue;
+    const idleHours = (Date.now() - st.mtimeMs) / 3_600_000;
+    if (pidAlive(t.pid) && idleHours < 6) continue;
+    await fsp.unlink(path).then(() => log(`Removed stale temporary file ${name}`), () => undefined);
+  }
+}
+
+export class AtomicFile {
+  private constructor(
+    readonly destination: string,
+    readonly tempPath: string,
+    private fh: fsp.FileHandle | undefined,
+  ) {}
+
+  /** Opens a new temporary file for `finalName` in `destination` (exclusive create). */
+  static async create(destination: string, finalName: string): Promise<AtomicFile> {
+    const tempPath = join(destination, tempName(finalName));
+    try {
+      const fh = await fsp.open(tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+      return new AtomicFile(destination, tempPath, fh);
+    } catch (e) {
+      throw destinationError(e, destination);
+    }
+  }
+
+  /** Adopts a temporary path that someone else (a dump command) wrote. */
+  static adopt(destination: string, tempPath: string): AtomicFile {
+    return new AtomicFile(destination, tempPath, undefined);
+  }
+
+  async write(buf: Buffer): Promise<void> {
+    if (!this.fh) throw new Error('archive file is closed');
+    try {
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
+        off += bytesWritten;
+      }
+    } catch (e) {
+      throw destinationError(e, this.destination);
+    }
+  }
+
+  /**
+   * fsyncs the data, then links the file under its final name (never replacing an existing
+   * file: the next free second is taken), removes the temporary name and fsyncs the folder.
+   * Returns the final path.
+   */
+  async commit(nameFor: (bumpSeconds: number) => string): Promise<string> {
+    try {
+      let fh = this.fh;
+      if (!fh) fh = await fsp.open(this.tempPath, 'r');
+      await fh.sync();
+      await fh.close();
+      this.fh = undefined;
+      const finalPath = await this.publish(nameFor);
+      await this.syncDir();
+      return finalPath;
+    } catch (e) {
+      throw destinationError(e, this.destination);
+    }
+  }
+
+  private async publish(nameFor: (bumpSeconds: number) => string): Promise<string> {
+    for (let bump = 0; bump < 60; bump++) {
+      const finalPath = join(this.destination, nameFor(bump));
+      try {
+        await fsp.link(this.tempPath, finalPath);
+        await fsp.unlink(this.tempPath);
+        return finalPath;
+      } catch (e) {
+        const code = errCode(e);
+        if (code === 'EEXIST') continue;
+        // File systems without hard links (FAT, some network shares): check, then rename.
+        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+          if (await fsp.lstat(finalPath).then(() => true, () => false)) continue;
+          await fsp.rename(this.tempPath, finalPath);
+          return finalPath;
+        }
+        throw e;
+      }
+    }
+    throw new Error('no free archive name within a minute of the start time');
+  }
+
+  private async syncDir(): Promise<void> {
+    // Makes the new directory entry durable; not possible on Windows, where it is skipped.
+    let dh: fsp.FileHandle | undefined;
+    try {
+      dh = await fsp.open(this.destination, 'r');
+      await dh.sync();
+    } catch {
+      /* best effort */
+    } finally {
+      await dh?.close().catch(() => undefined);
+    }
+  }
+
+  /** Closes and deletes the temporary file; safe to call twice and after a failed commit. */
+  async discard(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => undefined);
+    await fsp.unlink(this.tempPath).catch(() => undefined);
+  }
+}

@@ -1,0 +1,127 @@
+// Command backup: runs a user's shell command that writes a dump to $BACKUP_FILE (a temporary
+// name in the destination), then publishes the dump under its final name in one step.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TaskResult } from '../../../shared/model';
+import type { TaskContext } from '../ports';
+import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
+import { CancelledError, errorText } from './cancel';
+import { formatBytes } from './format';
+import { LineLog } from './lineLog';
+import { archiveName, assertEnvId, tempName, utcStamp } from './naming';
+import { terminateTree, killTree } from './processTree';
+
+export interface CommandBackupOptions {
+  envId: string;
+  command: string;
+  destination: string;
+  cwd: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  /** Output caps (lines per task, characters per line); defaults 2000 and 2000. */
+  maxLogLines?: number;
+  maxLineLength?: number;
+  /** Time between SIGTERM and SIGKILL on timeout or cancel. */
+  killGraceMs?: number;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOptions): Promise<TaskResult> {
+  assertEnvId(opts.envId);
+  const destination = resolve(opts.destination);
+  const cwd = resolve(opts.cwd);
+  if (!(await fsp.stat(cwd).then((s) => s.isDirectory(), () => false))) throw new Error(`Working folder ${cwd} does not exist`);
+  await ensureDestination(destination);
+  await removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t));
+  if (ctx.signal.aborted) throw new CancelledError('Backup');
+
+  const startedAt = ctx.clock.now();
+  const nameFor = (bump: number) => archiveName(opts.envId, 'command', startedAt + bump * 1000);
+  const tempPath = join(destination, tempName(nameFor(0)));
+  const dump = AtomicFile.adopt(destination, tempPath);
+  const env = {
+    ...process.env,
+    ...opts.env,
+    BACKUP_FILE: tempPath,
+    BACKUP_DIR: destination,
+    BACKUP_ENV_ID: opts.envId,
+    BACKUP_TIMESTAMP: utcStamp(startedAt),
+  };
+  ctx.log('info', `Running: ${opts.command}`);
+  ctx.log('debug', `cwd ${cwd}, BACKUP_FILE=${tempPath}`);
+
+  const out = new LineLog(ctx.log.bind(ctx), opts.maxLogLines, opts.maxLineLength);
+  const stdout = out.stream('info');
+  const stderr = out.stream('warn');
+  const child = spawn(opts.command, [], {
+    shell: true,
+    cwd,
+    env,
+    detached: process.platform !== 'win32', // own process group, so the whole tree can be killed
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => stdout.write(c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => stderr.write(c));
+
+  let stopping: 'timeout' | 'cancel' | undefined;
+  let killed: Promise<void> | undefined;
+  const stop = (why: 'timeout' | 'cancel') => {
+    if (stopping) return;
+    stopping = why;
+    ctx.log('warn', why === 'timeout' ? `Timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s: stopping the command and its children` : 'Cancelled: stopping the command and its children');
+    killed = terminateTree(child, opts.killGraceMs ?? 3000);
+  };
+  const onAbort = () => stop('cancel');
+  ctx.signal.addEventListener('abort', onAbort);
+  if (ctx.signal.aborted) onAbort();
+  const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+
+  try {
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done, fail) => {
+      child.once('error', fail);
+      child.once('exit', (code, signal) => done({ code, signal }));
+    });
+    // The shell is gone; anything it left running in its group goes too, so the pipes close.
+    if (stopping) await killed;
+    else killTree(child, 'SIGKILL');
+    await Promise.race([new Promise((r) => child.once('close', r)), new Promise((r) => setTimeout(r, 2000).unref())]);
+    stdout.end();
+    stderr.end();
+    out.finish();
+
+    if (stopping === 'cancel') throw new CancelledError('Backup');
+    if (stopping === 'timeout') throw new Error(`Command timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s; it and its child processes were killed`);
+    const lastErr = stderr.last();
+    if (exit.signal) throw new Error(`Command was killed by ${exit.signal}${lastErr ? `: ${lastErr}` : ''}`);
+    if (exit.code !== 0) throw new Error(`Command failed with exit code ${exit.code}${lastErr ? `: ${lastErr}` : ''}`);
+
+    const st = await fsp.stat(tempPath).catch(() => undefined);
+    if (!st) throw new Error('Command exited with code 0 but wrote no dump to $BACKUP_FILE');
+    if (!st.isFile()) throw new Error('Command exited with code 0 but $BACKUP_FILE is not a regular file');
+    if (st.size === 0) throw new Error('Command exited with code 0 but the dump in $BACKUP_FILE is empty');
+    const sha256 = await sha256Of(tempPath);
+    if (ctx.signal.aborted) throw new CancelledError('Backup');
+    const archivePath = await dump.commit(nameFor);
+    const summary = `dump of ${formatBytes(st.size)}`;
+    ctx.log('info', `Dump ${archivePath}: ${formatBytes(st.size)}, sha256 ${sha256}`);
+    return { archivePath, size: st.size, sha256, summary };
+  } catch (e) {
+    await dump.discard();
+    if (e instanceof CancelledError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall?.startsWith('spawn')) {
+      throw new Error(`Cannot start the shell: ${errorText(e)}`);
+    }
+    throw e;
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,9 @@
+// Backup engines: each operation takes the TaskContext the TaskManager hands it and returns a
+// TaskResult, or throws an Error whose message is meant for the user (a CancelledError on cancel).
+export { runFolderBackup, type FolderBackupOptions, type FolderBackupResult } from './folderBackup';
+export { runCommandBackup, type CommandBackupOptions } from './commandBackup';
+export { verifyArchive, type VerifyExpectation } from './verify';
+export { planRetention, applyRetention, type RetentionPolicy, type RetentionPlan, type ApplyRetentionOptions } from './retention';
+export { restoreArchive, type RestoreOptions } from './restore';
+export { listArchives, archiveName, parseArchiveName, type ArchiveInfo, type ArchiveKind } from './naming';
+export { CancelledError } from './cancel';

@@ -1,0 +1,140 @@
+// Writes a tar stream as a .tar.gz made of several gzip members compressed in parallel.
+// The tar bytes are cut into fixed-size chunks; each chunk is gzipped on its own in libuv's thread
+// pool (zlib's async API) while the next one is filled, and members are written in order.
+// Concatenated gzip members are one valid gzip file (RFC 1952 section 2.2): GNU tar, gunzip and
+// Node's zlib read them as a single stream. SHA-256 and size are taken over the bytes written.
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import { gzip as gzipCb, type ZlibOptions } from 'node:zlib';
+import { Header, Pax, type HeaderData } from 'tar';
+
+const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
+
+export const BLOCK = 512;
+
+export interface Sink {
+  write(buf: Buffer): Promise<void>;
+}
+
+export interface TarGzOptions {
+  level: number;
+  /** Bytes of tar data per gzip member. */
+  chunkSize?: number;
+  /** Members being compressed at once; defaults to the number of cores. */
+  parallel?: number;
+}
+
+export class TarGzWriter {
+  private chunk: Buffer;
+  private pos = 0;
+  private readonly pending: Promise<Buffer>[] = [];
+  private readonly hash = createHash('sha256');
+  private readonly chunkSize: number;
+  private readonly parallel: number;
+  private readonly level: number;
+  private failed: unknown;
+  /** Compressed bytes written so far. */
+  written = 0;
+  /** Uncompressed tar bytes produced so far. */
+  tarBytes = 0;
+
+  constructor(private readonly sink: Sink, opts: TarGzOptions) {
+    this.level = opts.level;
+    this.chunkSize = opts.chunkSize ?? 4 * 1024 * 1024;
+    this.parallel = Math.max(1, opts.parallel ?? availableParallelism());
+    this.chunk = Buffer.allocUnsafe(this.chunkSize);
+  }
+
+  /** Writes the header block(s) for one entry: a pax header first when ustar cannot hold a field. */
+  async header(data: HeaderData): Promise<void> {
+    const h = new Header(data);
+    if (h.encode()) {
+      await this.put(new Pax({ path: data.path, linkpath: data.linkpath, size: data.size, mtime: data.mtime }).encode());
+    }
+    await this.put(h.block!);
+  }
+
+  async put(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      const n = Math.min(buf.length - off, this.chunkSize - this.pos);
+      buf.copy(this.chunk, this.pos, off, off + n);
+      this.pos += n;
+      off += n;
+      if (this.pos === this.chunkSize) await this.submit();
+    }
+  }
+
+  /**
+   * Lets `read` fill the current chunk directly (no copy): it gets a buffer, offset and maximum
+   * length and returns how many bytes it wrote (0 = no more data).
+   */
+  async fill(length: number, read: (buf: Buffer, off: number, len: number) => Promise<number>): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const n = await read(this.chunk, this.pos, Math.min(length - done, this.chunkSize - this.pos));
+      if (n <= 0) break;
+      this.pos += n;
+      done += n;
+      if (this.pos === this.chunkSize) await this.submit();
+    }
+    return done;
+  }
+
+  /** Zero bytes: the padding to a block boundary, or the rest of a file that shrank while read. */
+  async zeros(n: number): Promise<void> {
+    while (n > 0) {
+      const k = Math.min(n, this.chunkSize - this.pos);
+      this.chunk.fill(0, this.pos, this.pos + k);
+      this.pos += k;
+      n -= k;
+      if (this.pos === this.chunkSize) await this.submit();
+    }
+  }
+
+  async padToBlock(dataSize: number): Promise<void> {
+    const rem = dataSize % BLOCK;
+    if (rem) await this.zeros(BLOCK - rem);
+  }
+
+  /** Ends the archive (two zero blocks), writes every member, returns size and SHA-256. */
+  async finish(): Promise<{ size: number; sha256: string }> {
+    await this.zeros(2 * BLOCK);
+    await this.submit();
+    while (this.pending.length) await this.drainOne();
+    return { size: this.written, sha256: this.hash.digest('hex') };
+  }
+
+  /** Waits for every member in flight (so no compression outlives a failed task). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.pending.splice(0));
+  }
+
+  private async submit(): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.pos === 0) return;
+    const data = this.chunk.subarray(0, this.pos);
+    this.tarBytes += this.pos;
+    const p = gzip(data, { level: this.level });
+    p.catch(() => undefined); // observed in drainOne; avoids an unhandled rejection meanwhile
+    this.pending.push(p);
+    this.chunk = Buffer.allocUnsafe(this.chunkSize);
+    this.pos = 0;
+    // One more than the cores keeps every thread busy while the main thread writes a member.
+    while (this.pending.length > this.parallel) await this.drainOne();
+  }
+
+  private async drainOne(): Promise<void> {
+    const p = this.pending.shift()!;
+    try {
+      const member = await p;
+      this.hash.update(member);
+      await this.sink.write(member);
+      this.written += member.length;
+    } catch (e) {
+      this.failed = e;
+      throw e;
+    }
+  }
+}
