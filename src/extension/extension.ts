@@ -1,32 +1,92 @@
-// Entry point of the extension host bundle. For now it only makes the contributed surface live
-// (every command registered, both views backed by a provider); the composition root that builds
-// the store, scheduler and task manager replaces the placeholder parts.
+// Composition root: builds the services in order (log channel, store, core service, views,
+// commands, status bar) and disposes them in reverse. Everything with logic lives in core/;
+// this file only connects it to VS Code.
 import * as vscode from 'vscode';
+import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Settings } from './config';
+import { registerCommands } from './commands/register';
+import { systemClock } from './core/ports';
+import { BackupService } from './core/service';
+import { openTaskStore } from './core/store/openTaskStore';
+import type { TaskStore } from './core/store/taskStore';
+import { channelLogger } from './logger';
+import { EnvironmentsTree } from './ui/environmentsTree';
+import { watchNotifications } from './ui/notifications';
+import { BackupStatusBar } from './ui/statusBar';
+import { TasksTree } from './ui/tasksTree';
+import { createTaskLog } from './ui/taskLogWiring';
 
-export function activate(context: vscode.ExtensionContext): void {
-  registerPlaceholderCommands(context);
-  for (const id of ['backupScheduler.environments', 'backupScheduler.tasks']) {
-    context.subscriptions.push(vscode.window.createTreeView(id, { treeDataProvider: new EmptyTree() }));
-  }
+/** What activate() returns: the integration tests drive and observe the extension through it. */
+export interface BackupSchedulerApi {
+  service: BackupService;
+  store: TaskStore;
+  statusBar: BackupStatusBar;
+  settings(): Settings;
+  storeWarnings: string[];
 }
 
-export function deactivate(): void {}
+let teardown: (() => Promise<void>) | undefined;
 
-/** Registers every command the manifest contributes, so none of them fails with "command not found". */
-export function registerPlaceholderCommands(context: vscode.ExtensionContext): void {
-  const commands: { command: string; title: string }[] = context.extension.packageJSON.contributes.commands;
-  for (const { command, title } of commands) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(command, () => vscode.window.showInformationMessage(`Backup Scheduler: "${title}" is not available yet.`)),
-    );
+export async function activate(context: vscode.ExtensionContext): Promise<BackupSchedulerApi> {
+  const channel = vscode.window.createOutputChannel('Backup Scheduler', { log: true });
+  context.subscriptions.push(channel);
+  const logger = channelLogger(channel);
+  let settings = readSettings();
+
+  const { store, warnings } = await openTaskStore({ dir: context.globalStorageUri.fsPath, clock: systemClock, logger, bounds: settings.bounds });
+  for (const w of warnings) {
+    logger.warn(w);
+    void vscode.window.showWarningMessage(`Backup Scheduler: ${w}`);
   }
+
+  const service = new BackupService({ store, clock: systemClock, logger, defaultCwd: workspaceFolderPath(), trusted: vscode.workspace.isTrusted });
+  service.setEnvironments(readEnvironments());
+  service.start();
+  logger.info(`started: ${service.environments().length} environment(s), ${service.scheduler.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
+
+  const now = () => systemClock.now();
+  const envName = (id: string) => service.environment(id)?.name ?? id;
+  const envTree = new EnvironmentsTree(service, store, now);
+  const tasksTree = new TasksTree(service, store, envName);
+  const tasksView = vscode.window.createTreeView('backupScheduler.tasks', { treeDataProvider: tasksTree });
+  tasksTree.attach(tasksView);
+  const statusBar = new BackupStatusBar(service, store, now);
+  const taskLog = createTaskLog(context, service, store, logger, () => settings.pollIntervalMs);
+  const refreshViews = () => {
+    envTree.refresh();
+    tasksTree.refresh();
+    statusBar.update();
+  };
+
+  context.subscriptions.push(
+    envTree,
+    vscode.window.createTreeView('backupScheduler.environments', { treeDataProvider: envTree, showCollapseAll: false }),
+    tasksTree,
+    tasksView,
+    statusBar,
+    taskLog,
+    watchNotifications(service, () => settings, envName),
+    ...registerCommands({ service, store, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      settings = readSettings();
+      store.setBounds(settings.bounds);
+      if (e.affectsConfiguration(`${SECTION}.environments`)) service.setEnvironments(readEnvironments());
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => service.setTrusted(true)),
+    service.tasks.onDidChangeTask((t) => {
+      if (t.finishedAt !== null) logger.info(`task #${t.id} ${t.kind} of ${t.envId}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
+    }),
+  );
+
+  teardown = async () => {
+    await service.dispose();
+    await store.dispose();
+  };
+  return { service, store, statusBar, settings: () => settings, storeWarnings: warnings };
 }
 
-class EmptyTree implements vscode.TreeDataProvider<never> {
-  getTreeItem(element: never): vscode.TreeItem {
-    return element;
-  }
-  getChildren(): never[] {
-    return [];
-  }
+export async function deactivate(): Promise<void> {
+  // Cancel what runs (no partial archive stays behind) and write the history to disk.
+  await teardown?.();
+  teardown = undefined;
 }

@@ -1,0 +1,149 @@
+// Every command of the manifest, bound to the core. Handlers accept a tree item, an id or an
+// options object, and ask with pickers when invoked from the palette without one.
+import * as vscode from 'vscode';
+import { formatDateTime, formatRelative } from '../../shared/format';
+
+import { describeSchedule } from '../core/scheduler/cron';
+import { isStarted, type BackupService, type RunOutcome } from '../core/service';
+import type { TaskStore } from '../core/store/taskStore';
+import { environmentTarget, updateEnvironmentEntry } from '../config';
+import { addEnvironment } from './addEnvironment';
+import { envIdFrom, optionsFrom, taskIdFrom } from './args';
+import { exportHistory } from './exportHistory';
+import { pickEnvironment, pickTask } from './pickers';
+import { restoreBackup } from './restore';
+
+export interface CommandDeps {
+  service: BackupService;
+  store: TaskStore;
+  now: () => number;
+  openTaskLog: (options?: { taskId?: number; envId?: string }) => void | Promise<void>;
+  refreshViews: () => void;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { service, store } = deps;
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(`backupScheduler.${id}`, fn);
+
+  return [
+    reg('runNow', async (arg) => {
+      const id = envIdFrom(arg) ?? (await pickEnvironment(service, 'Run Backup Now'))?.id;
+      if (!id) return undefined;
+      const outcome = service.runNow(id);
+      report(outcome, id);
+      return isStarted(outcome) ? outcome.task.id : undefined;
+    }),
+    reg('cancelTask', async (arg) => {
+      const id = taskIdFrom(arg) ?? (await pickTask(service.tasks.activeTasks(), 'Cancel Task'))?.id;
+      if (id === undefined) {
+        if (arg === undefined && service.tasks.activeTasks().length === 0) void vscode.window.showInformationMessage('Backup Scheduler: nothing is running.');
+        return false;
+      }
+      const ok = service.tasks.cancel(id);
+      if (!ok) void vscode.window.showWarningMessage(`Backup Scheduler: task #${id} is not running.`);
+      return ok;
+    }),
+    reg('retryTask', async (arg) => {
+      const id = taskIdFrom(arg) ?? (await pickTask(store.queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, 'Retry Task'))?.id;
+      if (id === undefined) return undefined;
+      const outcome = service.retry(id);
+      report(outcome, store.getTask(id)?.envId ?? '?');
+      return isStarted(outcome) ? outcome.task.id : undefined;
+    }),
+    reg('enableEnvironment', (arg) => setEnabled(service, arg, true)),
+    reg('disableEnvironment', (arg) => setEnabled(service, arg, false)),
+    reg('editEnvironment', (arg) => editEnvironment(envIdFrom(arg))),
+    reg('openDestination', async (arg) => {
+      const env = service.environment(envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Open Destination'));
+      if (!env) return;
+      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(env.destination)).then(undefined, () =>
+        vscode.env.openExternal(vscode.Uri.file(env.destination)),
+      );
+    }),
+    reg('revealArchive', async (arg) => {
+      const t = store.getTask(taskIdFrom(arg) ?? -1);
+      const p = t?.result?.archivePath;
+      if (!p) return void vscode.window.showWarningMessage('Backup Scheduler: this task has no archive.');
+      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(p)).then(undefined, () => vscode.window.showInformationMessage(`Archive: ${p}`));
+    }),
+    reg('verifyBackup', async (arg) => {
+      const t = store.getTask(taskIdFrom(arg) ?? -1);
+      const env = t && service.environment(t.envId);
+      if (!t?.result?.archivePath || !env) return void vscode.window.showWarningMessage('Backup Scheduler: pick a finished backup that has an archive.');
+      const outcome = service.verify(env, t.result.archivePath);
+      report(outcome, env.id);
+      return isStarted(outcome) ? outcome.task.id : undefined;
+    }),
+    reg('restore', (arg) => restoreBackup(service, arg)),
+    reg('addEnvironment', (arg) => addEnvironment(service, arg)),
+    reg('exportHistory', (arg) => exportHistory(store, arg)),
+    reg('clearHistory', async (arg) => {
+      const opts = optionsFrom<{ confirm: boolean; envId: string }>(arg);
+      if (!opts.confirm) {
+        const total = store.queryTasks({ statuses: ['succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'], limit: 0 }).total;
+        const answer = await vscode.window.showWarningMessage(`Delete ${total} finished task${total === 1 ? '' : 's'} and their logs from the history? Archives are not touched.`, { modal: true }, 'Clear History');
+        if (answer !== 'Clear History') return 0;
+      }
+      const n = store.clearHistory(opts.envId ? { envIds: [opts.envId] } : undefined);
+      deps.refreshViews();
+      void vscode.window.showInformationMessage(`Backup Scheduler: removed ${n} task${n === 1 ? '' : 's'} from the history.`);
+      return n;
+    }),
+    reg('showNextRuns', async () => {
+      const now = deps.now();
+      const items: vscode.QuickPickItem[] = [];
+      for (const e of service.environments()) {
+        if (!e.valid) {
+          items.push({ label: `$(warning) ${e.name}`, description: 'invalid', detail: e.errors.join('; ') });
+          continue;
+        }
+        const env = e.environment;
+        items.push({ label: env.name, kind: vscode.QuickPickItemKind.Separator });
+        const runs = service.scheduler.nextRuns(env.id, 5);
+        const why = service.blockedReason(env) ?? (env.enabled ? undefined : 'disabled');
+        if (why || runs.length === 0) items.push({ label: `$(circle-slash) ${why ?? 'not scheduled'}`, description: describeSchedule(env.schedule) });
+        for (const t of runs) items.push({ label: `$(clock) ${formatDateTime(t)}`, description: formatRelative(t, now), detail: undefined });
+      }
+      await vscode.window.showQuickPick(items, { title: 'Next Runs', placeHolder: 'Upcoming scheduled backups' });
+    }),
+    reg('openTaskLog', (arg) => deps.openTaskLog({ envId: envIdFrom(arg) })),
+    reg('showTaskLog', (arg) => deps.openTaskLog({ taskId: taskIdFrom(arg) })),
+    reg('refresh', () => deps.refreshViews()),
+  ];
+}
+
+function report(outcome: RunOutcome, envId: string): void {
+  switch (outcome.kind) {
+    case 'busy':
+      void vscode.window.showWarningMessage(`Backup Scheduler: ${envId} is busy with task #${outcome.busyWith.id} (${outcome.busyWith.kind}); nothing was started.`);
+      break;
+    case 'blocked':
+    case 'unknown':
+      void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.reason}`);
+      break;
+    default:
+  }
+}
+
+async function setEnabled(service: BackupService, arg: unknown, enabled: boolean): Promise<boolean> {
+  const id = envIdFrom(arg) ?? (await pickEnvironment(service, enabled ? 'Enable Environment' : 'Disable Environment', (e) => e.enabled !== enabled))?.id;
+  if (!id) return false;
+  await updateEnvironmentEntry(id, (e) => ({ ...e, enabled }));
+  return true;
+}
+
+/** Opens the settings file that defines the environment with the cursor on its entry. */
+async function editEnvironment(id: string | undefined): Promise<void> {
+  const { target } = environmentTarget(id ?? '');
+  const command = target === vscode.ConfigurationTarget.Global ? 'workbench.action.openSettingsJson' : target === vscode.ConfigurationTarget.Workspace ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openFolderSettingsFile';
+  await vscode.commands.executeCommand(command);
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || !id) return;
+  const text = editor.document.getText();
+  const at = text.search(new RegExp(`"id"\\s*:\\s*"${id.replace(/[-]/g, '\\-')}"`));
+  if (at < 0) return;
+  const pos = editor.document.positionAt(at);
+  editor.selection = new vscode.Selection(pos, pos);
+  editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+}
+

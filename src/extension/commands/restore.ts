@@ -1,0 +1,68 @@
+// "Restore Backup…": environment -> archive -> target folder. Restoring into the source folder,
+// or into a folder that has files, asks first, and only then overwrites.
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatBytes, formatDateTime } from '../../shared/format';
+import { isStarted, type BackupService } from '../core/service';
+import { envIdFrom, optionsFrom } from './args';
+import { pickEnvironment } from './pickers';
+
+interface RestoreOptions {
+  envId: string;
+  archivePath: string;
+  target: string;
+  overwrite: boolean;
+}
+
+export async function restoreBackup(service: BackupService, arg: unknown): Promise<number | undefined> {
+  const opts = optionsFrom<RestoreOptions>(arg);
+  const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Restore Backup', (e) => e.type === 'folder'));
+  if (!env) return undefined;
+  let archivePath = opts.archivePath;
+  if (!archivePath) {
+    const archives = await service.listArchives(env);
+    if (archives.length === 0) {
+      void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no archives in ${env.destination}.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      archives.sort((a, b) => b.time - a.time).map((a) => ({ label: formatDateTime(a.time), description: formatBytes(a.size), detail: a.path, a })),
+      { title: `Restore ${env.name}: archive` },
+    );
+    if (!pick) return undefined;
+    archivePath = pick.a.path;
+  }
+  let target = opts.target;
+  if (!target) {
+    const uri = await vscode.window.showOpenDialog({ title: `Restore ${env.name}: target folder`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Restore here' });
+    if (!uri?.[0]) return undefined;
+    target = uri[0].fsPath;
+  }
+  let overwrite = opts.overwrite ?? false;
+  if (opts.overwrite === undefined && (await hasEntries(target))) {
+    const intoSource = env.source !== undefined && path.resolve(env.source) === path.resolve(target);
+    const answer = await vscode.window.showWarningMessage(
+      intoSource ? `Restore into the source folder ${target}? Files in it that the archive also has will be overwritten.` : `${target} is not empty. Overwrite files that the archive also has?`,
+      { modal: true },
+      'Overwrite',
+      'Keep Existing Files',
+    );
+    if (!answer) return undefined;
+    overwrite = answer === 'Overwrite';
+  }
+  const outcome = service.restore(env, archivePath, target, overwrite);
+  if (!isStarted(outcome)) {
+    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.kind === 'busy' ? `${env.id} is busy with task #${outcome.busyWith.id}` : outcome.reason}`);
+    return undefined;
+  }
+  return outcome.task.id;
+}
+
+async function hasEntries(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length > 0;
+  } catch {
+    return false;
+  }
+}

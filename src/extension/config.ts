@@ -1,0 +1,78 @@
+// Typed access to the extension's settings. Everything that reads `backupScheduler.*` goes
+// through here, so defaults live in one place (and match package.json's).
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { parseEnvironments } from './core/environments/parse';
+import type { EnvironmentEntry } from './core/environments/types';
+import type { HistoryBounds } from './core/store/taskStore';
+
+export const SECTION = 'backupScheduler';
+
+export interface Settings {
+  bounds: HistoryBounds;
+  pollIntervalMs: number;
+  notifyOnFailure: boolean;
+  notifyOnSuccess: boolean;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const int = (key: string, fallback: number, min: number) => {
+    const v = c.get<number>(key);
+    return typeof v === 'number' && Number.isFinite(v) && v >= min ? Math.floor(v) : fallback;
+  };
+  return {
+    bounds: {
+      maxAgeDays: int('history.maxAgeDays', 90, 1),
+      maxTasks: int('history.maxTasks', 5000, 10),
+      maxLinesPerTask: int('logs.maxLinesPerTask', 2000, 10),
+    },
+    pollIntervalMs: int('taskLog.pollIntervalMs', 2000, 250),
+    notifyOnFailure: c.get<boolean>('notifications.onFailure') !== false,
+    notifyOnSuccess: c.get<boolean>('notifications.onSuccess') === true,
+  };
+}
+
+export function workspaceFolderPath(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+/**
+ * Reads and validates `backupScheduler.environments`. Entries that come from workspace (not
+ * user) settings are marked, so a command from an untrusted repository never runs by itself.
+ */
+export function readEnvironments(): EnvironmentEntry[] {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const info = c.inspect<unknown[]>('environments');
+  const workspaceIds = new Set<string>();
+  for (const list of [info?.workspaceValue, info?.workspaceFolderValue]) {
+    if (Array.isArray(list)) for (const e of list) if (e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string') workspaceIds.add((e as { id: string }).id);
+  }
+  return parseEnvironments(c.get('environments'), {
+    workspaceFolder: workspaceFolderPath(),
+    home: os.homedir(),
+    env: process.env,
+    workspaceIds,
+  });
+}
+
+/** Where an environment's raw entry lives, so edits go back to the same settings file. */
+export function environmentTarget(id: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[] } {
+  const info = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, unknown>[]>('environments');
+  const has = (list: unknown) => Array.isArray(list) && list.some((e) => e && (e as { id?: unknown }).id === id);
+  if (has(info?.workspaceFolderValue)) return { target: vscode.ConfigurationTarget.WorkspaceFolder, list: info!.workspaceFolderValue! };
+  if (has(info?.workspaceValue)) return { target: vscode.ConfigurationTarget.Workspace, list: info!.workspaceValue! };
+  return { target: vscode.ConfigurationTarget.Global, list: info?.globalValue ?? [] };
+}
+
+/** Replaces one raw entry (by id) where it is defined. */
+export async function updateEnvironmentEntry(id: string, change: (entry: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const { target, list } = environmentTarget(id);
+  const next = list.map((e) => (e && e.id === id ? change({ ...e }) : e));
+  await vscode.workspace.getConfiguration(SECTION).update('environments', next, target);
+}
+
+export async function addEnvironmentEntry(entry: Record<string, unknown>): Promise<void> {
+  const info = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, unknown>[]>('environments');
+  await vscode.workspace.getConfiguration(SECTION).update('environments', [...(info?.globalValue ?? []), entry], vscode.ConfigurationTarget.Global);
+}

@@ -1,0 +1,178 @@
+// The core's one front door: it owns the environments, the TaskManager and the Scheduler, and
+// turns "run environment X" (from a schedule, a catch-up or the user) into tasks of the right
+// kinds. Where does a scheduled run start? `Scheduler` -> `onFire` here -> `startBackup`.
+import type { TaskRecord, TaskResult, TaskTrigger } from '../../shared/model';
+import * as backup from './backup';
+import type { Environment, EnvironmentEntry } from './environments/types';
+import type { Clock, Logger } from './ports';
+import { Scheduler, type ArmJob } from './scheduler/scheduler';
+import type { TaskStore } from './store/taskStore';
+import { TaskManager, type StartOutcome, type TaskSpec } from './tasks/taskManager';
+import { Emitter } from './util/emitter';
+
+export interface BackupServiceOptions {
+  store: TaskStore;
+  clock: Clock;
+  logger: Logger;
+  /** Folder commands run in when the environment names none (the first workspace folder). */
+  defaultCwd: string | undefined;
+  /** False while the workspace is untrusted: workspace-defined command environments are blocked. */
+  trusted: boolean;
+  arm?: ArmJob;
+  maxParallel?: number;
+}
+
+export type RunOutcome = StartOutcome | { kind: 'blocked'; reason: string } | { kind: 'unknown'; reason: string };
+
+export class BackupService {
+  readonly tasks: TaskManager;
+  readonly scheduler: Scheduler;
+  private entries: EnvironmentEntry[] = [];
+  private trusted: boolean;
+  private readonly changedEnvironments = new Emitter<void>();
+  readonly onDidChangeEnvironments = this.changedEnvironments.event;
+
+  constructor(private readonly opts: BackupServiceOptions) {
+    this.trusted = opts.trusted;
+    this.tasks = new TaskManager({ store: opts.store, clock: opts.clock, logger: opts.logger, maxParallel: opts.maxParallel });
+    this.scheduler = new Scheduler({
+      clock: opts.clock,
+      logger: opts.logger,
+      state: opts.store,
+      arm: opts.arm,
+      onFire: (env, trigger) => {
+        const r = this.startBackup(env, trigger);
+        if (r.kind === 'blocked') opts.logger.warn(`scheduled run of ${env.id} not started: ${r.reason}`);
+      },
+    });
+  }
+
+  /** Marks what a dead host left running as interrupted, then arms the schedules. */
+  start(): void {
+    this.tasks.recoverInterrupted();
+    this.scheduler.start();
+  }
+
+  setEnvironments(entries: EnvironmentEntry[]): void {
+    this.entries = entries;
+    this.scheduler.update(this.runnable());
+    this.changedEnvironments.fire();
+  }
+
+  setTrusted(trusted: boolean): void {
+    if (trusted === this.trusted) return;
+    this.trusted = trusted;
+    this.scheduler.update(this.runnable());
+    this.changedEnvironments.fire();
+  }
+
+  environments(): EnvironmentEntry[] {
+    return this.entries;
+  }
+
+  environment(id: string): Environment | undefined {
+    for (const e of this.entries) if (e.valid && e.environment.id === id) return e.environment;
+    return undefined;
+  }
+
+  /** Why an environment cannot run at all right now, or undefined. */
+  blockedReason(env: Environment): string | undefined {
+    if (env.type === 'command' && env.origin === 'workspace' && !this.trusted) {
+      return 'blocked: a command from workspace settings runs only in a trusted workspace';
+    }
+    return undefined;
+  }
+
+  runNow(envId: string): RunOutcome {
+    const env = this.environment(envId);
+    if (!env) return { kind: 'unknown', reason: `no valid environment "${envId}"` };
+    return this.startBackup(env, 'manual');
+  }
+
+  /** Runs a finished task again: the same kind with a manual trigger. */
+  retry(taskId: number): RunOutcome {
+    const t = this.opts.store.getTask(taskId);
+    if (!t) return { kind: 'unknown', reason: `no task #${taskId}` };
+    const env = this.environment(t.envId);
+    if (!env) return { kind: 'unknown', reason: `environment "${t.envId}" no longer exists or is invalid` };
+    if (t.kind === 'verify' && t.result?.archivePath) return this.verify(env, t.result.archivePath);
+    if (t.kind === 'restore') return { kind: 'unknown', reason: 'a restore is retried from "Restore Backup…", which asks for the target again' };
+    return this.startBackup(env, 'manual');
+  }
+
+  verify(env: Environment, archivePath: string, trigger: TaskTrigger = 'manual'): RunOutcome {
+    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archivePath) });
+  }
+
+  restore(env: Environment, archivePath: string, target: string, overwrite: boolean): RunOutcome {
+    return this.tasks.start({
+      envId: env.id,
+      kind: 'restore',
+      trigger: 'manual',
+      work: (ctx) => backup.restoreArchive(ctx, { archivePath, target, overwrite }),
+    });
+  }
+
+  async listArchives(env: Environment): Promise<backup.ArchiveInfo[]> {
+    return backup.listArchives(env.destination, env.id);
+  }
+
+  startBackup(env: Environment, trigger: TaskTrigger): RunOutcome {
+    const blocked = this.blockedReason(env);
+    if (blocked) return { kind: 'blocked', reason: blocked };
+    return this.tasks.start(this.backupSpec(env, trigger));
+  }
+
+  async dispose(): Promise<void> {
+    this.scheduler.dispose();
+    await this.tasks.dispose();
+    this.changedEnvironments.dispose();
+  }
+
+  private runnable(): Environment[] {
+    return this.entries.flatMap((e) => (e.valid && !this.blockedReason(e.environment) ? [e.environment] : []));
+  }
+
+  private backupSpec(env: Environment, trigger: TaskTrigger): TaskSpec {
+    const timeoutMs = env.timeoutMinutes ? env.timeoutMinutes * 60_000 : undefined;
+    const work: TaskSpec['work'] = async (ctx) => {
+      if (env.type === 'command') {
+        return backup.runCommandBackup(ctx, { envId: env.id, command: env.command!, destination: env.destination, cwd: env.source ?? this.opts.defaultCwd ?? process.cwd() });
+      }
+      const previous = this.opts.store.lastSucceeded(env.id, 'backup');
+      return backup.runFolderBackup(ctx, {
+        envId: env.id,
+        source: env.source!,
+        destination: env.destination,
+        exclude: env.exclude,
+        useGitignore: env.useGitignore,
+        skipIfUnchanged: env.skipIfUnchanged,
+        previous: previous?.result?.manifestHash ? { manifestHash: previous.result.manifestHash, finishedAt: previous.finishedAt ?? previous.queuedAt } : undefined,
+      });
+    };
+    return { envId: env.id, kind: 'backup', trigger, work, timeoutMs, followUps: (result) => this.followUps(env, trigger, result) };
+  }
+
+  /** After a good backup: verify the new archive (if asked), then apply retention (if set). */
+  private followUps(env: Environment, trigger: TaskTrigger, result: TaskResult): TaskSpec[] {
+    const out: TaskSpec[] = [];
+    const archive = result.archivePath;
+    if (!archive || result.unchangedSince !== undefined) return out;
+    if (env.verify) {
+      out.push({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archive, { sha256: result.sha256, fileCount: result.fileCount }) });
+    }
+    if (env.retention && Object.values(env.retention).some((n) => n !== undefined)) {
+      out.push({
+        envId: env.id,
+        kind: 'prune',
+        trigger,
+        work: (ctx) => backup.applyRetention(ctx, { envId: env.id, destination: env.destination, policy: env.retention!, timeZone: env.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, newestGoodPath: archive }),
+      });
+    }
+    return out;
+  }
+}
+
+export function isStarted(o: RunOutcome): o is Extract<StartOutcome, { task: TaskRecord }> {
+  return o.kind === 'started' || o.kind === 'queued';
+}

@@ -1,0 +1,116 @@
+// The Environments view: one item per entry of the setting, valid or not, with its next run,
+// state icon and a tooltip that answers "when does it run and when did it last work".
+import * as vscode from 'vscode';
+import { formatBytes, formatDateTime, formatDuration, formatRelative } from '../../shared/format';
+import type { TaskRecord } from '../../shared/model';
+import type { Environment, EnvironmentEntry } from '../core/environments/types';
+import { describeSchedule } from '../core/scheduler/cron';
+import type { BackupService } from '../core/service';
+import type { TaskStore } from '../core/store/taskStore';
+
+export class EnvironmentItem extends vscode.TreeItem {
+  constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
+    super(entry.valid ? entry.environment.name : entry.name, vscode.TreeItemCollapsibleState.None);
+  }
+}
+
+export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subs: vscode.Disposable[] = [];
+  private tick: ReturnType<typeof setInterval>;
+
+  constructor(private readonly service: BackupService, private readonly store: TaskStore, private readonly now: () => number) {
+    this.subs.push(toVs(service.onDidChangeEnvironments(() => this.refresh())));
+    this.subs.push(toVs(service.tasks.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.refresh() : undefined))));
+    // "in 3 min" must count down even when nothing happens.
+    this.tick = setInterval(() => this.refresh(), 30_000);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(item: EnvironmentItem): vscode.TreeItem {
+    return item;
+  }
+
+  getChildren(): EnvironmentItem[] {
+    return this.service.environments().map((entry) => this.item(entry));
+  }
+
+  dispose(): void {
+    clearInterval(this.tick);
+    this.subs.forEach((s) => s.dispose());
+    this.changed.dispose();
+  }
+
+  private item(entry: EnvironmentEntry): EnvironmentItem {
+    if (!entry.valid) {
+      const item = new EnvironmentItem(entry, entry.id);
+      item.id = `env-invalid-${entry.index}`;
+      item.description = `invalid: ${entry.errors[0]}`;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.contextValue = 'environment.invalid';
+      item.tooltip = new vscode.MarkdownString(`**${escape(entry.name)}** is invalid and does not run:\n\n${entry.errors.map((e) => `- ${escape(e)}`).join('\n')}`);
+      return item;
+    }
+    const env = entry.environment;
+    const item = new EnvironmentItem(entry, env.id);
+    item.id = `env-${env.id}`;
+    const running = this.service.tasks.busyWith(env.id);
+    const last = this.lastBackup(env.id);
+    const good = this.store.lastSucceeded(env.id, 'backup');
+    const blocked = this.service.blockedReason(env);
+    const next = env.enabled && !blocked ? this.service.scheduler.nextRuns(env.id, 3) : [];
+    const now = this.now();
+    item.description = blocked ?? (!env.enabled ? 'disabled' : running ? `running ${running.kind}…` : next.length ? `next ${formatRelative(next[0], now)}` : '');
+    item.contextValue = env.enabled ? 'environment.enabled' : 'environment.disabled';
+    item.iconPath = running
+      ? new vscode.ThemeIcon('sync~spin')
+      : blocked
+        ? new vscode.ThemeIcon('shield')
+        : !env.enabled
+          ? new vscode.ThemeIcon('circle-slash')
+          : !last
+            ? new vscode.ThemeIcon('circle-outline')
+            : last.status === 'succeeded'
+              ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+              : last.status === 'failed' || last.status === 'interrupted'
+                ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+                : new vscode.ThemeIcon('circle-outline');
+    item.tooltip = this.tooltip(env, next, last, good, blocked);
+    item.command = { command: 'backupScheduler.openTaskLog', title: 'Open Task Log', arguments: [{ envId: env.id }] };
+    return item;
+  }
+
+  private lastBackup(envId: string): TaskRecord | undefined {
+    return this.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted', 'cancelled'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
+  }
+
+  private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escape(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder archive' : 'command dump'}\n\n`);
+    if (blocked) md.appendMarkdown(`$(shield) ${escape(blocked)}\n\n`);
+    md.appendMarkdown(`**Schedule:** ${escape(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ' — disabled'}\n\n`);
+    if (next.length) md.appendMarkdown(`**Next runs:** ${next.map((t) => formatDateTime(t)).join(', ')}\n\n`);
+    if (good) {
+      const r = good.result ?? {};
+      const dur = good.startedAt && good.finishedAt ? formatDuration(good.finishedAt - good.startedAt) : '';
+      md.appendMarkdown(`**Last good backup:** ${formatDateTime(good.finishedAt)}${r.size !== undefined ? `, ${formatBytes(r.size)}` : ''}${dur ? `, took ${dur}` : ''}${r.unchangedSince ? ' (no changes)' : ''}\n\n`);
+    } else {
+      md.appendMarkdown('**Last good backup:** never\n\n');
+    }
+    if (last && last.status !== 'succeeded') md.appendMarkdown(`**Last run ${last.status}:** ${escape(last.error ?? '')}\n\n`);
+    md.appendMarkdown(`**Source:** \`${env.type === 'folder' ? env.source : env.command}\`\n\n**Destination:** \`${env.destination}\``);
+    return md;
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, (c) => `\\${c}`);
+}
+
+export function toVs(d: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => d.dispose());
+}

@@ -1,0 +1,52 @@
+// Connects the Task Log webview's controller to the core: its data source is the store (with the
+// TaskManager's live progress laid over running tasks) and its actions are our commands.
+import * as vscode from 'vscode';
+import type { TaskPage, TaskQuery } from '../../shared/model';
+import type { TaskAction } from '../../shared/protocol';
+import type { Logger } from '../core/ports';
+import type { BackupService } from '../core/service';
+import type { TaskStore } from '../core/store/taskStore';
+import { TaskLogController, type TaskLogDataSource } from './taskLogController';
+
+export interface TaskLogHandle extends vscode.Disposable {
+  open(options?: { taskId?: number; envId?: string }): void | Promise<void>;
+  readonly controller: TaskLogController;
+}
+
+export function taskLogDataSource(service: BackupService, store: TaskStore): TaskLogDataSource {
+  const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.tasks.liveRecord(t.id) as unknown as T) ?? t) : t);
+  return {
+    queryTasks: (q: TaskQuery): TaskPage => {
+      const page = store.queryTasks(q);
+      return { ...page, rows: page.rows.map(live) };
+    },
+    logAfter: (id, after, limit) => store.logAfter(id, after, limit),
+    changesSince: (rev) => store.changesSince(rev),
+    getTask: (id) => {
+      const t = store.getTask(id);
+      return t && live(t);
+    },
+    environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: `${e.name} (invalid)` })),
+    runAction: async (action: TaskAction, taskId: number) => {
+      const command = { cancel: 'cancelTask', retry: 'retryTask', revealArchive: 'revealArchive', openLog: 'showTaskLog' }[action];
+      const result = await vscode.commands.executeCommand(`backupScheduler.${command}`, taskId);
+      if (action === 'retry' && typeof result === 'number') return `started task #${result}`;
+      if (action === 'cancel') return result ? `cancelling task #${taskId}` : `task #${taskId} is not running`;
+      return undefined;
+    },
+  };
+}
+
+export function createTaskLog(context: vscode.ExtensionContext, service: BackupService, store: TaskStore, logger: Logger, pollMs: () => number): TaskLogHandle {
+  const controller = new TaskLogController(taskLogDataSource(service, store), logger, {
+    pollMs,
+    writeClipboard: async (text) => vscode.env.clipboard.writeText(text),
+  });
+  return {
+    controller,
+    open: async () => {
+      await vscode.commands.executeCommand('backupScheduler.tasks.focus');
+    },
+    dispose: () => undefined,
+  };
+}

@@ -1,0 +1,138 @@
+// The Tasks view: what runs now (with live progress) first, then recent history by day, capped,
+// with a last item that opens the Task Log for everything else. The view's badge counts what runs.
+import * as vscode from 'vscode';
+import { formatBytes, formatDateTime, formatDay, formatDuration } from '../../shared/format';
+import type { TaskRecord } from '../../shared/model';
+import type { BackupService } from '../core/service';
+import type { TaskStore } from '../core/store/taskStore';
+import { toVs } from './environmentsTree';
+
+const HISTORY_ITEMS = 50;
+
+type Node = { type: 'task'; task: TaskRecord } | { type: 'day'; day: string; tasks: TaskRecord[] } | { type: 'more'; total: number };
+
+export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subs: vscode.Disposable[] = [];
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  private view: vscode.TreeView<Node> | undefined;
+
+  constructor(private readonly service: BackupService, private readonly store: TaskStore, private readonly envName: (id: string) => string) {
+    // Progress arrives throttled by the TaskManager; coalesce bursts (a finish fires 2-3 events).
+    this.subs.push(toVs(service.tasks.onDidChangeTask(() => this.scheduleRefresh())));
+  }
+
+  attach(view: vscode.TreeView<Node>): void {
+    this.view = view;
+    this.updateBadge();
+  }
+
+  refresh(): void {
+    this.changed.fire();
+    this.updateBadge();
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.type === 'day') {
+      const item = new vscode.TreeItem(node.day === formatDay(Date.now()) ? 'Today' : node.day, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `day-${node.day}`;
+      item.description = `${node.tasks.length} task${node.tasks.length === 1 ? '' : 's'}`;
+      item.contextValue = 'day';
+      return item;
+    }
+    if (node.type === 'more') {
+      const item = new vscode.TreeItem(`Show all ${node.total} tasks in the Task Log…`, vscode.TreeItemCollapsibleState.None);
+      item.id = 'more';
+      item.iconPath = new vscode.ThemeIcon('list-flat');
+      item.command = { command: 'backupScheduler.openTaskLog', title: 'Open Task Log' };
+      return item;
+    }
+    return taskItem(node.task, this.envName(node.task.envId));
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (node?.type === 'day') return node.tasks.map((task) => ({ type: 'task', task }));
+    if (node) return [];
+    const active = this.service.tasks.activeTasks().sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'running' ? -1 : 1));
+    const activeIds = new Set(active.map((t) => t.id));
+    const page = this.store.queryTasks({ sort: 'queuedAt', descending: true, limit: HISTORY_ITEMS + active.length });
+    const history = page.rows.filter((t) => !activeIds.has(t.id) && t.status !== 'running' && t.status !== 'queued').slice(0, HISTORY_ITEMS);
+    const days = new Map<string, TaskRecord[]>();
+    for (const t of history) {
+      const d = formatDay(t.finishedAt ?? t.queuedAt);
+      days.set(d, [...(days.get(d) ?? []), t]);
+    }
+    const out: Node[] = active.map((task) => ({ type: 'task', task }));
+    for (const [day, tasks] of days) out.push({ type: 'day', day, tasks });
+    if (page.total > history.length + active.length) out.push({ type: 'more', total: page.total });
+    return out;
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.subs.forEach((s) => s.dispose());
+    this.changed.dispose();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.refresh();
+    }, 200);
+  }
+
+  private updateBadge(): void {
+    if (!this.view) return;
+    const n = this.service.tasks.activeTasks().filter((t) => t.status === 'running').length;
+    this.view.badge = n ? { value: n, tooltip: `${n} task${n === 1 ? '' : 's'} running` } : undefined;
+  }
+}
+
+const STATUS_ICON: Record<TaskRecord['status'], [string, string | undefined]> = {
+  queued: ['clock', undefined],
+  running: ['sync~spin', undefined],
+  succeeded: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', undefined],
+  skipped: ['debug-step-over', 'disabledForeground'],
+  interrupted: ['debug-disconnect', 'testing.iconErrored'],
+};
+
+export function statusText(t: TaskRecord): string {
+  if (t.status === 'succeeded' && t.warnings > 0) return `succeeded with ${t.warnings} warning${t.warnings === 1 ? '' : 's'}`;
+  return t.status;
+}
+
+function taskItem(t: TaskRecord, envName: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${envName} — ${t.kind}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `task-${t.id}`;
+  const [icon, color] = t.status === 'succeeded' && t.warnings > 0 ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.description = describe(t);
+  item.contextValue = t.status === 'running' ? 'task.running' : t.status === 'queued' ? 'task.queued' : t.result?.archivePath ? 'task.finished.archive' : 'task.finished';
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**#${t.id} ${t.kind} of ${envName}** — ${statusText(t)} (${t.trigger})\n\n`);
+  md.appendMarkdown(`Queued ${formatDateTime(t.queuedAt)}${t.startedAt ? `, started ${formatDateTime(t.startedAt)}` : ''}${t.finishedAt ? `, finished ${formatDateTime(t.finishedAt)}` : ''}\n\n`);
+  if (t.error) md.appendMarkdown(`Error: ${t.error}\n\n`);
+  if (t.skipReason) md.appendMarkdown(`Skipped: ${t.skipReason}\n\n`);
+  if (t.result?.archivePath) md.appendMarkdown(`Archive: \`${t.result.archivePath}\` (${formatBytes(t.result.size)}, ${t.result.fileCount ?? '?'} files)\n\n`);
+  item.tooltip = md;
+  item.command = { command: 'backupScheduler.showTaskLog', title: 'Show Log', arguments: [t.id] };
+  return item;
+}
+
+function describe(t: TaskRecord): string {
+  if (t.status === 'running') {
+    const p = t.progress;
+    if (!p) return 'starting…';
+    const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? `${p.files} files` : '', p.bytes !== undefined ? formatBytes(p.bytes) : ''];
+    return parts.filter(Boolean).join(' · ') || 'running…';
+  }
+  if (t.status === 'queued') return 'queued';
+  const dur = t.startedAt && t.finishedAt ? formatDuration(t.finishedAt - t.startedAt) : '';
+  const when = formatDateTime(t.finishedAt ?? t.queuedAt).slice(11, 16);
+  const what = t.status === 'succeeded' ? (t.result?.unchangedSince ? 'no changes' : formatBytes(t.result?.size) || t.result?.summary || '') : t.status === 'skipped' ? 'skipped' : statusText(t);
+  return [when, statusText(t) === 'succeeded' ? '' : statusText(t), what !== statusText(t) ? what : '', dur].filter(Boolean).join(' · ');
+}
