@@ -17,6 +17,8 @@ export function prng(seed: number): () => number {
 }
 
 export interface TreeSpec {
+  /** Bump when the generator changes, so an old tree is regenerated. */
+  version: number;
   seed: number;
   textFiles: number;
   /** Mean size of a text file, bytes. */
@@ -25,7 +27,7 @@ export interface TreeSpec {
   randomSize: number;
 }
 
-export const DEFAULT_TREE: TreeSpec = { seed: 20261128, textFiles: 5000, textMean: 24 * 1024, randomFiles: 10, randomSize: 8 * 1024 * 1024 };
+export const DEFAULT_TREE: TreeSpec = { version: 2, seed: 20261128, textFiles: 5000, textMean: 24 * 1024, randomFiles: 10, randomSize: 8 * 1024 * 1024 };
 
 const WORDS = 'the backup scheduler writes archive folder file task retention restore verify const let function return import export class interface async await promise buffer stream error warning info debug true false null undefined number string value index length size time date zone'.split(' ');
 
@@ -66,7 +68,7 @@ export function generateTree(root: string, spec: TreeSpec = DEFAULT_TREE): { fil
     mkdirSync(dir, { recursive: true });
     const size = Math.max(16, Math.round(-Math.log(1 - rand()) * spec.textMean));
     const body = text(rand, size);
-    writeFileSync(join(dir, `file${i}.ts`), body);
+    writeFileSync(join(dir, `file${i}.txt`), body);
     files++;
     bytes += Buffer.byteLength(body);
   }
