@@ -61,7 +61,14 @@ export class Scheduler {
   private started = false;
 
   constructor(options: SchedulerOptions) {
-    this.opts = { watchdogMs: 10_000, driftThresholdMs: 30_000, lateFireMs: 60_000, arm: nodeScheduleArm, ...options };
+    // Explicit fallbacks: a caller passing `arm: undefined` still gets the default.
+    this.opts = {
+      ...options,
+      watchdogMs: options.watchdogMs ?? 10_000,
+      driftThresholdMs: options.driftThresholdMs ?? 30_000,
+      lateFireMs: options.lateFireMs ?? 60_000,
+      arm: options.arm ?? nodeScheduleArm,
+    };
   }
 
   /** Environments with an armed job, by id. */
