@@ -115,6 +115,8 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
       const why = refusal(root, { path: e.path ?? path, type: e.type, linkpath: e.linkpath }, links);
       if (why) {
         refused++;
+        // Whatever comes below a refused link is refused too, rather than made a real folder.
+        if (e.type === 'SymbolicLink') links.add(segments(e.path).join('/'));
         ctx.log('warn', `Refused ${e.path}: ${why}`);
         return false;
       }
