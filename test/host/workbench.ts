@@ -35,3 +35,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/** Runs a command through the command palette (F1), by the label it shows there. */
+export async function runFromPalette(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${label}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens the Backups container from the activity bar, as a user would. */
+export async function openBackupsContainer(page: Page): Promise<void> {
+  await page.locator('.activitybar a.action-label[aria-label^="Backups"]').click();
+  await page.locator('.sidebar .composite.title', { hasText: /backups/i }).waitFor({ state: 'visible' });
+}
