@@ -20,6 +20,7 @@ export interface BackupSchedulerApi {
   service: BackupService;
   store: TaskStore;
   statusBar: BackupStatusBar;
+  views: { environments: EnvironmentsTree; tasks: TasksTree };
   settings(): Settings;
   storeWarnings: string[];
 }
@@ -82,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     await service.dispose();
     await store.dispose();
   };
-  return { service, store, statusBar, settings: () => settings, storeWarnings: warnings };
+  return { service, store, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings, storeWarnings: warnings };
 }
 
 export async function deactivate(): Promise<void> {
