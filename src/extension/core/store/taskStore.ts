@@ -36,6 +36,12 @@ export interface HistoryBounds {
   maxAgeDays: number;
   maxTasks: number;
   maxLinesPerTask: number;
+  /**
+   * Log lines across all tasks (default 200,000). Past it, the logs of the oldest finished tasks
+   * are cut to their first and last lines. It is what keeps tasks.db, and so the pause of each
+   * save, small: maxTasks x maxLinesPerTask alone would allow 10 million lines.
+   */
+  maxTotalLogLines?: number;
 }
 
 export interface TaskStore {

@@ -1,0 +1,86 @@
+// Turns "something changed" into at most one disk write per window. A burst of log lines marks
+// the store dirty thousands of times and costs one write; a store nobody touches writes nothing.
+// Writes never overlap: a change made while a write is in flight waits for the next window.
+
+export interface CoalescerOptions<T> {
+  delayMs: number;
+  /** Synchronous: captures everything changed so far (the dirty flag is cleared right after). */
+  snapshot(): T;
+  write(snapshot: T): Promise<void>;
+  /** A background write failed (flush() rejects instead); either way it is retried with backoff. */
+  onError(error: unknown): void;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export class Coalescer<T> {
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(private readonly options: CoalescerOptions<T>) {}
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  markDirty(): void {
+    this.dirty = true;
+    this.arm(this.options.delayMs);
+  }
+
+  /** Writes now whatever is pending (waiting for a write in flight first). */
+  async flush(): Promise<void> {
+    this.disarm();
+    while (this.inFlight) await this.inFlight.catch(() => undefined);
+    if (!this.dirty) return;
+    await this.runOnce();
+  }
+
+  /** No more timers; pending changes stay unwritten unless flush() is called. */
+  stop(): void {
+    this.stopped = true;
+    this.disarm();
+  }
+
+  private arm(delayMs: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.inFlight) return this.arm(this.options.delayMs); // the write in flight ends soon; look again then
+      if (!this.dirty) return;
+      this.runOnce().catch((e) => this.options.onError(e));
+    }, delayMs);
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  // async so that a throwing snapshot() (export failed) becomes a rejection like a failed write.
+  private async runOnce(): Promise<void> {
+    const snap = this.options.snapshot();
+    this.dirty = false;
+    const p = this.options.write(snap);
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight = settled;
+    void settled.then(() => {
+      if (this.inFlight === settled) this.inFlight = undefined;
+    });
+    try {
+      await p;
+      this.failures = 0;
+    } catch (e) {
+      this.dirty = true; // nothing is lost: the next write carries these changes too
+      this.failures++;
+      this.arm(Math.min(MAX_BACKOFF_MS, this.options.delayMs * 2 ** this.failures));
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The tasks.db schema and its migrations. The version lives in `PRAGMA user_version`, which the
+// sqlite3 CLI shows too. A file we cannot vouch for (unknown tables, a newer version, missing
+// columns) raises SchemaError, which the opener turns into "move aside and start fresh".
+import type { Database } from 'sql.js';
+
+export class SchemaError extends Error {}
+
+/** Migration N turns a version N-1 database into version N. Never edit a shipped one: add N+1. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: first release.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    env_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    queued_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    progress TEXT,          -- JSON TaskProgress
+    result TEXT,            -- JSON TaskResult
+    size INTEGER,           -- result.size, its own column so the table sorts on it
+    summary TEXT,           -- result.summary, its own column so the text filter searches it
+    error TEXT,
+    skip_reason TEXT,
+    warnings INTEGER NOT NULL DEFAULT 0,
+    log_count INTEGER NOT NULL DEFAULT 0,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    dropped_lines INTEGER NOT NULL DEFAULT 0,  -- log lines trimmed away so far
+    marker_seq INTEGER NOT NULL DEFAULT 0,     -- seq of the "N lines dropped" line, 0 when none
+    revision INTEGER NOT NULL
+  );
+  -- One index per sortable column (and the two common filters) so a page is an index walk.
+  CREATE INDEX tasks_queued ON tasks (queued_at);
+  CREATE INDEX tasks_env_queued ON tasks (env_id, queued_at);
+  CREATE INDEX tasks_status_queued ON tasks (status, queued_at);
+  CREATE INDEX tasks_started ON tasks (started_at);
+  CREATE INDEX tasks_finished ON tasks (finished_at);
+  CREATE INDEX tasks_duration ON tasks ((finished_at - started_at));
+  CREATE INDEX tasks_size ON tasks (size);
+  CREATE INDEX tasks_revision ON tasks (revision);
+  CREATE TABLE log_lines (
+    task_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (task_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE scheduler_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Columns the code reads; a file lacking one is not ours (or was damaged by hand). */
+const REQUIRED: Record<string, string[]> = {
+  meta: ['key', 'value'],
+  tasks: ['id', 'env_id', 'kind', 'trigger', 'status', 'queued_at', 'started_at', 'finished_at', 'progress', 'result',
+    'size', 'summary', 'error', 'skip_reason', 'warnings', 'log_count', 'last_seq', 'dropped_lines', 'marker_seq', 'revision'],
+  log_lines: ['task_id', 'seq', 'time', 'level', 'text'],
+  scheduler_state: ['key', 'value'],
+};
+
+export type SchemaOutcome = 'created' | 'migrated' | 'current';
+
+/** Brings `db` to the newest version (`migrations` is injectable so the runner itself is testable). */
+export function prepareSchema(db: Database, migrations: readonly string[] = MIGRATIONS): SchemaOutcome {
+  const target = migrations.length;
+  const version = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
+  if (version > target) {
+    throw new SchemaError(`it was written by a newer version of the extension (schema ${version}, this one knows ${target})`);
+  }
+  if (version === 0) {
+    const tables = db.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+    if (tables.length > 0) throw new SchemaError('it is an SQLite file, but not a Backup Scheduler history');
+    // Only settable before the first table: lets pruning give pages back (incremental_vacuum)
+    // instead of carrying free pages in every save.
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+  }
+  for (let next = version + 1; next <= target; next++) {
+    // One transaction per step: a failing step leaves the file at the previous version.
+    db.exec('BEGIN');
+    try {
+      db.exec(migrations[next - 1]);
+      db.exec(`PRAGMA user_version = ${next}`);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw new SchemaError(`migration to schema ${next} failed: ${(e as Error).message}`);
+    }
+  }
+  verifyColumns(db);
+  return version === 0 ? 'created' : version < target ? 'migrated' : 'current';
+}
+
+function verifyColumns(db: Database): void {
+  for (const [table, columns] of Object.entries(REQUIRED)) {
+    const res = db.exec(`PRAGMA table_info(${table})`);
+    const have = new Set(res.length ? res[0].values.map((r) => String(r[1])) : []);
+    const missing = columns.filter((c) => !have.has(c));
+    if (missing.length) throw new SchemaError(`table ${table} lacks ${missing.join(', ')}`);
+  }
+}

@@ -1,0 +1,462 @@
+// TaskStore over an in-memory sql.js database. Every method is synchronous against memory; the
+// Coalescer copies the database to tasks.db at most once per window. Opening (and recovering
+// from a bad file) is in openTaskStore.ts.
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { FINAL_STATUSES, LOG_LEVELS, type LogLevel, type LogLine, type TaskKind, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../../../shared/model';
+import type { Clock, Logger } from '../ports';
+import { Coalescer } from './coalescer';
+import { markerText, planTrim } from './logTrim';
+import { writeFileAtomic } from './persist';
+import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
+import { buildPage, buildWhere } from './taskQuery';
+import type { ChangeSet, HistoryBounds, NewTask, TaskPatch, TaskStore } from './taskStore';
+
+export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
+  maxAgeDays: 90,
+  maxTasks: 5000,
+  maxLinesPerTask: 2000,
+  maxTotalLogLines: 200_000,
+};
+
+/** One write of tasks.db, for diagnostics, the benchmark and the crash test. */
+export interface PersistEvent {
+  /** Store revision contained in the written file. */
+  revision: number;
+  bytes: number;
+  /** db.export(): synchronous, the time the host was blocked. */
+  exportMs: number;
+  /** temp file + fsync + rename + fsync dir: asynchronous. */
+  writeMs: number;
+}
+
+export interface SqlStoreOptions {
+  clock: Clock;
+  logger: Logger;
+  bounds: HistoryBounds;
+  coalesceMs: number;
+  onPersist?: (event: PersistEvent) => void;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_LINE_CHARS = 4000;
+const FINISHED = `status NOT IN ('queued', 'running')`;
+const STATEMENT_CACHE = 64;
+/** Past this many buffered lines, append drains at once (bounds memory and the length of one drain). */
+const MAX_PENDING_LINES = 5000;
+
+interface PendingLine {
+  level: LogLevel;
+  text: string;
+  time: number;
+}
+
+export class SqlTaskStore implements TaskStore {
+  private readonly statements = new Map<string, Statement>();
+  private pendingLines = new Map<number, PendingLine[]>();
+  private pendingCount = 0;
+  private readonly writer: Coalescer<{ bytes: Uint8Array; revision: number; exportMs: number }>;
+  private bounds: Required<HistoryBounds>;
+  private revision: number;
+  private removedRevision: number;
+  private totalLines: number;
+  private boundsDue = true;
+  private freedPages = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    readonly path: string,
+    private readonly options: SqlStoreOptions,
+  ) {
+    this.bounds = normalizeBounds(options.bounds);
+    this.removedRevision = Number(this.metaValue('removed_revision') ?? 0);
+    const maxRow = Number(this.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
+    this.revision = Math.max(Number(this.metaValue('revision') ?? 0), maxRow, this.removedRevision);
+    this.totalLines = Number(this.scalar('SELECT count(*) FROM log_lines', []));
+    this.writer = new Coalescer({
+      delayMs: options.coalesceMs,
+      snapshot: () => this.snapshot(),
+      write: (s) => this.write(s),
+      onError: (e) => options.logger.error(`Could not save the task history to ${path}: ${(e as Error).message}`),
+    });
+  }
+
+  /** Marks the database as needing a first write (a new or migrated file). */
+  markDirty(): void {
+    this.writer.markDirty();
+  }
+
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  createTask(task: NewTask): TaskRecord {
+    this.assertOpen();
+    this.drainLogs();
+    const revision = this.revision + 1;
+    const id = this.scalar(
+      'INSERT INTO tasks (env_id, kind, trigger, status, queued_at, started_at, finished_at, error, skip_reason, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [task.envId, task.kind, task.trigger, task.status, task.queuedAt, task.startedAt ?? null, task.finishedAt ?? null, task.error ?? null, task.skipReason ?? null, revision],
+    ) as number;
+    this.changed(revision, task.status);
+    return this.getTask(id)!;
+  }
+
+  updateTask(id: number, patch: TaskPatch): TaskRecord {
+    this.assertOpen();
+    this.drainLogs();
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    const set = (column: string, value: SqlValue) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    if (patch.status !== undefined) set('status', patch.status);
+    if (patch.startedAt !== undefined) set('started_at', patch.startedAt);
+    if (patch.finishedAt !== undefined) set('finished_at', patch.finishedAt);
+    if (patch.error !== undefined) set('error', patch.error);
+    if (patch.skipReason !== undefined) set('skip_reason', patch.skipReason);
+    if (patch.progress !== undefined) set('progress', toJson(patch.progress));
+    if (patch.result !== undefined) {
+      set('result', toJson(patch.result));
+      set('size', typeof patch.result?.size === 'number' ? patch.result.size : null);
+      set('summary', patch.result?.summary ?? null);
+    }
+    const revision = this.revision + 1;
+    set('revision', revision);
+    this.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+    if (this.db.getRowsModified() === 0) throw new Error(`No task ${id} in the history`);
+    this.changed(revision, patch.status);
+    return this.getTask(id)!;
+  }
+
+  /**
+   * Buffered: lines wait in memory and go into the database in one transaction, before any read
+   * and before each save. A statement per line costs ~30x more, and a flood of command output
+   * would then block the host.
+   */
+  appendLog(taskId: number, level: LogLevel, text: string, time: number): void {
+    this.assertOpen();
+    const lvl: LogLevel = LOG_LEVELS.includes(level) ? level : 'info';
+    const line = text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (${text.length - MAX_LINE_CHARS} more characters)` : text;
+    let lines = this.pendingLines.get(taskId);
+    if (!lines) this.pendingLines.set(taskId, (lines = []));
+    lines.push({ level: lvl, text: line, time });
+    if (++this.pendingCount >= MAX_PENDING_LINES) this.drainLogs();
+    this.writer.markDirty();
+  }
+
+  getTask(id: number): TaskRecord | undefined {
+    this.drainLogs();
+    const row = this.first(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [id]);
+    return row ? toTaskRecord(row) : undefined;
+  }
+
+  queryTasks(query: TaskQuery): TaskPage {
+    this.drainLogs();
+    const where = buildWhere(query);
+    const page = buildPage(query);
+    const total = this.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
+    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${where.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]);
+    return { rows: rows.map(toTaskRecord), total };
+  }
+
+  logAfter(taskId: number, afterSeq: number, limit: number): LogLine[] {
+    this.drainLogs();
+    const n = Math.max(1, Math.min(10_000, Math.floor(limit) || 1));
+    return this.rows(`SELECT ${LOG_COLUMNS} FROM log_lines WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`, [taskId, afterSeq, n]).map(toLogLine);
+  }
+
+  changesSince(revision: number): ChangeSet {
+    this.drainLogs();
+    const cursor = Number.isFinite(revision) ? revision : 0;
+    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE revision > ? ORDER BY id`, [cursor]);
+    // A cursor from the future (a store restarted after a crash lost its last window) cannot be trusted: refetch.
+    const removed = this.removedRevision > cursor || cursor > this.revision;
+    return { revision: this.revision, tasks: rows.map(toTaskRecord), removed };
+  }
+
+  lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined {
+    this.drainLogs();
+    const row = this.first(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE env_id = ? AND kind = ? AND status = 'succeeded' ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1`,
+      [envId, kind],
+    );
+    return row ? toTaskRecord(row) : undefined;
+  }
+
+  interruptUnfinished(now: number): TaskRecord[] {
+    this.assertOpen();
+    this.drainLogs();
+    const rows = this.rows(`SELECT id, status FROM tasks WHERE status IN ('queued', 'running') ORDER BY id`, []);
+    for (const [id, status] of rows) {
+      const revision = this.revision + 1;
+      const why = status === 'running' ? 'was running' : 'was waiting to run';
+      this.run(`UPDATE tasks SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?), revision = ? WHERE id = ?`, [
+        now,
+        `Interrupted: the task ${why} when the extension host stopped.`,
+        revision,
+        id,
+      ]);
+      this.changed(revision, 'interrupted');
+    }
+    return rows.map(([id]) => this.getTask(id as number)!);
+  }
+
+  getState(key: string): string | undefined {
+    const v = this.scalar('SELECT value FROM scheduler_state WHERE key = ?', [key]);
+    return v === undefined ? undefined : String(v);
+  }
+
+  setState(key: string, value: string): void {
+    this.assertOpen();
+    if (this.getState(key) === value) return; // re-saving the same value must not cost a disk write
+    this.run('INSERT INTO scheduler_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    this.writer.markDirty();
+  }
+
+  setBounds(bounds: HistoryBounds): void {
+    this.bounds = normalizeBounds(bounds);
+    this.boundsDue = true;
+    this.writer.markDirty();
+  }
+
+  applyBounds(now: number): void {
+    this.assertOpen();
+    this.drainLogs();
+    this.boundsDue = false;
+    const ids = new Set<number>();
+    const cutoff = now - this.bounds.maxAgeDays * DAY_MS;
+    for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} AND coalesce(finished_at, queued_at) < ?`, [cutoff])) ids.add(id as number);
+    // Newest by id (creation order) are kept; running and queued tasks never count and never go.
+    for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id DESC LIMIT -1 OFFSET ?`, [this.bounds.maxTasks])) ids.add(id as number);
+    this.deleteTasks([...ids]);
+    if (this.totalLines > this.bounds.maxTotalLogLines) this.compactOldLogs(now);
+  }
+
+  clearHistory(filter?: { envIds?: string[]; before?: number }): number {
+    this.assertOpen();
+    this.drainLogs();
+    const clauses = [FINISHED];
+    const params: SqlValue[] = [];
+    if (filter?.envIds?.length) {
+      clauses.push(`env_id IN (${filter.envIds.map(() => '?').join(', ')})`);
+      params.push(...filter.envIds);
+    }
+    if (typeof filter?.before === 'number') {
+      clauses.push('coalesce(finished_at, queued_at) < ?');
+      params.push(filter.before);
+    }
+    const ids = this.rows(`SELECT id FROM tasks WHERE ${clauses.join(' AND ')}`, params).map((r) => r[0] as number);
+    this.deleteTasks(ids);
+    return ids.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed) return;
+    await this.writer.flush();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.writer.stop();
+    try {
+      await this.writer.flush();
+    } finally {
+      this.closed = true;
+      for (const s of this.statements.values()) s.free();
+      this.statements.clear();
+      this.db.close();
+    }
+  }
+
+  // ---- internals ----
+
+  private changed(revision: number, status?: TaskStatus): void {
+    this.revision = revision;
+    if (status && FINAL_STATUSES.includes(status)) this.boundsDue = true;
+    this.writer.markDirty();
+  }
+
+  /** Writes buffered log lines: per task one counter update and one revision, however many lines. */
+  private drainLogs(): void {
+    if (this.pendingCount === 0) return;
+    const batches = this.pendingLines;
+    this.pendingLines = new Map();
+    this.pendingCount = 0;
+    this.inTransaction(() => {
+      for (const [taskId, lines] of batches) {
+        const row = this.first('SELECT last_seq, log_count FROM tasks WHERE id = ?', [taskId]) as number[] | undefined;
+        if (!row) {
+          // Late lines from work whose task was cleared: dropping them is right, throwing at the caller is not.
+          this.options.logger.warn(`${lines.length} log line(s) for unknown task ${taskId} dropped`);
+          continue;
+        }
+        let [seq, count] = row;
+        let warns = 0;
+        for (const l of lines) {
+          this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, ++seq, l.time, l.level, l.text]);
+          count++;
+          this.totalLines++;
+          if (l.level === 'warn') warns++;
+          if (count > this.bounds.maxLinesPerTask) count = this.trimLog(taskId, seq, count, this.bounds.maxLinesPerTask, l.time);
+        }
+        const revision = this.revision + 1;
+        this.run('UPDATE tasks SET last_seq = ?, log_count = ?, warnings = warnings + ?, revision = ? WHERE id = ?', [seq, count, warns, revision, taskId]);
+        this.changed(revision);
+      }
+    });
+    if (this.totalLines > this.bounds.maxTotalLogLines) this.boundsDue = true;
+  }
+
+  /**
+   * Cuts one task's log to `maxLines` (see logTrim.ts) and returns the new line count. Runs once
+   * per maxLines/10 appends: one range delete over the primary key, one count over <= maxLines rows.
+   */
+  private trimLog(taskId: number, lastSeq: number, oldCount: number, maxLines: number, time: number): number {
+    const oldMarker = this.scalar('SELECT marker_seq FROM tasks WHERE id = ?', [taskId]) as number;
+    const plan = planTrim(maxLines, lastSeq);
+    this.run('DELETE FROM log_lines WHERE task_id = ? AND ((seq > ? AND seq <= ?) OR seq = ?)', [taskId, plan.head, plan.markerSeq, oldMarker || -1]);
+    const real = this.scalar('SELECT count(*) FROM log_lines WHERE task_id = ?', [taskId]) as number;
+    const dropped = lastSeq - real; // every seq up to lastSeq was a real line once
+    this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', markerText(dropped, plan.head)]);
+    this.run('UPDATE tasks SET log_count = ?, dropped_lines = ?, marker_seq = ? WHERE id = ?', [real + 1, dropped, plan.markerSeq, taskId]);
+    this.totalLines += real + 1 - oldCount;
+    return real + 1;
+  }
+
+  /** Over the global line budget: shorten the logs of the oldest finished tasks until 90% of it is left. */
+  private compactOldLogs(now: number): void {
+    const keep = Math.min(this.bounds.maxLinesPerTask, 100);
+    const goal = Math.floor(this.bounds.maxTotalLogLines * 0.9);
+    this.inTransaction(() => {
+      while (this.totalLines > goal) {
+        const batch = this.rows(`SELECT id, last_seq, log_count FROM tasks WHERE ${FINISHED} AND log_count > ? ORDER BY id LIMIT 100`, [keep]);
+        if (batch.length === 0) break; // what is left belongs to running tasks or is already short
+        for (const [id, lastSeq, count] of batch as number[][]) {
+          const revision = this.revision + 1;
+          this.trimLog(id, lastSeq, count, keep, now);
+          this.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
+          this.changed(revision);
+          if (this.totalLines <= goal) break;
+        }
+      }
+    });
+  }
+
+  private deleteTasks(ids: number[]): void {
+    if (ids.length === 0) return;
+    this.inTransaction(() => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const marks = chunk.map(() => '?').join(', ');
+        this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
+        this.totalLines -= this.db.getRowsModified();
+        this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
+      }
+    });
+    this.removedRevision = this.revision + 1;
+    this.freedPages = true;
+    this.changed(this.removedRevision);
+  }
+
+  private inTransaction(fn: () => void): void {
+    this.db.exec('BEGIN');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  private snapshot(): { bytes: Uint8Array; revision: number; exportMs: number } {
+    this.drainLogs();
+    if (this.boundsDue) this.applyBounds(this.options.clock.now());
+    if (this.freedPages) this.db.exec('PRAGMA incremental_vacuum');
+    this.freedPages = false;
+    this.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+      String(this.revision),
+      String(this.removedRevision),
+    ]);
+    const t0 = performance.now();
+    const bytes = this.db.export();
+    return { bytes, revision: this.revision, exportMs: performance.now() - t0 };
+  }
+
+  private async write(s: { bytes: Uint8Array; revision: number; exportMs: number }): Promise<void> {
+    const t0 = performance.now();
+    await writeFileAtomic(this.path, s.bytes);
+    this.options.onPersist?.({ revision: s.revision, bytes: s.bytes.byteLength, exportMs: s.exportMs, writeMs: performance.now() - t0 });
+  }
+
+  private metaValue(key: string): string | undefined {
+    const v = this.scalar('SELECT value FROM meta WHERE key = ?', [key]);
+    return v === undefined ? undefined : String(v);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The task store is closed');
+  }
+
+  /** Prepared once, reused; a small cap because filter combinations make many distinct page queries. */
+  private statement(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (s) return s;
+    if (this.statements.size >= STATEMENT_CACHE) {
+      const [oldSql, old] = this.statements.entries().next().value as [string, Statement];
+      old.free();
+      this.statements.delete(oldSql);
+    }
+    s = this.db.prepare(sql);
+    this.statements.set(sql, s);
+    return s;
+  }
+
+  private rows(sql: string, params: SqlValue[]): SqlValue[][] {
+    const s = this.statement(sql);
+    const out: SqlValue[][] = [];
+    try {
+      s.bind(params);
+      while (s.step()) out.push(s.get());
+    } finally {
+      s.reset();
+    }
+    return out;
+  }
+
+  private first(sql: string, params: SqlValue[]): SqlValue[] | undefined {
+    const s = this.statement(sql);
+    try {
+      s.bind(params);
+      return s.step() ? s.get() : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  private scalar(sql: string, params: SqlValue[]): SqlValue | undefined {
+    return this.first(sql, params)?.[0];
+  }
+
+  private run(sql: string, params: SqlValue[]): void {
+    const s = this.statement(sql);
+    try {
+      s.bind(params);
+      s.step();
+    } finally {
+      s.reset();
+    }
+  }
+}
+
+function normalizeBounds(b: HistoryBounds): Required<HistoryBounds> {
+  const pick = (v: number | undefined, min: number, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.floor(v)) : fallback);
+  return {
+    maxAgeDays: pick(b.maxAgeDays, 1, DEFAULT_BOUNDS.maxAgeDays),
+    maxTasks: pick(b.maxTasks, 1, DEFAULT_BOUNDS.maxTasks),
+    maxLinesPerTask: pick(b.maxLinesPerTask, 2, DEFAULT_BOUNDS.maxLinesPerTask),
+    maxTotalLogLines: pick(b.maxTotalLogLines, 1000, DEFAULT_BOUNDS.maxTotalLogLines),
+  };
+}

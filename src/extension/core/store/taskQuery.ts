@@ -1,0 +1,95 @@
+// TaskQuery (what the history table asks for) -> SQL. Values are always bound parameters; column
+// names come only from the fixed map below, so a query built from a webview message cannot inject.
+import type { SqlValue } from 'sql.js';
+import { SORT_COLUMNS, type SortColumn, type TaskFilter, type TaskQuery } from '../../../shared/model';
+
+interface SortSql {
+  expr: string;
+  nullable: boolean;
+}
+
+// Each expression matches an index in schema.ts exactly, or the planner would sort the whole table.
+const SORT_SQL: Record<SortColumn, SortSql> = {
+  id: { expr: 'id', nullable: false },
+  envId: { expr: 'env_id', nullable: false },
+  kind: { expr: 'kind', nullable: false },
+  trigger: { expr: 'trigger', nullable: false },
+  status: { expr: 'status', nullable: false },
+  startedAt: { expr: 'started_at', nullable: true },
+  finishedAt: { expr: 'finished_at', nullable: true },
+  duration: { expr: '(finished_at - started_at)', nullable: true },
+  size: { expr: 'size', nullable: true },
+  queuedAt: { expr: 'queued_at', nullable: false },
+};
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface WhereSql {
+  sql: string;
+  params: SqlValue[];
+}
+
+export function buildWhere(filter: TaskFilter): WhereSql {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  const inList = (column: string, values: readonly string[] | undefined) => {
+    if (!values || values.length === 0) return; // an empty list means "no filter", as an unticked filter box does
+    clauses.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  inList('env_id', filter.envIds);
+  inList('status', filter.statuses);
+  inList('kind', filter.kinds);
+  inList('trigger', filter.triggers);
+  if (isFiniteNumber(filter.from)) {
+    clauses.push('queued_at >= ?');
+    params.push(filter.from);
+  }
+  if (isFiniteNumber(filter.to)) {
+    clauses.push('queued_at <= ?');
+    params.push(filter.to);
+  }
+  const text = filter.text?.trim();
+  if (text) {
+    // SQLite's LIKE is case-insensitive for ASCII; the escape makes % and _ in the text literal.
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    clauses.push(
+      "(error LIKE ? ESCAPE '\\' OR skip_reason LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\'" +
+        " OR EXISTS (SELECT 1 FROM log_lines l WHERE l.task_id = tasks.id AND l.text LIKE ? ESCAPE '\\'))",
+    );
+    // Positional placeholders only: repeat the value for each use.
+    for (let i = 0; i < 4; i++) params.push(pattern);
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export interface PageSql {
+  orderBy: string;
+  limit: number;
+  offset: number;
+}
+
+/** Default order is newest first; an unknown column (a stale or hostile message) falls back to it. */
+export function buildPage(query: TaskQuery): PageSql {
+  const known = query.sort !== undefined && (SORT_COLUMNS as readonly string[]).includes(query.sort);
+  const sort: SortSql = known ? SORT_SQL[query.sort as SortColumn] : SORT_SQL.queuedAt;
+  const desc = known ? query.descending === true : query.descending !== false;
+  const dir = desc ? 'DESC' : 'ASC';
+  // Rows without a value (a queued task has no start) go last either way; id breaks ties so pages never overlap.
+  const nulls = sort.nullable ? ' NULLS LAST' : '';
+  return {
+    orderBy: `ORDER BY ${sort.expr} ${dir}${nulls}, id ${dir}`,
+    limit: clampInt(query.limit, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+    offset: clampInt(query.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+  };
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function clampInt(v: unknown, min: number, max: number, fallback: number): number {
+  if (!isFiniteNumber(v)) return fallback;
+  return Math.min(max, Math.max(min, Math.floor(v)));
+}
