@@ -3,7 +3,7 @@
 // `--tests` transpiles src/ and test/ file by file into out/ for mocha (type-checking is
 // `npm run check`'s job, so this step stays fast).
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -11,6 +11,8 @@ const production = args.has('--production');
 const watch = args.has('--watch');
 
 function copyWasm() {
+  // A production build starts from an empty dist/, so no stale source map or bundle is packaged.
+  if (production) rmSync('dist', { recursive: true, force: true });
   mkdirSync('dist', { recursive: true });
   cpSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 }

@@ -1,0 +1,79 @@
+// The packaged extension: `vsce package` makes a lean .vsix that VS Code installs
+// (--install-extension) and that activates in a fresh host without extensionDevelopmentPath.
+// BACKUP_SCHEDULER_VSIX names a ready .vsix to test instead of packaging one.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../host/paths';
+import { installExtension } from '../host/server';
+import { openWorkbenchSession, WorkbenchSession } from '../host/session';
+import { makeHostDirs } from '../host/tempDirs';
+import { openBackupsContainer, runFromPalette, screenshot } from '../host/workbench';
+
+const EXTENSION_ID = 'backup-scheduler.backup-scheduler';
+const MAX_BYTES = 3 * 1024 * 1024;
+
+function findFiles(dir: string, name: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? findFiles(p, name) : e.name === name ? [p] : [];
+  });
+}
+
+describe('packaged .vsix', () => {
+  let tmp: string;
+  let vsix: string;
+  let session: WorkbenchSession | undefined;
+
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'backup-scheduler-vsix-'));
+    vsix = process.env.BACKUP_SCHEDULER_VSIX ?? join(tmp, 'backup-scheduler.vsix');
+    if (!process.env.BACKUP_SCHEDULER_VSIX) {
+      // The same flags as `npm run package`; vsce runs vscode:prepublish (the production build).
+      execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: repoRoot, stdio: 'pipe' });
+    }
+  });
+
+  after(async () => {
+    await session?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is under 3 MB and holds the bundles, the wasm and media, but no sources, tests or node_modules', () => {
+    const size = statSync(vsix).size;
+    console.log(`      ${vsix}: ${(size / 1024).toFixed(0)} KB`);
+    assert.ok(size < MAX_BYTES, `${size} bytes`);
+    const files = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).trim().split('\n');
+    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg']) {
+      assert.ok(files.includes(f), `${f} is missing from the .vsix`);
+    }
+    const unwanted = files.filter((f) => /^extension\/(src|test|out|node_modules|demo|scripts|\.ci)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
+    assert.deepEqual(unwanted, []);
+  });
+
+  it('installs into a fresh host and activates there, without extensionDevelopmentPath', async () => {
+    const dirs = makeHostDirs();
+    const out = installExtension({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env: dirs.xdgEnv }, vsix);
+    assert.match(out, /successfully installed/i);
+    const workspace = join(tmp, 'workspace');
+    execFileSync('mkdir', ['-p', workspace]);
+    session = await openWorkbenchSession({ dirs, folder: workspace });
+    const { page } = session;
+
+    // The manifest is loaded: the Backups container is in the activity bar and opens.
+    await openBackupsContainer(page);
+    // The extension host activated it: the Running Extensions editor shows its activation time
+    // (a failed activation shows an error there instead).
+    await runFromPalette(page, 'Developer: Show Running Extensions');
+    const row = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: /Backup Scheduler|backup-scheduler/ });
+    await row.filter({ hasText: /Activation: \d+ms/ }).waitFor({ state: 'visible' });
+    console.log(`      screenshot: ${await screenshot(page, 'vsix-running-extensions')}`);
+
+    const logs = findFiles(dirs.serverData, 'remoteexthost.log').map((f) => readFileSync(f, 'utf8')).join('\n');
+    assert.match(logs, new RegExp(`_doActivateExtension ${EXTENSION_ID}\\b`));
+    assert.doesNotMatch(logs, new RegExp(`Activating extension ${EXTENSION_ID} failed`));
+    assert.ok(findFiles(dirs.extensions, 'package.json').some((f) => f.includes(`${EXTENSION_ID}-`)), 'installed into the temporary extensions folder');
+  });
+});
