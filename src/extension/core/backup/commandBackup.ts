@@ -68,6 +68,7 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  const closed = new Promise((r) => child.once('close', r));
   child.stdout.setEncoding('utf8').on('data', (c: string) => stdout.write(c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => stderr.write(c));
 
@@ -92,7 +93,7 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     // The shell is gone; anything it left running in its group goes too, so the pipes close.
     if (stopping) await killed;
     else killTree(child, 'SIGKILL');
-    await Promise.race([new Promise((r) => child.once('close', r)), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
     stdout.end();
     stderr.end();
     out.finish();

@@ -13,13 +13,14 @@ export class LineLog {
     readonly maxLine = 2000,
   ) {}
 
+  /** One line, already cut to `maxLine` by the splitter. */
   line(level: LogLevel, text: string): void {
     if (this.logged >= this.maxLines) {
       this.dropped++;
       return;
     }
     this.logged++;
-    this.log(level, text.length > this.maxLine ? `${text.slice(0, this.maxLine)}… [${text.length - this.maxLine} more characters cut]` : text);
+    this.log(level, text);
   }
 
   /** A splitter for one stream: feed it chunks, then call `end()`. */
@@ -28,9 +29,10 @@ export class LineLog {
     let overflow = 0; // characters of the current line beyond what is kept
     let last: string | undefined;
     const emit = (text: string) => {
-      const t = overflow ? `${text}… [${overflow} more characters cut]` : text;
+      const total = text.length + overflow;
       overflow = 0;
-      last = t.replace(/\r$/, '');
+      const kept = text.slice(0, this.maxLine).replace(/\r$/, '');
+      last = total > this.maxLine ? `${kept}… [${total - this.maxLine} more characters cut]` : kept;
       this.line(level, last);
     };
     return {
