@@ -1,0 +1,79 @@
+// The selected task's live log: level filter, follow (keep the newest line in view) and copy.
+// Scrolling up by hand turns follow off, as in a terminal; scrolling back to the end turns it on.
+import { LitElement, css, nothing } from 'lit';
+import { html } from 'lit/static-html.js';
+import { LOG_LEVELS, type LogLevel } from '../shared/model';
+import { formatDateTime } from '../shared/format';
+import type { ViewLine } from './state';
+import { TAGS } from './toolkit';
+
+export class BsLogView extends LitElement {
+  static override properties = {
+    lines: { attribute: false },
+    level: { attribute: false },
+    follow: { attribute: false },
+    clipped: { attribute: false },
+  };
+
+  lines: ViewLine[] = [];
+  level: LogLevel = 'debug';
+  follow = true;
+  clipped = false;
+  private programmaticScroll = false;
+
+  static override styles = css`
+    :host { display: flex; flex-direction: column; min-height: 0; }
+    .bar { display: flex; gap: 12px; align-items: center; padding: 4px 0; flex-wrap: wrap; }
+    .bar .count { margin-left: auto; color: var(--vscode-descriptionForeground); }
+    select { font: inherit; color: var(--vscode-dropdown-foreground); background: var(--vscode-dropdown-background); border: 1px solid var(--vscode-dropdown-border, transparent); padding: 2px 4px; }
+    .log { flex: 1; min-height: 8em; overflow: auto; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size);
+      background: var(--vscode-textCodeBlock-background, var(--vscode-editor-background)); border: 1px solid var(--vscode-panel-border, transparent); padding: 4px; white-space: pre-wrap; word-break: break-all; }
+    .log:focus-visible, select:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
+    .line { display: block; }
+    .time { color: var(--vscode-descriptionForeground); }
+    .warn { color: var(--vscode-editorWarning-foreground); }
+    .error { color: var(--vscode-errorForeground); }
+    .debug { color: var(--vscode-descriptionForeground); }
+    .note { color: var(--vscode-descriptionForeground); font-style: italic; }
+  `;
+
+  override render() {
+    return html`<div class="bar">
+        <label>Level <select aria-label="Minimum log level" @change=${(e: Event) => this.emit('bs-log-level', { level: (e.target as HTMLSelectElement).value })}>
+          ${LOG_LEVELS.map((l) => html`<option value=${l} ?selected=${l === this.level}>${l}${l === 'debug' ? ' (all)' : ' and above'}</option>`)}
+        </select></label>
+        <${TAGS.checkbox} ?checked=${this.follow} @change=${(e: Event) => this.emit('bs-follow', { follow: (e.target as HTMLInputElement).checked })}>Follow</${TAGS.checkbox}>
+        <${TAGS.button} appearance="secondary" @click=${() => this.emit('bs-copy', {})} aria-label="Copy the whole log to the clipboard">Copy log</${TAGS.button}>
+        <span class="count">${this.lines.length} line${this.lines.length === 1 ? '' : 's'} shown</span>
+      </div>
+      <div class="log" role="log" aria-label="Task log" aria-live="off" tabindex="0" @scroll=${this.onScroll}>
+        ${this.clipped ? html`<span class="line note">Older lines are not shown here; "Copy log" copies them all.</span>` : nothing}
+        ${this.lines.map((l) => html`<span class="line ${l.level}"><span class="time">${formatDateTime(l.time).slice(11)}</span> ${l.level === 'info' ? '' : `[${l.level}] `}${l.text}</span>`)}
+        ${this.lines.length ? nothing : html`<span class="line note">No log lines${this.level === 'debug' ? '' : ' at this level'}.</span>`}
+      </div>`;
+  }
+
+  override updated() {
+    if (!this.follow) return;
+    const log = this.renderRoot.querySelector<HTMLElement>('.log');
+    if (!log || log.scrollTop + log.clientHeight >= log.scrollHeight - 1) return;
+    this.programmaticScroll = true;
+    log.scrollTop = log.scrollHeight;
+  }
+
+  private onScroll(e: Event) {
+    if (this.programmaticScroll) {
+      this.programmaticScroll = false;
+      return;
+    }
+    const log = e.target as HTMLElement;
+    const atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    if (atEnd !== this.follow) this.emit('bs-follow', { follow: atEnd });
+  }
+
+  private emit(name: string, detail: unknown) {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+}
+
+customElements.define('bs-log-view', BsLogView);

@@ -1,0 +1,82 @@
+// The detail pane: the selected task's facts, its actions and its live log.
+import { LitElement, css, nothing } from 'lit';
+import { html } from 'lit/static-html.js';
+import { FINAL_STATUSES, type LogLevel, type TaskRecord } from '../shared/model';
+import type { TaskAction } from '../shared/protocol';
+import { formatBytes, formatDateTime, formatDuration } from '../shared/format';
+import { resultText, statusLook } from './present';
+import { taskDuration, type ViewLine } from './state';
+import { statusStyles } from './statusStyles';
+import { TAGS } from './toolkit';
+import './bs-log-view';
+
+export class BsTaskDetail extends LitElement {
+  static override properties = {
+    task: { attribute: false },
+    envName: { attribute: false },
+    now: { attribute: false },
+    lines: { attribute: false },
+    level: { attribute: false },
+    follow: { attribute: false },
+    clipped: { attribute: false },
+  };
+
+  /** undefined: loading; null: the task no longer exists. */
+  task: TaskRecord | null | undefined = undefined;
+  envName = '';
+  now = Date.now();
+  lines: ViewLine[] = [];
+  level: LogLevel = 'debug';
+  follow = true;
+  clipped = false;
+
+  static override styles = [statusStyles, css`
+    :host { display: flex; flex-direction: column; gap: 8px; min-height: 0; }
+    h2 { font-size: 1.1em; margin: 0; font-weight: 600; }
+    dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
+    dt { color: var(--vscode-descriptionForeground); }
+    dd { margin: 0; word-break: break-all; }
+    .actions { display: flex; gap: 8px; flex-wrap: wrap; }
+    .error { color: var(--vscode-errorForeground); }
+    bs-log-view { flex: 1; }
+  `];
+
+  override render() {
+    const t = this.task;
+    if (t === undefined) return html`<p role="status">Loading task…</p>`;
+    if (t === null) return html`<p role="status">This task is no longer in the history.</p>`;
+    const s = statusLook(t);
+    const final = FINAL_STATUSES.includes(t.status);
+    const fact = (label: string, value: unknown) => (value === '' || value === undefined || value === null ? nothing : html`<dt>${label}</dt><dd>${value}</dd>`);
+    return html`
+      <h2 id="title"><span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> Task #${t.id}: ${t.kind} of ${this.envName || t.envId} — ${s.label}</h2>
+      <dl aria-labelledby="title">
+        ${fact('Trigger', t.trigger)}
+        ${fact('Queued', formatDateTime(t.queuedAt))}
+        ${fact('Started', formatDateTime(t.startedAt))}
+        ${fact('Finished', formatDateTime(t.finishedAt))}
+        ${fact('Duration', formatDuration(taskDuration(t, this.now)))}
+        ${fact('Result', resultText(t))}
+        ${fact('Archive', t.result?.archivePath)}
+        ${fact('Size', formatBytes(t.result?.size))}
+        ${fact('Files', t.result?.fileCount)}
+        ${fact('SHA-256', t.result?.sha256)}
+        ${t.error ? html`<dt>Error</dt><dd class="error">${t.error}</dd>` : nothing}
+        ${fact('Skip reason', t.skipReason)}
+        ${fact('Warnings', t.warnings || '')}
+      </dl>
+      <div class="actions" role="group" aria-label="Task actions">
+        ${final ? nothing : this.action('cancel', 'Cancel')}
+        ${final ? this.action('retry', 'Retry') : nothing}
+        ${t.result?.archivePath ? this.action('revealArchive', 'Reveal archive') : nothing}
+        ${this.action('openLog', 'Open log in editor')}
+      </div>
+      <bs-log-view .lines=${this.lines} .level=${this.level} .follow=${this.follow} .clipped=${this.clipped}></bs-log-view>`;
+  }
+
+  private action(action: TaskAction, label: string) {
+    return html`<${TAGS.button} appearance=${action === 'cancel' ? 'primary' : 'secondary'} @click=${() => this.dispatchEvent(new CustomEvent('bs-action', { detail: { action }, bubbles: true, composed: true }))}>${label}</${TAGS.button}>`;
+  }
+}
+
+customElements.define('bs-task-detail', BsTaskDetail);

@@ -1,0 +1,179 @@
+// The Task Log app: owns the ViewState, talks to the host, and polls. All state changes go through
+// the pure functions of state.ts; this element only sequences requests and renders.
+//
+// Polling: one poll in flight at a time; the next one is armed when the reply is merged (after
+// pollMs, or at once when the query changed or more log lines wait). The state that should survive
+// a reload is written with setState after every change.
+import { LitElement, css, html, nothing } from 'lit';
+import type { FocusTaskNotice, TaskAction } from '../shared/protocol';
+import type { LogLevel, SortColumn } from '../shared/model';
+import { HostBus, type VsCodeApi } from './hostBus';
+import {
+  applyInit, applyPoll, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
+  setPageSize, setSort, visibleLog, type Filters, type ViewState,
+} from './state';
+import './bs-task-filters';
+import './bs-task-table';
+import './bs-pager';
+import './bs-task-detail';
+
+export class BsTaskLog extends LitElement {
+  static override properties = {
+    state: { state: true },
+    notice: { state: true },
+  };
+
+  private state: ViewState;
+  private notice = '';
+  private bus: HostBus;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private polling = false;
+  private pollAgain = false;
+  private stopped = false;
+
+  constructor(private readonly api: VsCodeApi) {
+    super();
+    this.state = initialState(api.getState());
+    this.bus = new HostBus(api, (m) => this.focusTask(m));
+  }
+
+  static override styles = css`
+    :host { display: grid; grid-template-rows: auto auto minmax(8em, 1fr) auto; gap: 8px; height: 100vh; box-sizing: border-box; padding: 8px 12px;
+      color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+    :host(.with-detail) { grid-template-rows: auto auto minmax(8em, 1fr) auto minmax(12em, 1fr); }
+    h1 { font-size: 1.2em; margin: 0; font-weight: 600; }
+    .notice { color: var(--vscode-errorForeground); }
+    bs-task-table { border: 1px solid var(--vscode-panel-border, transparent); min-height: 0; }
+    bs-task-detail { border-top: 1px solid var(--vscode-panel-border, transparent); padding-top: 8px; min-height: 0; }
+  `;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    window.addEventListener('message', this.onMessage);
+    void this.start();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    window.removeEventListener('message', this.onMessage);
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private readonly onMessage = (e: MessageEvent) => this.bus.receive(e.data);
+
+  private async start() {
+    try {
+      const r = await this.bus.request({ type: 'ready' });
+      if (r.type === 'init') this.state = applyInit(this.state, r);
+    } catch (e) {
+      this.report(e);
+    }
+    if (this.state.selectedId !== undefined) void this.loadSelected();
+    void this.poll();
+  }
+
+  /** Polls now (or right after the poll in flight). */
+  private async poll() {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.polling = true;
+    try {
+      const { request, sent } = pollRequest(this.state, 0);
+      const { id: _id, ...body } = request;
+      const r = await this.bus.request(body);
+      if (r.type === 'changes' || r.type === 'unchanged') this.state = applyPoll(this.state, r, sent);
+      else if (r.type === 'error') this.notice = r.message;
+      if (r.type !== 'error' && this.notice.startsWith('no reply')) this.notice = '';
+    } catch (e) {
+      this.report(e);
+    } finally {
+      this.polling = false;
+    }
+    const soon = this.pollAgain || this.state.stale || this.state.logMore;
+    this.pollAgain = false;
+    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), soon ? 0 : this.state.pollMs);
+  }
+
+  private async loadSelected() {
+    const id = this.state.selectedId;
+    if (id === undefined) return;
+    const selGen = this.state.selGen;
+    try {
+      const r = await this.bus.request({ type: 'getTask', taskId: id });
+      if (r.type === 'task') this.state = applyTask(this.state, r.task, selGen);
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private change(next: ViewState) {
+    if (next === this.state) return;
+    const requery = next.gen !== this.state.gen || next.selGen !== this.state.selGen;
+    const reselected = next.selGen !== this.state.selGen;
+    this.state = next;
+    if (reselected) void this.loadSelected();
+    if (requery) void this.poll();
+  }
+
+  private focusTask(m: FocusTaskNotice) {
+    this.change(select(this.state, m.taskId));
+    this.updateComplete.then(() => this.renderRoot.querySelector('bs-task-detail')?.scrollIntoView({ block: 'nearest' }));
+  }
+
+  private async act(action: TaskAction) {
+    const id = this.state.selectedId;
+    if (id === undefined) return;
+    await this.send({ type: 'action', action, taskId: id });
+    void this.poll();
+  }
+
+  private async send(body: Parameters<HostBus['request']>[0]) {
+    try {
+      const r = await this.bus.request(body);
+      this.notice = r.type === 'error' ? r.message : r.type === 'actionResult' ? (r.message ?? '') : '';
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private report(e: unknown) {
+    this.notice = e instanceof Error ? e.message : String(e);
+    this.bus.log('warn', this.notice);
+  }
+
+  override updated() {
+    this.api.setState(persisted(this.state));
+    this.classList.toggle('with-detail', this.state.selectedId !== undefined);
+  }
+
+  override render() {
+    const s = this.state;
+    const envNames = new Map(s.environments.map((e) => [e.id, e.name]));
+    const now = Date.now();
+    return html`
+      <h1>Task Log</h1>
+      <bs-task-filters .filters=${s.filters} .environments=${s.environments}
+        @bs-filter=${(e: CustomEvent<Partial<Filters>>) => this.change(setFilters(this.state, e.detail))}></bs-task-filters>
+      <bs-task-table .rows=${s.rows} .sort=${s.sort} .descending=${s.descending} .selectedId=${s.selectedId} .envNames=${envNames} .now=${now} .loaded=${s.loaded}
+        @bs-sort=${(e: CustomEvent<{ column: SortColumn }>) => this.change(setSort(this.state, e.detail.column))}
+        @bs-select=${(e: CustomEvent<{ id: number }>) => this.change(select(this.state, e.detail.id))}></bs-task-table>
+      <div>
+        <bs-pager .total=${s.total} .offset=${s.offset} .pageSize=${s.pageSize} .shown=${s.rows.length}
+          @bs-page=${(e: CustomEvent<{ offset?: number; pageSize?: number }>) => this.change(e.detail.pageSize !== undefined ? setPageSize(this.state, e.detail.pageSize) : setOffset(this.state, e.detail.offset ?? 0))}></bs-pager>
+        ${this.notice ? html`<div class="notice" role="alert">${this.notice}</div>` : nothing}
+      </div>
+      ${s.selectedId === undefined ? nothing : html`<bs-task-detail .task=${s.selected} .envName=${s.selected ? envNames.get(s.selected.envId) ?? '' : ''} .now=${now}
+          .lines=${visibleLog(s)} .level=${s.logLevel} .follow=${s.follow} .clipped=${s.logClipped}
+          @bs-action=${(e: CustomEvent<{ action: TaskAction }>) => void this.act(e.detail.action)}
+          @bs-copy=${() => void this.send({ type: 'copyLog', taskId: s.selectedId!, minLevel: this.state.logLevel })}
+          @bs-log-level=${(e: CustomEvent<{ level: LogLevel }>) => this.change(setLogLevel(this.state, e.detail.level))}
+          @bs-follow=${(e: CustomEvent<{ follow: boolean }>) => this.change(setFollow(this.state, e.detail.follow))}></bs-task-detail>`}`;
+  }
+}
+
+customElements.define('bs-task-log', BsTaskLog);
