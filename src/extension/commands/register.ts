@@ -12,6 +12,7 @@ import { envIdFrom, optionsFrom, taskIdFrom } from './args';
 import { exportHistory } from './exportHistory';
 import { pickEnvironment, pickTask } from './pickers';
 import { restoreBackup } from './restore';
+import { trackTask } from '../ui/progress';
 
 export interface CommandDeps {
   service: BackupService;
@@ -31,7 +32,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!id) return undefined;
       const outcome = service.runNow(id);
       report(outcome, id);
-      return isStarted(outcome) ? outcome.task.id : undefined;
+      if (!isStarted(outcome)) return undefined;
+      trackTask(service, outcome.task.id, `Backing up ${service.environment(id)?.name ?? id}`, vscode.ProgressLocation.Window);
+      return outcome.task.id;
     }),
     reg('cancelTask', async (arg) => {
       const id = taskIdFrom(arg) ?? (await pickTask(service.tasks.activeTasks(), 'Cancel Task'))?.id;

@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime } from '../../shared/format';
 import { isStarted, type BackupService } from '../core/service';
 import { envIdFrom, optionsFrom } from './args';
 import { pickEnvironment } from './pickers';
+import { trackTask } from '../ui/progress';
 
 interface RestoreOptions {
   envId: string;
@@ -56,6 +57,7 @@ export async function restoreBackup(service: BackupService, arg: unknown): Promi
     void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.kind === 'busy' ? `${env.id} is busy with task #${outcome.busyWith.id}` : outcome.reason}`);
     return undefined;
   }
+  trackTask(service, outcome.task.id, `Restoring ${env.name} into ${target}`, vscode.ProgressLocation.Notification);
   return outcome.task.id;
 }
 
