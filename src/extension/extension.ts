@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Settings } from './config';
 import { registerCommands } from './commands/register';
 import { systemClock } from './core/ports';
+import { LocalBackups, type Backups } from './core/backups';
 import { BackupService } from './core/service';
 import { openTaskStore } from './core/store/openTaskStore';
 import type { TaskStore } from './core/store/taskStore';
@@ -17,6 +18,7 @@ import { createTaskLog } from './ui/taskLogWiring';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
+  backups: Backups;
   service: BackupService;
   store: TaskStore;
   statusBar: BackupStatusBar;
@@ -44,14 +46,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   service.start();
   logger.info(`started: ${service.environments().length} environment(s), ${service.scheduler.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
 
+  const backups = new LocalBackups(service, store);
   const now = () => systemClock.now();
   const envName = (id: string) => service.environment(id)?.name ?? id;
-  const envTree = new EnvironmentsTree(service, store, now);
-  const tasksTree = new TasksTree(service, store, envName);
+  const envTree = new EnvironmentsTree(backups, now);
+  const tasksTree = new TasksTree(backups, envName);
   const tasksView = vscode.window.createTreeView('backupScheduler.tasks', { treeDataProvider: tasksTree });
   tasksTree.attach(tasksView);
-  const statusBar = new BackupStatusBar(service, store, now);
-  const taskLog = createTaskLog(context, service, store, logger, () => settings.pollIntervalMs);
+  const statusBar = new BackupStatusBar(backups, now);
+  const taskLog = createTaskLog(context, backups, logger, () => settings.pollIntervalMs);
   const refreshViews = () => {
     envTree.refresh();
     tasksTree.refresh();
@@ -65,8 +68,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     tasksView,
     statusBar,
     taskLog,
-    watchNotifications(service, () => settings, envName),
-    ...registerCommands({ service, store, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
+    watchNotifications(backups, () => settings, envName),
+    ...registerCommands({ service: backups, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();
@@ -83,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     await service.dispose();
     await store.dispose();
   };
-  return { service, store, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings, storeWarnings: warnings };
+  return { backups, service, store, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings, storeWarnings: warnings };
 }
 
 export async function deactivate(): Promise<void> {

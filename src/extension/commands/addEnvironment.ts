@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { formatDateTime } from '../../shared/format';
 import { parseEnvironments, ENV_ID_PATTERN } from '../core/environments/parse';
 import { cronError, describeSchedule, nextRuns } from '../core/scheduler/cron';
-import type { BackupService } from '../core/service';
+import type { Backups } from '../core/backups';
 import { addEnvironmentEntry, workspaceFolderPath } from '../config';
 
 const PRESETS = [
@@ -17,7 +17,7 @@ const PRESETS = [
   { label: 'Every 15 minutes', cron: '*/15 * * * *' },
 ];
 
-export async function addEnvironment(service: BackupService, arg: unknown): Promise<string | undefined> {
+export async function addEnvironment(service: Backups, arg: unknown): Promise<string | undefined> {
   const given = arg && typeof arg === 'object' && !Array.isArray(arg) ? (arg as Record<string, unknown>) : undefined;
   const entry = given ?? (await ask(service));
   if (!entry) return undefined;
@@ -33,7 +33,7 @@ export async function addEnvironment(service: BackupService, arg: unknown): Prom
   return String(entry.id);
 }
 
-async function ask(service: BackupService): Promise<Record<string, unknown> | undefined> {
+async function ask(service: Backups): Promise<Record<string, unknown> | undefined> {
   const title = 'Add Environment';
   const type = await vscode.window.showQuickPick(
     [
@@ -103,7 +103,7 @@ function slug(name: string): string {
   return ENV_ID_PATTERN.test(s) ? s : 'backup';
 }
 
-function uniqueId(base: string, service: BackupService): string {
+function uniqueId(base: string, service: Backups): string {
   const used = new Set(service.environments().map((e) => (e.valid ? e.environment.id : e.id)));
   let id = base;
   for (let i = 2; used.has(id); i++) id = `${base}-${i}`;

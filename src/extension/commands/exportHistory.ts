@@ -2,12 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { TaskRecord } from '../../shared/model';
-import type { TaskStore } from '../core/store/taskStore';
+import type { TaskReader } from '../core/backups';
 import { optionsFrom } from './args';
 
 const COLUMNS = ['id', 'envId', 'kind', 'trigger', 'status', 'queuedAt', 'startedAt', 'finishedAt', 'durationMs', 'warnings', 'archivePath', 'size', 'fileCount', 'sha256', 'error', 'skipReason'] as const;
 
-export async function exportHistory(store: TaskStore, arg: unknown): Promise<string | undefined> {
+export async function exportHistory(store: TaskReader, arg: unknown): Promise<string | undefined> {
   const opts = optionsFrom<{ format: 'csv' | 'json'; path: string }>(arg);
   const format = opts.format ?? (await vscode.window.showQuickPick(['csv', 'json'], { title: 'Export History: format' }));
   if (format !== 'csv' && format !== 'json') return undefined;

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import { formatDateTime } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Environment } from '../core/environments/types';
-import type { BackupService } from '../core/service';
+import type { Backups } from '../core/backups';
 
-export async function pickEnvironment(service: BackupService, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
+export async function pickEnvironment(service: Backups, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
   const envs = service.environments().flatMap((e) => (e.valid && filter(e.environment) ? [e.environment] : []));
   if (envs.length === 0) {
     void vscode.window.showInformationMessage('Backup Scheduler: no environment fits. Add one with "Backup Scheduler: Add Environment…".');

@@ -4,8 +4,7 @@ import * as vscode from 'vscode';
 import { formatDateTime, formatRelative } from '../../shared/format';
 
 import { describeSchedule } from '../core/scheduler/cron';
-import { isStarted, type BackupService, type RunOutcome } from '../core/service';
-import type { TaskStore } from '../core/store/taskStore';
+import type { Backups, CommandOutcome } from '../core/backups';
 import { environmentTarget, updateEnvironmentEntry } from '../config';
 import { addEnvironment } from './addEnvironment';
 import { envIdFrom, optionsFrom, taskIdFrom } from './args';
@@ -15,43 +14,39 @@ import { restoreBackup } from './restore';
 import { trackTask } from '../ui/progress';
 
 export interface CommandDeps {
-  service: BackupService;
-  store: TaskStore;
+  service: Backups;
   now: () => number;
   openTaskLog: (options?: { taskId?: number; envId?: string }) => void | Promise<void>;
   refreshViews: () => void;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  const { service, store } = deps;
+  const { service } = deps;
+  const store = service.reader;
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(`backupScheduler.${id}`, fn);
 
   return [
     reg('runNow', async (arg) => {
       const id = envIdFrom(arg) ?? (await pickEnvironment(service, 'Run Backup Now'))?.id;
       if (!id) return undefined;
-      const outcome = service.runNow(id);
-      report(outcome, id);
-      if (!isStarted(outcome)) return undefined;
-      trackTask(service, outcome.task.id, `Backing up ${service.environment(id)?.name ?? id}`, vscode.ProgressLocation.Window);
-      return outcome.task.id;
+      const taskId = report(await service.runNow(id));
+      if (taskId !== undefined) trackTask(service, taskId, `Backing up ${service.environment(id)?.name ?? id}`, vscode.ProgressLocation.Window);
+      return taskId;
     }),
     reg('cancelTask', async (arg) => {
-      const id = taskIdFrom(arg) ?? (await pickTask(service.tasks.activeTasks(), 'Cancel Task'))?.id;
+      const id = taskIdFrom(arg) ?? (await pickTask(service.activeTasks(), 'Cancel Task'))?.id;
       if (id === undefined) {
-        if (arg === undefined && service.tasks.activeTasks().length === 0) void vscode.window.showInformationMessage('Backup Scheduler: nothing is running.');
+        if (arg === undefined && service.activeTasks().length === 0) void vscode.window.showInformationMessage('Backup Scheduler: nothing is running.');
         return false;
       }
-      const ok = service.tasks.cancel(id);
+      const ok = await service.cancel(id);
       if (!ok) void vscode.window.showWarningMessage(`Backup Scheduler: task #${id} is not running.`);
       return ok;
     }),
     reg('retryTask', async (arg) => {
       const id = taskIdFrom(arg) ?? (await pickTask(store.queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, 'Retry Task'))?.id;
       if (id === undefined) return undefined;
-      const outcome = service.retry(id);
-      report(outcome, store.getTask(id)?.envId ?? '?');
-      return isStarted(outcome) ? outcome.task.id : undefined;
+      return report(await service.retry(id));
     }),
     reg('enableEnvironment', (arg) => setEnabled(service, arg, true)),
     reg('disableEnvironment', (arg) => setEnabled(service, arg, false)),
@@ -73,9 +68,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
       const env = t && service.environment(t.envId);
       if (!t?.result?.archivePath || !env) return void vscode.window.showWarningMessage('Backup Scheduler: pick a finished backup that has an archive.');
-      const outcome = service.verify(env, t.result.archivePath);
-      report(outcome, env.id);
-      return isStarted(outcome) ? outcome.task.id : undefined;
+      return report(await service.verify(env.id, t.result.archivePath));
     }),
     reg('restore', (arg) => restoreBackup(service, arg)),
     reg('addEnvironment', (arg) => addEnvironment(service, arg)),
@@ -87,7 +80,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         const answer = await vscode.window.showWarningMessage(`Delete ${total} finished task${total === 1 ? '' : 's'} and their logs from the history? Archives are not touched.`, { modal: true }, 'Clear History');
         if (answer !== 'Clear History') return 0;
       }
-      const n = store.clearHistory(opts.envId ? { envIds: [opts.envId] } : undefined);
+      const n = await service.clearHistory(opts.envId ? { envIds: [opts.envId] } : undefined);
       deps.refreshViews();
       void vscode.window.showInformationMessage(`Backup Scheduler: removed ${n} task${n === 1 ? '' : 's'} from the history.`);
       return n;
@@ -102,7 +95,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         }
         const env = e.environment;
         items.push({ label: env.name, kind: vscode.QuickPickItemKind.Separator });
-        const runs = service.scheduler.nextRuns(env.id, 5);
+        const runs = service.nextRuns(env.id, 5);
         const why = service.blockedReason(env) ?? (env.enabled ? undefined : 'disabled');
         if (why || runs.length === 0) items.push({ label: `$(circle-slash) ${why ?? 'not scheduled'}`, description: describeSchedule(env.schedule) });
         for (const t of runs) items.push({ label: `$(clock) ${formatDateTime(t)}`, description: formatRelative(t, now), detail: undefined });
@@ -115,20 +108,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
-function report(outcome: RunOutcome, envId: string): void {
-  switch (outcome.kind) {
-    case 'busy':
-      void vscode.window.showWarningMessage(`Backup Scheduler: ${envId} is busy with task #${outcome.busyWith.id} (${outcome.busyWith.kind}); nothing was started.`);
-      break;
-    case 'blocked':
-    case 'unknown':
-      void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.reason}`);
-      break;
-    default:
-  }
+/** Tells the user why nothing started; returns the new task's id when something did. */
+function report(outcome: CommandOutcome): number | undefined {
+  if ('taskId' in outcome) return outcome.taskId;
+  void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}.`);
+  return undefined;
 }
 
-async function setEnabled(service: BackupService, arg: unknown, enabled: boolean): Promise<boolean> {
+async function setEnabled(service: Backups, arg: unknown, enabled: boolean): Promise<boolean> {
   const id = envIdFrom(arg) ?? (await pickEnvironment(service, enabled ? 'Enable Environment' : 'Disable Environment', (e) => e.enabled !== enabled))?.id;
   if (!id) return false;
   await updateEnvironmentEntry(id, (e) => ({ ...e, enabled }));

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes, formatDateTime } from '../../shared/format';
-import { isStarted, type BackupService } from '../core/service';
+import type { Backups } from '../core/backups';
 import { envIdFrom, optionsFrom } from './args';
 import { pickEnvironment } from './pickers';
 import { trackTask } from '../ui/progress';
@@ -16,13 +16,13 @@ interface RestoreOptions {
   overwrite: boolean;
 }
 
-export async function restoreBackup(service: BackupService, arg: unknown): Promise<number | undefined> {
+export async function restoreBackup(service: Backups, arg: unknown): Promise<number | undefined> {
   const opts = optionsFrom<RestoreOptions>(arg);
   const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Restore Backup', (e) => e.type === 'folder'));
   if (!env) return undefined;
   let archivePath = opts.archivePath;
   if (!archivePath) {
-    const archives = await service.listArchives(env);
+    const archives = await service.listArchives(env.id);
     if (archives.length === 0) {
       void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no archives in ${env.destination}.`);
       return undefined;
@@ -52,13 +52,13 @@ export async function restoreBackup(service: BackupService, arg: unknown): Promi
     if (!answer) return undefined;
     overwrite = answer === 'Overwrite';
   }
-  const outcome = service.restore(env, archivePath, target, overwrite);
-  if (!isStarted(outcome)) {
-    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.kind === 'busy' ? `${env.id} is busy with task #${outcome.busyWith.id}` : outcome.reason}`);
+  const outcome = await service.restore(env.id, archivePath, target, overwrite);
+  if (!('taskId' in outcome)) {
+    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}`);
     return undefined;
   }
-  trackTask(service, outcome.task.id, `Restoring ${env.name} into ${target}`, vscode.ProgressLocation.Notification);
-  return outcome.task.id;
+  trackTask(service, outcome.taskId, `Restoring ${env.name} into ${target}`, vscode.ProgressLocation.Notification);
+  return outcome.taskId;
 }
 
 async function hasEntries(dir: string): Promise<boolean> {

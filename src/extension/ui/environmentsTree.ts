@@ -5,8 +5,7 @@ import { formatBytes, formatDateTime, formatDuration, formatRelative } from '../
 import type { TaskRecord } from '../../shared/model';
 import type { Environment, EnvironmentEntry } from '../core/environments/types';
 import { describeSchedule } from '../core/scheduler/cron';
-import type { BackupService } from '../core/service';
-import type { TaskStore } from '../core/store/taskStore';
+import type { Backups } from '../core/backups';
 
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
@@ -20,9 +19,9 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   private readonly subs: vscode.Disposable[] = [];
   private tick: ReturnType<typeof setInterval>;
 
-  constructor(private readonly service: BackupService, private readonly store: TaskStore, private readonly now: () => number) {
+  constructor(private readonly service: Backups, private readonly now: () => number) {
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.refresh())));
-    this.subs.push(toVs(service.tasks.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.refresh() : undefined))));
+    this.subs.push(toVs(service.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.refresh() : undefined))));
     // "in 3 min" must count down even when nothing happens.
     this.tick = setInterval(() => this.refresh(), 30_000);
   }
@@ -58,11 +57,11 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     const env = entry.environment;
     const item = new EnvironmentItem(entry, env.id);
     item.id = `env-${env.id}`;
-    const running = this.service.tasks.busyWith(env.id);
+    const running = this.service.busyWith(env.id);
     const last = this.lastBackup(env.id);
-    const good = this.store.lastSucceeded(env.id, 'backup');
+    const good = this.service.reader.lastSucceeded(env.id, 'backup');
     const blocked = this.service.blockedReason(env);
-    const next = env.enabled && !blocked ? this.service.scheduler.nextRuns(env.id, 3) : [];
+    const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 3) : [];
     const now = this.now();
     item.description = blocked ?? (!env.enabled ? 'disabled' : running ? `running ${running.kind}…` : next.length ? `next ${formatRelative(next[0], now)}` : '');
     item.contextValue = env.enabled ? 'environment.enabled' : 'environment.disabled';
@@ -85,7 +84,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   }
 
   private lastBackup(envId: string): TaskRecord | undefined {
-    return this.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted', 'cancelled'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
+    return this.service.reader.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted', 'cancelled'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
   }
 
   private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {

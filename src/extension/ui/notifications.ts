@@ -2,14 +2,14 @@
 // "Retry"), successes (off by default). Fired for every failure, also one that failed early.
 import * as vscode from 'vscode';
 import type { TaskRecord } from '../../shared/model';
-import type { BackupService } from '../core/service';
+import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 import { statusText } from './tasksTree';
 
-export function watchNotifications(service: BackupService, settings: () => { notifyOnFailure: boolean; notifyOnSuccess: boolean }, envName: (id: string) => string): vscode.Disposable {
+export function watchNotifications(service: Backups, settings: () => { notifyOnFailure: boolean; notifyOnSuccess: boolean }, envName: (id: string) => string): vscode.Disposable {
   const seen = new Set<number>();
   return toVs(
-    service.tasks.onDidChangeTask((t) => {
+    service.onDidChangeTask((t) => {
       if (t.finishedAt === null || seen.has(t.id)) return;
       seen.add(t.id);
       if (seen.size > 1000) seen.delete(seen.values().next().value!);

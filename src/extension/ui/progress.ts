@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import { formatBytes } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
-import type { BackupService } from '../core/service';
+import type { Backups } from '../core/backups';
 
-export function trackTask(service: BackupService, taskId: number, title: string, location: vscode.ProgressLocation): void {
+export function trackTask(service: Backups, taskId: number, title: string, location: vscode.ProgressLocation): void {
   void vscode.window.withProgress({ location, title, cancellable: location === vscode.ProgressLocation.Notification }, (progress, token) =>
     new Promise<void>((resolve) => {
       let lastPercent = 0;
@@ -24,9 +24,9 @@ export function trackTask(service: BackupService, taskId: number, title: string,
         progress.report({ message, increment: Math.max(0, percent - lastPercent) });
         lastPercent = percent;
       };
-      const sub = service.tasks.onDidChangeTask(onTask);
-      token.onCancellationRequested(() => service.tasks.cancel(taskId));
-      const now = service.tasks.liveRecord(taskId);
+      const sub = service.onDidChangeTask(onTask);
+      token.onCancellationRequested(() => void service.cancel(taskId));
+      const now = service.liveRecord(taskId) ?? service.reader.getTask(taskId);
       if (!now || now.finishedAt !== null) finish();
     }),
   );

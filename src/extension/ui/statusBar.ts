@@ -4,8 +4,7 @@ import * as vscode from 'vscode';
 import { formatRelative } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import { previousRun } from '../core/scheduler/cron';
-import type { BackupService } from '../core/service';
-import type { TaskStore } from '../core/store/taskStore';
+import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 
 export class BackupStatusBar implements vscode.Disposable {
@@ -13,10 +12,10 @@ export class BackupStatusBar implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly service: BackupService, private readonly store: TaskStore, private readonly now: () => number) {
+  constructor(private readonly service: Backups, private readonly now: () => number) {
     this.item.name = 'Backup Scheduler';
     this.item.command = 'backupScheduler.openTaskLog';
-    this.subs.push(toVs(service.tasks.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.update() : undefined))));
+    this.subs.push(toVs(service.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.update() : undefined))));
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.update())));
     this.timer = setInterval(() => this.update(), 60_000);
     this.update();
@@ -34,7 +33,7 @@ export class BackupStatusBar implements vscode.Disposable {
       return;
     }
     const now = this.now();
-    const running = this.service.tasks.activeTasks().filter((t) => t.status === 'running');
+    const running = this.service.activeTasks().filter((t) => t.status === 'running');
     this.item.backgroundColor = undefined;
     if (running.length) {
       this.item.text = `$(sync~spin) ${running.length === 1 ? `Backing up ${running[0].envId}` : `${running.length} backups running`}`;
@@ -45,11 +44,11 @@ export class BackupStatusBar implements vscode.Disposable {
     const problems: string[] = [];
     let lastGood: TaskRecord | undefined;
     for (const env of envs) {
-      const good = this.store.lastSucceeded(env.id, 'backup');
+      const good = this.service.reader.lastSucceeded(env.id, 'backup');
       if (good && (!lastGood || (good.finishedAt ?? 0) > (lastGood.finishedAt ?? 0))) lastGood = good;
-      const last = this.store.queryTasks({ envIds: [env.id], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
+      const last = this.service.reader.queryTasks({ envIds: [env.id], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
       if (last && last.status !== 'succeeded') problems.push(`${env.name}: last backup ${last.status}`);
-      else if (isOverdue(env.schedule, env.timezone, good?.finishedAt ?? undefined, now, this.service.scheduler.lastHandled(env.id))) problems.push(`${env.name}: overdue`);
+      else if (isOverdue(env.schedule, env.timezone, good?.finishedAt ?? undefined, now, this.service.lastHandled(env.id))) problems.push(`${env.name}: overdue`);
     }
     if (problems.length) {
       this.item.text = `$(warning) Backup ${problems.length === 1 ? problems[0].split(':')[1].trim() : `problems (${problems.length})`}`;

@@ -4,8 +4,7 @@ import * as vscode from 'vscode';
 import type { TaskPage, TaskQuery } from '../../shared/model';
 import type { TaskAction } from '../../shared/protocol';
 import type { Logger } from '../core/ports';
-import type { BackupService } from '../core/service';
-import type { TaskStore } from '../core/store/taskStore';
+import type { Backups } from '../core/backups';
 import { TaskLogController, type TaskLogDataSource } from './taskLogController';
 
 export interface TaskLogHandle extends vscode.Disposable {
@@ -13,8 +12,9 @@ export interface TaskLogHandle extends vscode.Disposable {
   readonly controller: TaskLogController;
 }
 
-export function taskLogDataSource(service: BackupService, store: TaskStore): TaskLogDataSource {
-  const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.tasks.liveRecord(t.id) as unknown as T) ?? t) : t);
+export function taskLogDataSource(service: Backups): TaskLogDataSource {
+  const store = service.reader;
+  const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.liveRecord(t.id) as unknown as T) ?? t) : t);
   return {
     queryTasks: (q: TaskQuery): TaskPage => {
       const page = store.queryTasks(q);
@@ -37,8 +37,8 @@ export function taskLogDataSource(service: BackupService, store: TaskStore): Tas
   };
 }
 
-export function createTaskLog(context: vscode.ExtensionContext, service: BackupService, store: TaskStore, logger: Logger, pollMs: () => number): TaskLogHandle {
-  const controller = new TaskLogController(taskLogDataSource(service, store), logger, {
+export function createTaskLog(context: vscode.ExtensionContext, service: Backups, logger: Logger, pollMs: () => number): TaskLogHandle {
+  const controller = new TaskLogController(taskLogDataSource(service), logger, {
     pollMs,
     writeClipboard: async (text) => vscode.env.clipboard.writeText(text),
   });

@@ -3,8 +3,7 @@
 import * as vscode from 'vscode';
 import { formatBytes, formatDateTime, formatDay, formatDuration } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
-import type { BackupService } from '../core/service';
-import type { TaskStore } from '../core/store/taskStore';
+import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 
 const HISTORY_ITEMS = 50;
@@ -18,9 +17,9 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
   private pending: ReturnType<typeof setTimeout> | undefined;
   private view: vscode.TreeView<Node> | undefined;
 
-  constructor(private readonly service: BackupService, private readonly store: TaskStore, private readonly envName: (id: string) => string) {
+  constructor(private readonly service: Backups, private readonly envName: (id: string) => string) {
     // Progress arrives throttled by the TaskManager; coalesce bursts (a finish fires 2-3 events).
-    this.subs.push(toVs(service.tasks.onDidChangeTask(() => this.scheduleRefresh())));
+    this.subs.push(toVs(service.onDidChangeTask(() => this.scheduleRefresh())));
   }
 
   attach(view: vscode.TreeView<Node>): void {
@@ -54,9 +53,9 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
   getChildren(node?: Node): Node[] {
     if (node?.type === 'day') return node.tasks.map((task) => ({ type: 'task', task }));
     if (node) return [];
-    const active = this.service.tasks.activeTasks().sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'running' ? -1 : 1));
+    const active = this.service.activeTasks().sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'running' ? -1 : 1));
     const activeIds = new Set(active.map((t) => t.id));
-    const page = this.store.queryTasks({ sort: 'queuedAt', descending: true, limit: HISTORY_ITEMS + active.length });
+    const page = this.service.reader.queryTasks({ sort: 'queuedAt', descending: true, limit: HISTORY_ITEMS + active.length });
     const history = page.rows.filter((t) => !activeIds.has(t.id) && t.status !== 'running' && t.status !== 'queued').slice(0, HISTORY_ITEMS);
     const days = new Map<string, TaskRecord[]>();
     for (const t of history) {
@@ -85,7 +84,7 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
 
   private updateBadge(): void {
     if (!this.view) return;
-    const n = this.service.tasks.activeTasks().filter((t) => t.status === 'running').length;
+    const n = this.service.activeTasks().filter((t) => t.status === 'running').length;
     this.view.badge = n ? { value: n, tooltip: `${n} task${n === 1 ? '' : 's'} running` } : undefined;
   }
 }
