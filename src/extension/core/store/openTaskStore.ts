@@ -24,6 +24,8 @@ export interface TaskStoreOptions {
   /** Longest time a change stays in memory only; default 1000 ms. */
   coalesceMs?: number;
   onPersist?: (event: PersistEvent) => void;
+  /** Fencing for the multi-window leader: checked before every write of tasks.db. */
+  canPersist?: () => boolean;
 }
 
 export interface OpenedTaskStore {
@@ -103,7 +105,7 @@ function checkIntegrity(db: Database): void {
 const sqlJsByWasm = new Map<string, Promise<SqlJsStatic>>();
 
 /** The WASM module is compiled once per process, however many stores are opened (tests open many). */
-function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
+export function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   let p = sqlJsByWasm.get(wasmPath);
   if (!p) {
     p = initSqlJs({ locateFile: () => wasmPath });
@@ -113,7 +115,7 @@ function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   return p;
 }
 
-function defaultWasmPath(): string {
+export function defaultWasmPath(): string {
   const beside = join(__dirname, 'sql-wasm.wasm');
   // createRequire keeps esbuild from trying to bundle the .wasm when it sees a literal require.resolve.
   return existsSync(beside) ? beside : createRequire(__filename).resolve('sql.js/dist/sql-wasm.wasm');

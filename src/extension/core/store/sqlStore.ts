@@ -35,6 +35,10 @@ export interface SqlStoreOptions {
   bounds: HistoryBounds;
   coalesceMs: number;
   onPersist?: (event: PersistEvent) => void;
+  /** A follower's copy: never written to disk. */
+  readOnly?: boolean;
+  /** Fencing: asked right before each write; false means another window leads now, so do not write. */
+  canPersist?: () => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -257,6 +261,16 @@ export class SqlTaskStore implements TaskStore {
     await this.writer.flush();
   }
 
+  /** Closes without writing anything (a follower's copy, or a window that lost the leadership). */
+  close(): void {
+    if (this.closed) return;
+    this.writer.stop();
+    this.closed = true;
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.db.close();
+  }
+
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.writer.stop();
@@ -386,6 +400,8 @@ export class SqlTaskStore implements TaskStore {
   }
 
   private async write(s: { bytes: Uint8Array; revision: number; exportMs: number }): Promise<void> {
+    if (this.options.readOnly) throw new Error('a read-only copy of the history is never written');
+    if (this.options.canPersist && !this.options.canPersist()) throw new Error('another window leads now; this one no longer writes the history');
     const t0 = performance.now();
     await writeFileAtomic(this.path, s.bytes);
     this.options.onPersist?.({ revision: s.revision, bytes: s.bytes.byteLength, exportMs: s.exportMs, writeMs: performance.now() - t0 });
