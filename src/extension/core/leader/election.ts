@@ -1,0 +1,249 @@
+// Leader election by numbered terms (see terms.ts for the files). Term k is owned by whoever
+// created `term-k` with O_EXCL, so two hosts can never both win the same term, and taking over
+// is "claim k+1", never "overwrite k": there is no read-modify-write race to lose.
+// A follower judges the current term's owner dead when
+//   - it released the term (clean shutdown), or
+//   - it runs on this host and its pid is gone (fast path after SIGKILL or a crash), or
+//   - its heartbeat has not changed for staleMs, measured on the follower's own monotonic clock
+//     (covers other hosts sharing the folder, pid reuse, and hung or paused processes; comparing
+//     the writer's wall-clock timestamp with ours would break on clock skew and clock jumps).
+// A leader that finds a higher term steps down at once. isLeader() re-checks the folder and the
+// leader's own lease, so a leader that was paused long enough to be replaced fences itself.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Clock, Logger } from '../ports';
+import { Emitter, type Disposable } from '../util/emitter';
+import {
+  highestTerm,
+  readClaim,
+  readHeartbeat,
+  removeOldTerms,
+  termPath,
+  tryClaim,
+  writeHeartbeat,
+  type Heartbeat,
+  type LeaderClaim,
+} from './terms';
+
+export type Role = 'leader' | 'follower';
+
+export interface RoleChange {
+  role: Role;
+  /** The term this process now leads, or (as a follower) the term of the leader it follows. */
+  term: number;
+}
+
+/** The current leader as its files describe it. */
+export interface LeaderInfo extends LeaderClaim {
+  term: number;
+  heartbeatAt?: number;
+  released?: boolean;
+}
+
+export interface ElectionOptions {
+  /** `<storage>/leader`: created if missing. */
+  dir: string;
+  clock: Clock;
+  logger: Logger;
+  /** This host's RPC endpoint, published to followers while it leads. */
+  endpoint?: string;
+  heartbeatMs?: number;
+  checkMs?: number;
+  staleMs?: number;
+}
+
+export interface Election extends Disposable {
+  readonly role: Role;
+  /** Own term while leading; otherwise the highest term seen (0: none yet). */
+  readonly term: number;
+  readonly instanceId: string;
+  /** Cheap re-check (one readdir) for fencing right before acting, e.g. before persisting. */
+  isLeader(): boolean;
+  /** Reads the current leader's heartbeat (or claim) from disk; undefined when there is none. */
+  leaderInfo(): LeaderInfo | undefined;
+  readonly onDidChangeRole: (listener: (e: RoleChange) => void) => Disposable;
+  /** Fires the new highest term whenever it changes (a follower reconnects its channel then). */
+  readonly onDidChangeLeader: (listener: (term: number) => void) => Disposable;
+}
+
+export async function startElection(options: ElectionOptions): Promise<Election> {
+  mkdirSync(options.dir, { recursive: true });
+  const election = new TermElection(options);
+  election.start();
+  return election;
+}
+
+class TermElection implements Election {
+  role: Role = 'follower';
+  term = 0;
+  readonly instanceId = randomUUID();
+
+  private readonly dir: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly heartbeatMs: number;
+  private readonly checkMs: number;
+  private readonly staleMs: number;
+  private readonly claim: LeaderClaim;
+  private readonly roleEmitter = new Emitter<RoleChange>();
+  private readonly leaderEmitter = new Emitter<number>();
+  readonly onDidChangeRole = this.roleEmitter.event;
+  readonly onDidChangeLeader = this.leaderEmitter.event;
+
+  private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private seq = 0;
+  /** Monotonic time of our last successful heartbeat: our lease, while leading. */
+  private lastBeat = 0;
+  /** What we last saw of the current term's heartbeat, and since when (monotonic). */
+  private seen = { term: 0, key: '', since: 0 };
+
+  constructor(o: ElectionOptions) {
+    this.dir = o.dir;
+    this.clock = o.clock;
+    this.logger = o.logger;
+    // `??` and not destructuring defaults: an option passed as undefined keeps its default.
+    this.heartbeatMs = o.heartbeatMs ?? 2000;
+    this.checkMs = o.checkMs ?? 1000;
+    this.staleMs = o.staleMs ?? 10_000;
+    this.claim = { pid: process.pid, hostname: hostname(), instanceId: this.instanceId, startedAt: o.clock.now(), endpoint: o.endpoint ?? '' };
+  }
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), Math.min(this.checkMs, this.heartbeatMs));
+    // The election must not keep a process alive on its own (tests, a host that is shutting down).
+    this.timer.unref();
+  }
+
+  isLeader(): boolean {
+    if (this.role !== 'leader' || this.disposed) return false;
+    try {
+      const top = highestTerm(this.dir);
+      if (top !== this.term) {
+        this.stepDown(top);
+        return false;
+      }
+    } catch (e) {
+      this.logger.warn(`Leader election: cannot read ${this.dir}: ${String(e)}`);
+      return false;
+    }
+    // A lease older than staleMs means followers may already see us as dead: do not act until
+    // the next tick has either renewed it or found the new leader.
+    return this.clock.monotonic() - this.lastBeat < this.staleMs;
+  }
+
+  leaderInfo(): LeaderInfo | undefined {
+    const top = highestTerm(this.dir);
+    if (top === 0) return undefined;
+    const hb = readHeartbeat(this.dir, top);
+    if (hb) return hb;
+    const claim = readClaim(this.dir, top);
+    return claim && { ...claim, term: top };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearInterval(this.timer);
+    if (this.role === 'leader') {
+      // Synchronous on purpose: a closing window may be gone right after deactivate returns.
+      try {
+        if (highestTerm(this.dir) === this.term) writeHeartbeat(this.dir, this.heartbeat(true));
+        this.logger.info(`Leader election: released term ${this.term}`);
+      } catch (e) {
+        this.logger.warn(`Leader election: could not release term ${this.term}: ${String(e)}`);
+      }
+    }
+    this.role = 'follower';
+    this.roleEmitter.dispose();
+    this.leaderEmitter.dispose();
+  }
+
+  private tick(): void {
+    if (this.disposed) return;
+    try {
+      if (this.role === 'leader') this.leaderTick();
+      else this.followerTick();
+    } catch (e) {
+      // A failing tick (folder gone, disk full) must not kill the host; while leading, the
+      // lease simply runs out and isLeader() turns false.
+      this.logger.warn(`Leader election: ${String(e)}`);
+    }
+  }
+
+  private leaderTick(): void {
+    const top = highestTerm(this.dir);
+    if (top !== this.term || !existsSync(termPath(this.dir, this.term))) return this.stepDown(top);
+    if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs) this.beat();
+    removeOldTerms(this.dir, this.term);
+  }
+
+  private followerTick(): void {
+    const top = highestTerm(this.dir);
+    this.noteLeader(top);
+    if (top === 0 || this.isStale(top)) this.tryLead(top + 1);
+  }
+
+  private isStale(term: number): boolean {
+    const hb = readHeartbeat(this.dir, term);
+    if (hb?.released) return true;
+    const owner = hb ?? readClaim(this.dir, term);
+    if (owner && owner.hostname === this.claim.hostname && !pidAlive(owner.pid)) return true;
+    const key = hb ? `${hb.instanceId}:${hb.seq}` : '';
+    const now = this.clock.monotonic();
+    if (this.seen.term !== term || this.seen.key !== key) this.seen = { term, key, since: now };
+    return now - this.seen.since >= this.staleMs;
+  }
+
+  private tryLead(term: number): void {
+    if (!tryClaim(this.dir, term, this.claim)) {
+      this.noteLeader(highestTerm(this.dir)); // someone else won this term
+      return;
+    }
+    // A follower that stalled between reading the folder and claiming could have recreated a
+    // term that cleanup had removed, below the real current one: then it is not the leader.
+    const top = highestTerm(this.dir);
+    if (top !== term) return this.noteLeader(top);
+    this.role = 'leader';
+    this.term = term;
+    this.beat();
+    this.logger.info(`Leader election: leading term ${term} (pid ${process.pid})`);
+    this.leaderEmitter.fire(term);
+    this.roleEmitter.fire({ role: 'leader', term });
+  }
+
+  private stepDown(top: number): void {
+    this.logger.warn(`Leader election: term ${this.term} is over (highest is ${top}); stepping down`);
+    this.role = 'follower';
+    this.term = top;
+    this.seen = { term: 0, key: '', since: 0 };
+    this.leaderEmitter.fire(top);
+    this.roleEmitter.fire({ role: 'follower', term: top });
+  }
+
+  private noteLeader(top: number): void {
+    if (top === this.term) return;
+    this.term = top;
+    this.leaderEmitter.fire(top);
+  }
+
+  private beat(): void {
+    writeHeartbeat(this.dir, this.heartbeat(false));
+    this.lastBeat = this.clock.monotonic();
+  }
+
+  private heartbeat(released: boolean): Heartbeat {
+    return { ...this.claim, term: this.term, heartbeatAt: this.clock.now(), seq: ++this.seq, ...(released ? { released } : {}) };
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by another user
+  }
+}
