@@ -27,9 +27,10 @@ export class BsLogView extends LitElement {
     .bar .count { margin-left: auto; color: var(--vscode-descriptionForeground); }
     select { font: inherit; color: var(--vscode-dropdown-foreground); background: var(--vscode-dropdown-background); border: 1px solid var(--vscode-dropdown-border, transparent); padding: 2px 4px; }
     .log { flex: 1; min-height: 8em; overflow: auto; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size);
-      background: var(--vscode-textCodeBlock-background, var(--vscode-editor-background)); border: 1px solid var(--vscode-panel-border, transparent); padding: 4px; white-space: pre-wrap; word-break: break-all; }
+      background: var(--vscode-textCodeBlock-background, var(--vscode-editor-background)); border: 1px solid var(--vscode-panel-border, transparent); padding: 4px; }
     .log:focus-visible, select:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
-    .line { display: block; }
+    /* pre-wrap on the lines only: on the container it would also show the template's own whitespace. */
+    .line { display: block; white-space: pre-wrap; word-break: break-all; }
     .time { color: var(--vscode-descriptionForeground); }
     .warn { color: var(--vscode-editorWarning-foreground); }
     .error { color: var(--vscode-errorForeground); }

@@ -10,6 +10,8 @@ describe('Task Log HTML', () => {
     const csp = contentSecurityPolicy('https://x.vscode-cdn.net', nonce);
     assert.match(csp, /^default-src 'none'; /);
     assert.ok(csp.includes(`script-src 'nonce-${nonce}'`));
+    assert.ok(csp.includes(`style-src https://x.vscode-cdn.net 'nonce-${nonce}'`), 'styles: the bundle origin and nonce-carrying <style> only');
+    assert.ok(page.includes(`<meta property="csp-nonce" content="${nonce}">`), 'FAST reads the style nonce from here');
     assert.doesNotMatch(csp, /unsafe-|\*/);
     assert.ok(page.includes(`content="${csp.replace(/'/g, "'")}"`));
   });
