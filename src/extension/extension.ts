@@ -5,10 +5,7 @@ import * as vscode from 'vscode';
 import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Settings } from './config';
 import { registerCommands } from './commands/register';
 import { systemClock } from './core/ports';
-import { LocalBackups, type Backups } from './core/backups';
-import { BackupService } from './core/service';
-import { openTaskStore } from './core/store/openTaskStore';
-import type { TaskStore } from './core/store/taskStore';
+import { Coordinator } from './core/leader/coordinator';
 import { channelLogger } from './logger';
 import { EnvironmentsTree } from './ui/environmentsTree';
 import { watchNotifications } from './ui/notifications';
@@ -18,13 +15,10 @@ import { createTaskLog } from './ui/taskLogWiring';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
-  backups: Backups;
-  service: BackupService;
-  store: TaskStore;
+  backups: Coordinator;
   statusBar: BackupStatusBar;
   views: { environments: EnvironmentsTree; tasks: TasksTree };
   settings(): Settings;
-  storeWarnings: string[];
 }
 
 let teardown: (() => Promise<void>) | undefined;
@@ -35,20 +29,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   const logger = channelLogger(channel);
   let settings = readSettings();
 
-  const { store, warnings } = await openTaskStore({ dir: context.globalStorageUri.fsPath, clock: systemClock, logger, bounds: settings.bounds });
-  for (const w of warnings) {
-    logger.warn(w);
-    void vscode.window.showWarningMessage(`Backup Scheduler: ${w}`);
-  }
+  // Every window runs this; the coordinator decides which one schedules and writes tasks.db.
+  const backups = await Coordinator.start(
+    {
+      storageDir: context.globalStorageUri.fsPath,
+      clock: systemClock,
+      logger,
+      trusted: vscode.workspace.isTrusted,
+      defaultCwd: workspaceFolderPath(),
+      bounds: settings.bounds,
+      onStoreWarning: (w) => {
+        logger.warn(w);
+        void vscode.window.showWarningMessage(`Backup Scheduler: ${w}`);
+      },
+    },
+    readEnvironments(),
+  );
+  logger.info(`started as ${backups.role}: ${backups.environments().length} environment(s), ${backups.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
 
-  const service = new BackupService({ store, clock: systemClock, logger, defaultCwd: workspaceFolderPath(), trusted: vscode.workspace.isTrusted });
-  service.setEnvironments(readEnvironments());
-  service.start();
-  logger.info(`started: ${service.environments().length} environment(s), ${service.scheduler.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
-
-  const backups = new LocalBackups(service, store);
   const now = () => systemClock.now();
-  const envName = (id: string) => service.environment(id)?.name ?? id;
+  const envName = (id: string) => backups.environment(id)?.name ?? id;
   const envTree = new EnvironmentsTree(backups, now);
   const tasksTree = new TasksTree(backups, envName);
   const tasksView = vscode.window.createTreeView('backupScheduler.tasks', { treeDataProvider: tasksTree });
@@ -73,20 +73,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();
-      store.setBounds(settings.bounds);
-      if (e.affectsConfiguration(`${SECTION}.environments`)) service.setEnvironments(readEnvironments());
+      backups.setBounds(settings.bounds);
+      if (e.affectsConfiguration(`${SECTION}.environments`)) backups.setEnvironments(readEnvironments());
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => service.setTrusted(true)),
-    service.tasks.onDidChangeTask((t) => {
+    vscode.workspace.onDidGrantWorkspaceTrust(() => backups.setTrusted(true)),
+    backups.onDidChangeRole((role) => {
+      void vscode.commands.executeCommand('setContext', 'backupScheduler.role', role);
+      refreshViews();
+    }),
+    backups.onDidChangeTask((t) => {
       if (t.finishedAt !== null) logger.info(`task #${t.id} ${t.kind} of ${t.envId}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
     }),
   );
 
-  teardown = async () => {
-    await service.dispose();
-    await store.dispose();
-  };
-  return { backups, service, store, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings, storeWarnings: warnings };
+  void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
+  teardown = () => backups.dispose();
+  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings };
 }
 
 export async function deactivate(): Promise<void> {

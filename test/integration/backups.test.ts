@@ -20,12 +20,12 @@ function api(): BackupSchedulerApi {
 
 async function setEnvironments(list: Record<string, unknown>[]): Promise<void> {
   await vscode.workspace.getConfiguration('backupScheduler').update('environments', list, vscode.ConfigurationTarget.Global);
-  await until(() => api().service.environments().length === list.length);
+  await until(() => api().backups.environments().length === list.length);
 }
 
 async function finished(id: number): Promise<TaskRecord> {
-  await until(() => api().store.getTask(id)?.finishedAt !== null);
-  return api().store.getTask(id)!;
+  await until(() => api().backups.reader.getTask(id)?.finishedAt !== null);
+  return api().backups.reader.getTask(id)!;
 }
 
 async function treeLabels(which: 'environments' | 'tasks'): Promise<{ label: string; description: string }[]> {
@@ -65,7 +65,7 @@ describe('backups in the extension host', function () {
     assert.deepEqual(items.map((i) => i.label), ['Docs', 'Broken']);
     assert.match(items[0].description, /^next in /);
     assert.match(items[1].description, /^invalid: "every day" has 2 fields/);
-    assert.deepEqual(api().service.scheduler.scheduledIds(), ['docs']);
+    assert.deepEqual(api().backups.scheduledIds(), ['docs']);
   });
 
   it('Run Backup Now produces a task that finishes, writes an archive GNU tar reads, and shows in the Tasks view', async () => {
@@ -85,7 +85,7 @@ describe('backups in the extension host', function () {
   it('Cancel stops a running command (its process tree) and leaves no dump; Retry runs it again', async () => {
     await setEnvironments([folderEnv, slowEnv]);
     const id = (await vscode.commands.executeCommand('backupScheduler.runNow', 'slow')) as number;
-    await until(() => api().store.getTask(id)?.status === 'running');
+    await until(() => api().backups.reader.getTask(id)?.status === 'running');
     await until(async () => (await treeLabels('tasks'))[0]?.label === 'Slow dump — backup');
     const busy = await vscode.commands.executeCommand('backupScheduler.runNow', 'slow');
     assert.equal(busy, undefined, 'a manual run of a busy environment starts nothing');
@@ -96,7 +96,7 @@ describe('backups in the extension host', function () {
     const retried = (await vscode.commands.executeCommand('backupScheduler.retryTask', id)) as number;
     assert.equal(typeof retried, 'number');
     assert.notEqual(retried, id);
-    assert.equal(api().store.getTask(retried)?.trigger, 'manual');
+    assert.equal(api().backups.reader.getTask(retried)?.trigger, 'manual');
     await vscode.commands.executeCommand('backupScheduler.cancelTask', retried);
     assert.equal((await finished(retried)).status, 'cancelled');
   });
@@ -106,26 +106,26 @@ describe('backups in the extension host', function () {
     await vscode.commands.executeCommand('backupScheduler.disableEnvironment', 'docs');
     const raw = () => vscode.workspace.getConfiguration('backupScheduler').inspect<Record<string, unknown>[]>('environments')!.globalValue![0];
     assert.equal(raw().enabled, false);
-    await until(() => api().service.scheduler.scheduledIds().length === 0);
+    await until(() => api().backups.scheduledIds().length === 0);
     assert.equal((await treeLabels('environments'))[0].description, 'disabled');
     await vscode.commands.executeCommand('backupScheduler.enableEnvironment', { envId: 'docs' });
     assert.equal(raw().enabled, true);
-    await until(() => api().service.scheduler.scheduledIds().includes('docs'));
+    await until(() => api().backups.scheduledIds().includes('docs'));
   });
 
   it('Add Environment (given an entry) writes it to the settings and schedules it at once; a bad one is refused', async () => {
     await setEnvironments([folderEnv]);
     const added = await vscode.commands.executeCommand('backupScheduler.addEnvironment', { id: 'notes', name: 'Notes', type: 'folder', source: src, destination: join(root, 'dst2'), schedule: '*/5 * * * *' });
     assert.equal(added, 'notes');
-    await until(() => api().service.scheduler.scheduledIds().includes('notes'));
+    await until(() => api().backups.scheduledIds().includes('notes'));
     const refused = await vscode.commands.executeCommand('backupScheduler.addEnvironment', { id: 'notes', name: 'Again', type: 'folder', source: src, destination: dst, schedule: '0 0 * * *' });
     assert.equal(refused, undefined);
-    assert.equal(api().service.environments().length, 2);
+    assert.equal(api().backups.environments().length, 2);
   });
 
   it('Restore Backup… extracts the chosen archive into a target folder', async () => {
     await setEnvironments([folderEnv]);
-    const archive = api().store.lastSucceeded('docs', 'backup')!.result!.archivePath!;
+    const archive = api().backups.reader.lastSucceeded('docs', 'backup')!.result!.archivePath!;
     const target = join(root, 'restored');
     const id = (await vscode.commands.executeCommand('backupScheduler.restore', { envId: 'docs', archivePath: archive, target, overwrite: false })) as number;
     const t = await finished(id);
@@ -140,7 +140,7 @@ describe('backups in the extension host', function () {
     const csv = join(root, 'history.csv');
     await vscode.commands.executeCommand('backupScheduler.exportHistory', { format: 'csv', path: csv });
     const lines = readFileSync(csv, 'utf8').trim().split('\r\n');
-    const total = api().store.queryTasks({ limit: 0 }).total;
+    const total = api().backups.reader.queryTasks({ limit: 0 }).total;
     assert.equal(lines.length, total + 1);
     assert.match(lines[0], /^id,envId,kind,trigger,status/);
     const json = join(root, 'history.json');
@@ -148,7 +148,7 @@ describe('backups in the extension host', function () {
     assert.equal(JSON.parse(readFileSync(json, 'utf8')).length, total);
     const removed = await vscode.commands.executeCommand('backupScheduler.clearHistory', { confirm: true });
     assert.equal(removed, total);
-    assert.equal(api().store.queryTasks({ limit: 0 }).total, 0);
+    assert.equal(api().backups.reader.queryTasks({ limit: 0 }).total, 0);
     assert.ok(existsSync(csv));
   });
 });

@@ -20,6 +20,12 @@ export interface BackupServiceOptions {
   trusted: boolean;
   arm?: ArmJob;
   maxParallel?: number;
+  /**
+   * Runs before a scheduled or catch-up run starts; false stops it. The multi-window leader
+   * writes "occurrence handled" to disk here and checks it still leads, so an occurrence is
+   * never run again by a window that takes over.
+   */
+  beforeScheduledRun?: () => Promise<boolean>;
 }
 
 export type RunOutcome = StartOutcome | { kind: 'blocked'; reason: string } | { kind: 'unknown'; reason: string };
@@ -41,8 +47,12 @@ export class BackupService {
       state: opts.store,
       arm: opts.arm,
       onFire: (env, trigger) => {
-        const r = this.startBackup(env, trigger);
-        if (r.kind === 'blocked') opts.logger.warn(`scheduled run of ${env.id} not started: ${r.reason}`);
+        const go = opts.beforeScheduledRun ? opts.beforeScheduledRun() : Promise.resolve(true);
+        void go.then((ok) => {
+          if (!ok) return opts.logger.warn(`${trigger} run of ${env.id} not started: this window no longer leads`);
+          const r = this.startBackup(env, trigger);
+          if (r.kind === 'blocked') opts.logger.warn(`${trigger} run of ${env.id} not started: ${r.reason}`);
+        });
       },
     });
   }

@@ -1,0 +1,328 @@
+// One object the VS Code layer holds for the life of the window, whatever this window's role.
+// It runs the election; as leader it owns tasks.db, the BackupService and the channel other
+// windows call; as follower it shows a read-only copy of tasks.db and sends commands to the
+// leader. When the role changes (the leader window closed or died), it swaps the inside and
+// tells the views to redraw; the views never see the swap otherwise.
+import { join } from 'node:path';
+import type { TaskRecord } from '../../../shared/model';
+import type { ArchiveInfo } from '../backup';
+import { LocalBackups, type Backups, type CommandOutcome, type TaskReader } from '../backups';
+import { ENV_ID_PATTERN } from '../environments/parse';
+import type { Environment, EnvironmentEntry } from '../environments/types';
+import type { Clock, Logger } from '../ports';
+import { cronError } from '../scheduler/cron';
+import { BackupService } from '../service';
+import { openTaskStore } from '../store/openTaskStore';
+import type { SqlTaskStore } from '../store/sqlStore';
+import type { HistoryBounds } from '../store/taskStore';
+import { Emitter, type Disposable } from '../util/emitter';
+import { connectLeaderChannel, LeaderChannelError, serveLeaderChannel, type LeaderChannelClient, type LeaderChannelServer } from './channel';
+import { startElection, type Election } from './election';
+import { channelEndpointFor } from './endpoint';
+import { FollowerBackups, type LeaderCaller } from './followerBackups';
+import { ReplicaStore } from './replicaStore';
+import { LEADER_METHODS, leaderHandlers } from './rpc';
+
+export interface CoordinatorOptions {
+  storageDir: string;
+  clock: Clock;
+  logger: Logger;
+  trusted: boolean;
+  defaultCwd: string | undefined;
+  bounds: HistoryBounds;
+  /** Shown to the user when opening tasks.db found a problem (moved aside, ...). */
+  onStoreWarning?: (message: string) => void;
+  election?: { heartbeatMs?: number; checkMs?: number; staleMs?: number };
+  replicaPollMs?: number;
+}
+
+/** How long a follower's environments stay scheduled after its last word (it re-sends every 15 s). */
+const REGISTRATION_TTL_MS = 60_000;
+const REGISTER_EVERY_MS = 15_000;
+
+type Inner =
+  | { role: 'leader'; backups: LocalBackups; service: BackupService; store: SqlTaskStore; server: LeaderChannelServer }
+  | { role: 'follower'; backups: FollowerBackups; replica: ReplicaStore; caller: LeaderClientProxy };
+
+export class Coordinator implements Backups {
+  private inner!: Inner;
+  private entries: EnvironmentEntry[] = [];
+  private trusted: boolean;
+  private readonly registered = new Map<string, { at: number; envs: Environment[] }>();
+  private readonly taskChanged = new Emitter<TaskRecord>();
+  private readonly envChanged = new Emitter<void>();
+  private readonly roleChanged = new Emitter<'leader' | 'follower'>();
+  private innerSubs: Disposable[] = [];
+  private switching: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private disposed = false;
+  readonly windowId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  readonly onDidChangeRole = this.roleChanged.event;
+
+  private constructor(private readonly opts: CoordinatorOptions, private readonly election: Election, initial: EnvironmentEntry[]) {
+    this.trusted = opts.trusted;
+    this.entries = initial;
+  }
+
+  static async start(opts: CoordinatorOptions, entries: EnvironmentEntry[]): Promise<Coordinator> {
+    const election = await startElection({ dir: join(opts.storageDir, 'leader'), clock: opts.clock, logger: opts.logger, endpoint: channelEndpointFor(opts.storageDir), ...opts.election });
+    const c = new Coordinator(opts, election, entries);
+    await c.become(election.role);
+    election.onDidChangeRole((e) => c.queueSwitch(e.role));
+    c.timer = setInterval(() => c.tick(), REGISTER_EVERY_MS);
+    (c.timer as { unref?: () => void }).unref?.();
+    return c;
+  }
+
+  get role(): 'leader' | 'follower' {
+    return this.inner.role;
+  }
+  get reader(): TaskReader {
+    return this.inner.backups.reader;
+  }
+  /** The leader's own service (tests and diagnostics); undefined in a follower. */
+  get service(): BackupService | undefined {
+    return this.inner.role === 'leader' ? this.inner.service : undefined;
+  }
+  /** Resolves when a pending role change has been carried out. */
+  settled(): Promise<void> {
+    return this.switching;
+  }
+
+  setEnvironments(entries: EnvironmentEntry[]): void {
+    this.entries = entries;
+    this.applyEnvironments();
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+    if (this.inner.role === 'leader') this.inner.service.setTrusted(trusted);
+    else this.inner.backups.setTrusted(trusted);
+    this.applyEnvironments();
+  }
+
+  setBounds(bounds: HistoryBounds): void {
+    this.opts.bounds = bounds;
+    if (this.inner.role === 'leader') this.inner.store.setBounds(bounds);
+  }
+
+  environments(): EnvironmentEntry[] {
+    return this.entries;
+  }
+  environment(id: string): Environment | undefined {
+    return this.inner.backups.environment(id) ?? this.ownEnvironment(id);
+  }
+  blockedReason(env: Environment): string | undefined {
+    return this.inner.backups.blockedReason(env);
+  }
+  activeTasks(): TaskRecord[] {
+    return this.inner.backups.activeTasks();
+  }
+  busyWith(envId: string): TaskRecord | undefined {
+    return this.inner.backups.busyWith(envId);
+  }
+  liveRecord(id: number): TaskRecord | undefined {
+    return this.inner.backups.liveRecord(id);
+  }
+  nextRuns(envId: string, count: number): number[] {
+    return this.inner.backups.nextRuns(envId, count);
+  }
+  scheduledIds(): string[] {
+    return this.inner.backups.scheduledIds();
+  }
+  lastHandled(envId: string): number | undefined {
+    return this.inner.backups.lastHandled(envId);
+  }
+  onDidChangeTask(listener: (t: TaskRecord) => void): Disposable {
+    return this.taskChanged.event(listener);
+  }
+  onDidChangeEnvironments(listener: () => void): Disposable {
+    return this.envChanged.event(listener);
+  }
+  runNow(envId: string): Promise<CommandOutcome> {
+    return this.inner.backups.runNow(envId);
+  }
+  retry(taskId: number): Promise<CommandOutcome> {
+    return this.inner.backups.retry(taskId);
+  }
+  verify(envId: string, archivePath: string): Promise<CommandOutcome> {
+    return this.inner.backups.verify(envId, archivePath);
+  }
+  restore(envId: string, archivePath: string, target: string, overwrite: boolean): Promise<CommandOutcome> {
+    return this.inner.backups.restore(envId, archivePath, target, overwrite);
+  }
+  cancel(taskId: number): Promise<boolean> {
+    return this.inner.backups.cancel(taskId);
+  }
+  clearHistory(filter?: { envIds?: string[] }): Promise<number> {
+    return this.inner.backups.clearHistory(filter);
+  }
+  listArchives(envId: string): Promise<ArchiveInfo[]> {
+    return this.inner.backups.listArchives(envId);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.switching;
+    if (this.inner.role === 'follower') await this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: [] }).catch(() => undefined);
+    await this.teardown();
+    // Released last: the next leader starts only after this one has written its history.
+    this.election.dispose();
+    this.taskChanged.dispose();
+    this.envChanged.dispose();
+    this.roleChanged.dispose();
+  }
+
+  private queueSwitch(role: 'leader' | 'follower'): void {
+    this.switching = this.switching.then(() => (this.disposed || role === this.inner.role ? undefined : this.become(role))).catch((e) => this.opts.logger.error(`could not switch to ${role}: ${(e as Error).message}`));
+  }
+
+  private async become(role: 'leader' | 'follower'): Promise<void> {
+    if (this.inner) await this.teardown();
+    this.opts.logger.info(`this window is now the ${role}${role === 'leader' ? ': it runs the schedules and writes the history' : ': the leader window runs the schedules'}`);
+    this.inner = role === 'leader' ? await this.makeLeader() : await this.makeFollower();
+    this.innerSubs = [this.inner.backups.onDidChangeTask((t) => this.taskChanged.fire(t)), this.inner.backups.onDidChangeEnvironments(() => this.envChanged.fire())];
+    this.applyEnvironments();
+    this.roleChanged.fire(role);
+  }
+
+  private async makeLeader(): Promise<Inner> {
+    const { clock, logger } = this.opts;
+    const { store, warnings } = await openTaskStore({ dir: this.opts.storageDir, clock, logger, bounds: this.opts.bounds, canPersist: () => this.election.isLeader() });
+    for (const w of warnings) this.opts.onStoreWarning?.(w);
+    const service = new BackupService({ store, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: async () => {
+        if (!this.election.isLeader()) return false;
+        await store.flush().catch((e) => logger.warn(`could not write the history before a scheduled run: ${(e as Error).message}`));
+        return true;
+      } });
+    const backups = new LocalBackups(service, store);
+    service.setEnvironments(this.mergedEntries());
+    service.start();
+    const server = await serveLeaderChannel({
+      path: channelEndpointFor(this.opts.storageDir),
+      logger,
+      handlers: leaderHandlers(backups, () => store.flush(), (windowId, envs) => this.register(windowId, envs)),
+    });
+    return { role: 'leader', backups, service, store, server };
+  }
+
+  private async makeFollower(): Promise<Inner> {
+    const replica = await ReplicaStore.open({ dir: this.opts.storageDir, clock: this.opts.clock, logger: this.opts.logger, pollMs: this.opts.replicaPollMs });
+    const caller = new LeaderClientProxy(this.election);
+    const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted);
+    return { role: 'follower', backups, replica, caller };
+  }
+
+  private async teardown(): Promise<void> {
+    this.innerSubs.forEach((s) => s.dispose());
+    this.innerSubs = [];
+    const inner = this.inner;
+    if (!inner) return;
+    if (inner.role === 'leader') {
+      inner.server.dispose();
+      await inner.service.dispose();
+      // Still the leader: write the history (normal close). Not any more: another window owns it.
+      if (this.election.isLeader()) await inner.store.dispose();
+      else inner.store.close();
+    } else {
+      inner.backups.dispose();
+      inner.caller.dispose();
+      inner.replica.dispose();
+    }
+  }
+
+  private applyEnvironments(): void {
+    if (!this.inner) return;
+    if (this.inner.role === 'leader') this.inner.service.setEnvironments(this.mergedEntries());
+    else {
+      this.inner.backups.setEnvironments(this.entries);
+      void this.sendRegistration();
+    }
+  }
+
+  /** Our entries first; then environments only other windows' workspace settings define. */
+  private mergedEntries(): EnvironmentEntry[] {
+    const now = this.opts.clock.now();
+    const ids = new Set(this.entries.map((e) => (e.valid ? e.environment.id : e.id)));
+    const out = [...this.entries];
+    for (const [windowId, r] of this.registered) {
+      if (now - r.at > REGISTRATION_TTL_MS) {
+        this.registered.delete(windowId);
+        continue;
+      }
+      for (const env of r.envs) {
+        if (ids.has(env.id)) continue;
+        ids.add(env.id);
+        out.push({ index: out.length, valid: true, environment: env });
+      }
+    }
+    return out;
+  }
+
+  private ownEnvironment(id: string): Environment | undefined {
+    for (const e of this.mergedEntries()) if (e.valid && e.environment.id === id) return e.environment;
+    return undefined;
+  }
+
+  private register(windowId: string, raw: unknown[]): void {
+    const envs = raw.filter(isEnvironment).map((e) => ({ ...e, origin: 'user' as const }));
+    if (envs.length === 0) this.registered.delete(windowId);
+    else this.registered.set(windowId, { at: this.opts.clock.now(), envs });
+    if (this.inner.role === 'leader') this.inner.service.setEnvironments(this.mergedEntries());
+  }
+
+  /**
+   * A follower hands the leader the environments that only its workspace defines (user-level
+   * ones the leader reads itself). Paths are already expanded for this window's folder, and
+   * a workspace command is sent only when this window trusts its workspace.
+   */
+  private async sendRegistration(): Promise<void> {
+    if (this.inner.role !== 'follower') return;
+    const mine = this.entries.flatMap((e) => (e.valid && e.environment.origin === 'workspace' && !this.inner.backups.blockedReason(e.environment) ? [e.environment] : []));
+    await this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: mine }).catch(() => undefined);
+  }
+
+  private tick(): void {
+    if (this.inner.role === 'follower') void this.sendRegistration();
+    else this.inner.service.setEnvironments(this.mergedEntries()); // drops expired registrations
+  }
+}
+
+/** Calls whoever leads now: the endpoint is read from the election's files on every call. */
+class LeaderClientProxy implements LeaderCaller {
+  private client: LeaderChannelClient | undefined;
+  private endpoint = '';
+
+  constructor(private readonly election: Election) {}
+
+  async call(method: string, params: unknown): Promise<unknown> {
+    const info = this.election.leaderInfo();
+    if (!info?.endpoint || info.released) throw new Error('no window leads the backups right now; try again in a few seconds');
+    if (info.endpoint !== this.endpoint) {
+      this.client?.dispose();
+      this.client = connectLeaderChannel(info.endpoint, { timeoutMs: 15_000 });
+      this.endpoint = info.endpoint;
+    }
+    try {
+      return await this.client!.call(method, params);
+    } catch (e) {
+      if (e instanceof LeaderChannelError && e.code !== 'remote') throw new Error(`the leader window did not answer (${e.message}); try again in a few seconds`);
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    this.client?.dispose();
+  }
+}
+
+function isEnvironment(v: unknown): v is Environment {
+  if (!v || typeof v !== 'object') return false;
+  const e = v as Partial<Environment>;
+  return (
+    typeof e.id === 'string' && ENV_ID_PATTERN.test(e.id) && typeof e.name === 'string' && (e.type === 'folder' || e.type === 'command') &&
+    typeof e.destination === 'string' && typeof e.schedule === 'string' && cronError(e.schedule) === undefined &&
+    typeof e.enabled === 'boolean' && Array.isArray(e.exclude) && (e.type === 'folder' ? typeof e.source === 'string' : typeof e.command === 'string')
+  );
+}

@@ -1,0 +1,69 @@
+// The leader's side of the follower -> leader calls: method names, parameter checks, handlers.
+// The socket is local and only this user's, but a confused or old follower must still get a
+// clear error rather than make the leader throw.
+import type { LocalBackups } from '../backups';
+
+export const LEADER_METHODS = {
+  runNow: 'runNow',
+  retry: 'retry',
+  verify: 'verify',
+  restore: 'restore',
+  cancel: 'cancel',
+  clearHistory: 'clearHistory',
+  listArchives: 'listArchives',
+  registerEnvironments: 'registerEnvironments',
+} as const;
+
+export type Handler = (params: unknown) => Promise<unknown>;
+
+function obj(p: unknown): Record<string, unknown> {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error('parameters must be an object');
+  return p as Record<string, unknown>;
+}
+function str(o: Record<string, unknown>, k: string): string {
+  const v = o[k];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw new Error(`"${k}" must be a non-empty string`);
+  return v;
+}
+function id(o: Record<string, unknown>, k: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new Error(`"${k}" must be a task id`);
+  return v;
+}
+
+/**
+ * Handlers over the leader's own backups. `afterChange` makes the change visible on disk at once
+ * (the follower that asked reloads its copy right after the answer).
+ */
+export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise<void>, registerEnvironments: (windowId: string, raw: unknown[]) => void): Record<string, Handler> {
+  const changed = async <T>(v: T): Promise<T> => {
+    await afterChange();
+    return v;
+  };
+  return {
+    [LEADER_METHODS.runNow]: async (p) => changed(await backups.runNow(str(obj(p), 'envId'))),
+    [LEADER_METHODS.retry]: async (p) => changed(await backups.retry(id(obj(p), 'taskId'))),
+    [LEADER_METHODS.verify]: async (p) => {
+      const o = obj(p);
+      return changed(await backups.verify(str(o, 'envId'), str(o, 'archivePath')));
+    },
+    [LEADER_METHODS.restore]: async (p) => {
+      const o = obj(p);
+      if (typeof o.overwrite !== 'boolean') throw new Error('"overwrite" must be true or false');
+      return changed(await backups.restore(str(o, 'envId'), str(o, 'archivePath'), str(o, 'target'), o.overwrite));
+    },
+    [LEADER_METHODS.cancel]: async (p) => changed(await backups.cancel(id(obj(p), 'taskId'))),
+    [LEADER_METHODS.clearHistory]: async (p) => {
+      const o = obj(p);
+      const envIds = o.envIds === undefined ? undefined : Array.isArray(o.envIds) && o.envIds.every((x) => typeof x === 'string') ? (o.envIds as string[]) : undefined;
+      return changed(await backups.clearHistory(envIds ? { envIds } : undefined));
+    },
+    [LEADER_METHODS.listArchives]: async (p) => backups.listArchives(str(obj(p), 'envId')),
+    [LEADER_METHODS.registerEnvironments]: async (p) => {
+      const o = obj(p);
+      if (!Array.isArray(o.entries) || o.entries.length > 1000) throw new Error('"entries" must be a list');
+      registerEnvironments(str(o, 'windowId'), o.entries);
+      return true;
+    },
+  };
+}
