@@ -2,7 +2,8 @@
 // With `code` on PATH it runs `code --extensionDevelopmentPath`; without it (or with
 // BACKUP_SCHEDULER_START_HOST=server) it starts the test host's VS Code server on 127.0.0.1
 // (port: BACKUP_SCHEDULER_PORT, default any free one), prints the URL to open and runs until Ctrl-C.
-// The server keeps its data in .vscode-test/demo-host/, so history survives restarts.
+// The server keeps its data in .vscode-test/demo-host/ (or BACKUP_SCHEDULER_START_DATA_DIR), so
+// history survives restarts.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ function hasCode(): boolean {
 }
 
 async function withServer(): Promise<void> {
-  const base = join(repoRoot, '.vscode-test/demo-host');
+  const base = process.env.BACKUP_SCHEDULER_START_DATA_DIR ?? join(repoRoot, '.vscode-test/demo-host');
   const dir = (p: string) => {
     mkdirSync(join(base, p), { recursive: true });
     return join(base, p);

@@ -2,6 +2,8 @@
 // Backups container, and stops on Ctrl-C (SIGINT).
 import * as assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../host/chromium';
@@ -12,15 +14,17 @@ describe('npm start (VS Code server form)', () => {
   let child: ChildProcess | undefined;
   let browser: Browser | undefined;
   let output = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'backup-scheduler-start-'));
 
   after(async () => {
     await browser?.close();
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints a URL whose workbench shows the demo workspace and the Backups views, and stops on Ctrl-C', async () => {
+  it('prints a URL whose workbench shows the demo environment in the Backups views, and stops on Ctrl-C', async () => {
     // The script only; `npm run test:ui` has built dist/ and out/ already.
-    child = spawn(process.execPath, [join(repoRoot, 'out/test/host/start.js')], { env: { ...process.env, BACKUP_SCHEDULER_START_HOST: 'server' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [join(repoRoot, 'out/test/host/start.js')], { env: { ...process.env, BACKUP_SCHEDULER_START_HOST: 'server', BACKUP_SCHEDULER_START_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const url = await new Promise<string>((resolve, reject) => {
@@ -40,7 +44,9 @@ describe('npm start (VS Code server form)', () => {
     await waitForWorkbench(page);
     await page.locator('.window-title', { hasText: 'demo' }).waitFor({ state: 'attached' });
     await openBackupsContainer(page);
-    await page.locator('.sidebar .pane-header', { hasText: /environments/i }).waitFor({ state: 'visible' });
+    // The demo's workspace settings define the environment "Demo project": the view lists it.
+    const envPane = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: /environments/i }) });
+    await envPane.locator('.monaco-list-row', { hasText: 'Demo project' }).waitFor({ state: 'visible' });
     console.log(`      screenshot: ${await screenshot(page, 'npm-start-demo')}`);
     await browser.close();
     browser = undefined;
