@@ -90,7 +90,7 @@ export interface ChangesReply {
   cursor: number;
   /** Present when rows changed or a refresh was asked: the page in order; `rows` holds only rows the webview lacks. */
   page?: { total: number; order: number[]; rows: TaskRecord[] };
-  /** The selected task when it changed; null when it no longer exists. */
+  /** The selected task when it changed and is not in `page.rows`; null when it no longer exists. */
   selected?: TaskRecord | null;
   log?: { taskId: number; lines: LogTuple[]; more: boolean };
   environments?: { version: string; list: EnvironmentRef[] };

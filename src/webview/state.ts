@@ -162,7 +162,9 @@ export function applyPoll(s: ViewState, r: ChangesReply | UnchangedReply, sent: 
   n.loaded = true;
   if (sent.selGen !== s.selGen) return n;
   if (reset) n = { ...n, log: [], logSeq: 0, logClipped: false };
+  const sentRow = r.page?.rows.find((t) => t.id === n.selectedId);
   if (r.selected !== undefined) n.selected = r.selected;
+  else if (sentRow) n.selected = sentRow;
   else if (n.selectedId !== undefined && n.selected === undefined) n.selected = n.rows.find((t) => t.id === n.selectedId);
   n.logMore = false;
   if (r.log && r.log.taskId === n.selectedId) n = appendLog(n, r.log.lines, r.log.more);

@@ -110,7 +110,9 @@ export class TaskLogController {
     }
     if (m.selectedTaskId !== undefined) {
       const sel = m.selectedTaskId;
-      if (refresh || changes.removed || changes.tasks.some((t) => t.id === sel)) {
+      // Not when the page already carries the row: the webview takes it from there.
+      const inPage = reply.page?.rows.some((t) => t.id === sel) ?? false;
+      if (!inPage && (refresh || changes.removed || changes.tasks.some((t) => t.id === sel))) {
         reply.selected = this.source.getTask(sel) ?? null;
         any = true;
       }

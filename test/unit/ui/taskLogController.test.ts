@@ -91,11 +91,15 @@ describe('TaskLogController', () => {
     assert.deepEqual(await poll({ ...next, logAfterSeq: 2500 }), { type: 'unchanged', id: 7 });
   });
 
-  it('includes the selected task when it changed, null when it was deleted', async () => {
+  it('sends the selected task when it changed (once: not beside its own page row), null when it was deleted', async () => {
     const t = src.addTask({ status: 'running' });
     const { next } = await primed({ selectedTaskId: t.id });
     src.update(t.id, { status: 'succeeded' });
-    assert.equal(((await poll(next)) as ChangesReply).selected?.status, 'succeeded');
+    const onPage = await poll(next) as ChangesReply;
+    assert.deepEqual([onPage.selected, onPage.page!.rows.map((r) => r.status)], [undefined, ['succeeded']]);
+    src.update(t.id, { status: 'failed' });
+    const offPage = await poll({ ...next, cursor: src.revision - 1, query: { kinds: ['prune'] } }) as ChangesReply;
+    assert.equal(offPage.selected?.status, 'failed');
     const n2 = { ...next, cursor: src.revision };
     src.remove(t.id);
     assert.equal(((await poll(n2)) as ChangesReply).selected, null);

@@ -67,6 +67,12 @@ describe('webview state', () => {
     assert.equal(s.log.length, 3);
   });
 
+  it('takes the selected task from the page rows when the reply carries it there', () => {
+    const s = roundTrip(select(loaded(), 2), { cursor: 6, page: { total: 3, order: [3, 2, 1], rows: [task(2, { status: 'failed' })] } });
+    assert.equal(s.selected?.status, 'failed');
+    assert.equal(roundTrip(s, { cursor: 7, selected: null }).selected, null);
+  });
+
   it('ignores log lines that were asked for an earlier selection', () => {
     const s = select(loaded(), 2);
     const { sent } = pollRequest(s, 1);
