@@ -46,11 +46,11 @@ export class BackupService {
       logger: opts.logger,
       state: opts.store,
       arm: opts.arm,
-      onFire: (env, trigger) => {
+      onFire: (env, trigger, occurrence) => {
         const go = opts.beforeScheduledRun ? opts.beforeScheduledRun() : Promise.resolve(true);
         void go.then((ok) => {
           if (!ok) return opts.logger.warn(`${trigger} run of ${env.id} not started: this window no longer leads`);
-          const r = this.startBackup(env, trigger);
+          const r = this.startBackup(env, trigger, occurrence);
           if (r.kind === 'blocked') opts.logger.warn(`${trigger} run of ${env.id} not started: ${r.reason}`);
         });
       },
@@ -127,10 +127,11 @@ export class BackupService {
     return backup.listArchives(env.destination, env.id);
   }
 
-  startBackup(env: Environment, trigger: TaskTrigger): RunOutcome {
+  /** `occurrence`: the scheduled time this run is for (scheduled and catch-up runs). */
+  startBackup(env: Environment, trigger: TaskTrigger, occurrence?: number): RunOutcome {
     const blocked = this.blockedReason(env);
     if (blocked) return { kind: 'blocked', reason: blocked };
-    return this.tasks.start(this.backupSpec(env, trigger));
+    return this.tasks.start(this.backupSpec(env, trigger, occurrence));
   }
 
   async dispose(): Promise<void> {
@@ -143,9 +144,10 @@ export class BackupService {
     return this.entries.flatMap((e) => (e.valid && !this.blockedReason(e.environment) ? [e.environment] : []));
   }
 
-  private backupSpec(env: Environment, trigger: TaskTrigger): TaskSpec {
+  private backupSpec(env: Environment, trigger: TaskTrigger, occurrence?: number): TaskSpec {
     const timeoutMs = env.timeoutMinutes ? env.timeoutMinutes * 60_000 : undefined;
     const work: TaskSpec['work'] = async (ctx) => {
+      if (occurrence !== undefined) ctx.log('info', `${trigger === 'catch-up' ? 'catch-up for the missed' : 'scheduled'} run of ${new Date(occurrence).toISOString()}`);
       if (env.type === 'command') {
         return backup.runCommandBackup(ctx, { envId: env.id, command: env.command!, destination: env.destination, cwd: env.source ?? this.opts.defaultCwd ?? process.cwd() });
       }
