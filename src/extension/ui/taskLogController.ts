@@ -21,10 +21,12 @@ export interface TaskLogControllerOptions {
   pollMs?: () => number;
   /** Writes text to the clipboard (the panel passes vscode.env.clipboard.writeText). */
   writeClipboard?: (text: string) => Promise<void>;
+  /** Shows a task's whole log in an editor (taskLogPanel.ts exports `openLogDocument`); without it, `openLog` goes to runAction. */
+  openLogDocument?: (text: string, taskId: number) => Promise<void>;
 }
 
 export const DEFAULT_POLL_MS = 2000;
-/** Most log lines a "copy log" gathers, so one request cannot build an unbounded string. */
+/** Most log lines a copy or open gathers, so one request cannot build an unbounded string. */
 const MAX_COPY_LINES = 200_000;
 /** Bad messages logged per controller before going quiet: a broken webview must not flood the log. */
 const MAX_REJECTION_LOGS = 50;
@@ -59,6 +61,11 @@ export class TaskLogController {
         case 'poll': return this.poll(m);
         case 'getTask': return { type: 'task', id: m.id, task: this.source.getTask(m.taskId) ?? null };
         case 'action': {
+          if (m.action === 'openLog' && this.options.openLogDocument) {
+            const lines = this.gatherLog(m.taskId, 'debug');
+            await this.options.openLogDocument(lines.join('\n'), m.taskId);
+            return { type: 'actionResult', id: m.id, ok: true };
+          }
           const message = await this.source.runAction(m.action, m.taskId);
           return { type: 'actionResult', id: m.id, ok: true, ...(typeof message === 'string' ? { message } : {}) };
         }
@@ -140,7 +147,14 @@ export class TaskLogController {
 
   private async copyLog(id: number, taskId: number, minLevel: LogLevel | undefined): Promise<HostReply> {
     if (!this.options.writeClipboard) return { type: 'actionResult', id, ok: false, message: 'Clipboard not available' };
-    const min = LOG_LEVELS.indexOf(minLevel ?? 'debug');
+    const out = this.gatherLog(taskId, minLevel ?? 'debug');
+    await this.options.writeClipboard(out.join('\n'));
+    return { type: 'actionResult', id, ok: true, message: `Copied ${out.length} log line${out.length === 1 ? '' : 's'}` };
+  }
+
+  /** The task's whole log from the store (not what the webview happened to load), as text lines. */
+  private gatherLog(taskId: number, minLevel: LogLevel): string[] {
+    const min = LOG_LEVELS.indexOf(minLevel);
     const out: string[] = [];
     let after = 0;
     for (;;) {
@@ -149,8 +163,7 @@ export class TaskLogController {
       if (batch.length < 5000 || out.length >= MAX_COPY_LINES) break;
       after = batch[batch.length - 1].seq;
     }
-    await this.options.writeClipboard(out.join('\n'));
-    return { type: 'actionResult', id, ok: true, message: `Copied ${out.length} log line${out.length === 1 ? '' : 's'}` };
+    return out;
   }
 }
 

@@ -136,3 +136,9 @@ export function registerTaskLogSerializer(context: vscode.ExtensionContext, cont
 export function showTaskLog(context: vscode.ExtensionContext, controller: TaskLogController, taskId?: number): TaskLogPanel {
   return TaskLogPanel.show(context, controller, { taskId });
 }
+
+/** For TaskLogControllerOptions.openLogDocument: the whole log in a read-only-ish untitled editor with log colouring. */
+export async function openLogDocument(text: string, _taskId: number): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument({ content: text, language: 'log' });
+  await vscode.window.showTextDocument(doc, { preview: true });
+}

@@ -134,6 +134,17 @@ describe('TaskLogController', () => {
     assert.match(clipboard, /\[error\] boom$/);
   });
 
+  it('opens the whole log in an editor when given a way to, instead of calling runAction', async () => {
+    const opened: Array<[string, number]> = [];
+    const c = new TaskLogController(src, log.logger, { openLogDocument: async (text, id) => { opened.push([text, id]); } });
+    const t = src.addTask();
+    src.appendLog(t.id, 'debug', 'first'); src.appendLog(t.id, 'info', 'second');
+    assert.deepEqual(await c.handle({ type: 'action', id: 2, action: 'openLog', taskId: t.id }), { type: 'actionResult', id: 2, ok: true });
+    assert.equal(opened.length, 1);
+    assert.match(opened[0][0], /\[debug\] first\n.*\[info\] second$/);
+    assert.deepEqual(src.actions, []);
+  });
+
   it('logs a webview log notice and replies nothing', async () => {
     assert.equal(await ctl.handle({ type: 'log', level: 'error', message: 'render failed' }), undefined);
     assert.ok(log.lines.includes('Task Log webview: render failed'));
