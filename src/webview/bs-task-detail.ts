@@ -70,6 +70,7 @@ export class BsTaskDetail extends LitElement {
         ${final ? this.action('retry', 'Retry') : nothing}
         ${t.result?.archivePath ? this.action('revealArchive', 'Reveal archive') : nothing}
         ${this.action('openLog', 'Open log in editor')}
+        <${TAGS.button} appearance="secondary" aria-label="Close the task details" @click=${() => this.dispatchEvent(new CustomEvent('bs-close', { bubbles: true, composed: true }))}>Close</${TAGS.button}>
       </div>
       <bs-log-view .lines=${this.lines} .level=${this.level} .follow=${this.follow} .clipped=${this.clipped}></bs-log-view>`;
   }

@@ -62,6 +62,13 @@ export class BsTaskLog extends LitElement {
 
   private readonly onMessage = (e: MessageEvent) => this.bus.receive(e.data);
 
+  /** The level-filtered log, recomputed only when the lines or the level change: it can be 20k lines and renders every poll. */
+  private visible: { log: ViewState['log']; level: LogLevel; lines: ViewState['log'] } | undefined;
+  private visibleLines(s: ViewState): ViewState['log'] {
+    if (this.visible?.log !== s.log || this.visible.level !== s.logLevel) this.visible = { log: s.log, level: s.logLevel, lines: visibleLog(s) };
+    return this.visible.lines;
+  }
+
   private async start() {
     try {
       const r = await this.bus.request({ type: 'ready' });
@@ -168,8 +175,9 @@ export class BsTaskLog extends LitElement {
         ${this.notice ? html`<div class="notice" role="alert">${this.notice}</div>` : nothing}
       </div>
       ${s.selectedId === undefined ? nothing : html`<bs-task-detail .task=${s.selected} .envName=${s.selected ? envNames.get(s.selected.envId) ?? '' : ''} .now=${now}
-          .lines=${visibleLog(s)} .level=${s.logLevel} .follow=${s.follow} .clipped=${s.logClipped}
+          .lines=${this.visibleLines(s)} .level=${s.logLevel} .follow=${s.follow} .clipped=${s.logClipped}
           @bs-action=${(e: CustomEvent<{ action: TaskAction }>) => void this.act(e.detail.action)}
+          @bs-close=${() => this.change(select(this.state, undefined))}
           @bs-copy=${() => void this.send({ type: 'copyLog', taskId: s.selectedId!, minLevel: this.state.logLevel })}
           @bs-log-level=${(e: CustomEvent<{ level: LogLevel }>) => this.change(setLogLevel(this.state, e.detail.level))}
           @bs-follow=${(e: CustomEvent<{ follow: boolean }>) => this.change(setFollow(this.state, e.detail.follow))}></bs-task-detail>`}`;

@@ -57,7 +57,9 @@ export class BsTaskTable extends LitElement {
     td { padding: 3px 8px; white-space: nowrap; border-bottom: 1px solid var(--vscode-tree-tableColumnsBorder, transparent); }
     tr { cursor: default; }
     tbody tr:hover { background: var(--vscode-list-hoverBackground); }
-    tr[aria-selected='true'] { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
+    tr[aria-selected='true'] { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground);
+      outline: 1px dotted var(--vscode-contrastActiveBorder, transparent); outline-offset: -1px; }
+    tr[aria-selected='true']:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
     .result { display: inline-block; max-width: 40ch; overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; }
     .dim, .empty { color: var(--vscode-descriptionForeground); }
     .empty { padding: 12px 8px; }

@@ -149,6 +149,11 @@ describe('Task Log webview in Chromium', function () {
     await page.reload();
     await page.locator('bs-task-detail h2', { hasText: `Task #${running}` }).waitFor();
     assert.equal(await page.locator('bs-task-filters select[aria-label="Status"]').inputValue(), 'running');
+    const savedSelection = () => page.evaluate("JSON.parse(sessionStorage.getItem('state')).selectedId ?? null");
+    assert.equal(await savedSelection(), running);
+    await page.locator('bs-task-detail vscode-button', { hasText: 'Close' }).click();
+    await page.locator('bs-task-detail').waitFor({ state: 'detached' });
+    assert.equal(await savedSelection(), null, 'closing the details clears the kept selection');
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(warnings, [], 'the webview sent no message the host rejected');
   });
