@@ -34,6 +34,24 @@ export function parseMochaSummary(lines: readonly string[]): MochaSummary | unde
 const SUITE_BANNER = /^Extension host: VS Code (\d+\.\d+\.\d+)/;
 
 async function main(): Promise<number> {
+  const first = await runSuite('out/test/integration/index.js');
+  if (first !== 0) return first;
+  // Two windows of one server share global storage: the multi-window suite runs in the second.
+  if ((process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server') !== 'server') {
+    console.log('integration: the two-window suite needs the server launcher; not run with this launcher');
+    return first;
+  }
+  const control = mkdtempSync(join(tmpdir(), 'backup-scheduler-2w-'));
+  const other = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws2-'));
+  try {
+    return await runSuite('out/test/integration/multiwindow/index.js', { folder: other, controlDir: control });
+  } finally {
+    rmSync(control, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  }
+}
+
+async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }): Promise<number> {
   const launcher = process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server';
   const timeoutMs = Number(process.env.BACKUP_SCHEDULER_TEST_TIMEOUT_S ?? 300) * 1000;
   const workspace = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws-'));
@@ -41,15 +59,16 @@ async function main(): Promise<number> {
   writeFileSync(join(workspace, 'data', 'hello.txt'), 'hello\n');
   const options = {
     extensionDevelopmentPath: repoRoot,
-    extensionTestsPath: join(repoRoot, 'out/test/integration/index.js'),
+    extensionTestsPath: join(repoRoot, testsIndex),
     workspace,
+    secondWindow,
     // The suite finds the repository and its workspace through these (the host passes env on).
-    env: { BACKUP_SCHEDULER_REPO: repoRoot, BACKUP_SCHEDULER_TEST_WORKSPACE: workspace },
+    env: { BACKUP_SCHEDULER_REPO: repoRoot, BACKUP_SCHEDULER_TEST_WORKSPACE: workspace, ...(secondWindow ? { BACKUP_SCHEDULER_SECOND_WINDOW_CONTROL: secondWindow.controlDir } : {}) },
     timeoutMs,
   };
   const started = Date.now();
   const lines: string[] = [];
-  console.log(`integration: launcher "${launcher}", workspace ${workspace}`);
+  console.log(`integration: launcher "${launcher}", suite ${testsIndex}, workspace ${workspace}`);
   let result: SuiteRunResult;
   if (launcher === 'server') {
     // The workbench's own chatter before the suite starts (harmless open-vsx and service-worker

@@ -1,7 +1,10 @@
 // Runs an extension test suite (a JS file exporting run()) inside the real Node extension host of
 // the VS Code server, with Chromium as the workbench client. The workbench hands the suite's
 // console output to codeAutomationLog and its outcome to codeAutomationExit.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { format } from 'node:util';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from './chromium';
 import { makeHostDirs } from './tempDirs';
 import { startServer } from './server';
@@ -13,6 +16,11 @@ export interface SuiteRunOptions {
   workspace: string;
   env?: Record<string, string>;
   timeoutMs: number;
+  /**
+   * Opens another window of the same server (so both share global storage) before the test
+   * window, and closes it when the suite creates `<controlDir>/close-second-window`.
+   */
+  secondWindow?: { folder: string; controlDir: string };
   /** Each line the suite prints. */
   onLine(line: string): void;
 }
@@ -30,9 +38,11 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const watchers: NodeJS.Timeout[] = [];
   try {
     server = await startServer({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env });
     browser = await launchChromium();
+    if (o.secondWindow) watchers.push(await openSecondWindow(browser, server, dirs.serverData, o));
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const exit = new Promise<SuiteRunResult>((resolve) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve({ exitCode: code }));
@@ -55,8 +65,41 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
     return { exitCode: 1, failure: `${(e as Error).message}` };
   } finally {
     clearTimeout(timer);
+    watchers.forEach(clearInterval);
     await browser?.close().catch(() => undefined);
     await server?.stop();
     dirs.dispose();
   }
+}
+
+/**
+ * The first window to activate the extension leads; the suite's window then follows. Ready once
+ * the extension's leader folder in the server's global storage holds a claimed term.
+ */
+async function openSecondWindow(browser: Browser, server: Awaited<ReturnType<typeof startServer>>, serverData: string, o: SuiteRunOptions): Promise<NodeJS.Timeout> {
+  const { folder, controlDir } = o.secondWindow!;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(workbenchUrl(server, { folder, extensionDevelopmentPath: o.extensionDevelopmentPath }));
+  const deadline = Date.now() + 60_000;
+  while (!findTerm(serverData)) {
+    if (Date.now() > deadline) throw new Error('the second window never activated the extension');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  o.onLine(`second window: open on ${folder}, its extension host leads`);
+  return setInterval(() => {
+    if (!existsSync(join(controlDir, 'close-second-window')) || page.isClosed()) return;
+    void page.close().then(() => writeFileSync(join(controlDir, 'second-window-closed'), String(Date.now())));
+  }, 100);
+}
+
+function findTerm(dir: string, depth = 0): boolean {
+  if (depth > 8) return false;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  if (dir.endsWith('/leader') && names.some((n) => n.startsWith('term-'))) return true;
+  return names.some((n) => !n.includes('.') && findTerm(join(dir, n), depth + 1)) || names.includes('backup-scheduler.backup-scheduler') && findTerm(join(dir, 'backup-scheduler.backup-scheduler'), depth + 1);
 }

@@ -56,6 +56,7 @@ export class Coordinator implements Backups {
   private switching: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
+  private registration: Promise<void> = Promise.resolve();
   readonly windowId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly onDidChangeRole = this.roleChanged.event;
 
@@ -139,7 +140,8 @@ export class Coordinator implements Backups {
   onDidChangeEnvironments(listener: () => void): Disposable {
     return this.envChanged.event(listener);
   }
-  runNow(envId: string): Promise<CommandOutcome> {
+  async runNow(envId: string): Promise<CommandOutcome> {
+    await this.registration; // the leader must know what this window knows before it is asked
     return this.inner.backups.runNow(envId);
   }
   retry(taskId: number): Promise<CommandOutcome> {
@@ -273,14 +275,20 @@ export class Coordinator implements Backups {
   }
 
   /**
-   * A follower hands the leader the environments that only its workspace defines (user-level
-   * ones the leader reads itself). Paths are already expanded for this window's folder, and
-   * a workspace command is sent only when this window trusts its workspace.
+   * A follower hands the leader the environments it knows: those only its workspace defines,
+   * and user-level ones too, because a settings change reaches each window at its own pace and
+   * a command from this window must find what this window shows. The leader's own definition
+   * wins where both have one. Paths are already expanded for this window's folder, and a
+   * workspace command is sent only when this window trusts its workspace.
    */
-  private async sendRegistration(): Promise<void> {
-    if (this.inner.role !== 'follower') return;
-    const mine = this.entries.flatMap((e) => (e.valid && e.environment.origin === 'workspace' && !this.inner.backups.blockedReason(e.environment) ? [e.environment] : []));
-    await this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: mine }).catch(() => undefined);
+  private sendRegistration(): Promise<void> {
+    if (this.inner.role !== 'follower') return Promise.resolve();
+    const mine = this.entries.flatMap((e) => (e.valid && !this.inner.backups.blockedReason(e.environment) ? [e.environment] : []));
+    this.registration = this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: mine }).then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.registration;
   }
 
   private tick(): void {
