@@ -57,6 +57,23 @@ describe('folder backup', function () {
     assert.equal(ctx.progressCalls.at(-1)?.percent, 100);
   });
 
+  it('stores incompressible chunks and deflates the rest; GNU tar reads the mix byte-identical', async () => {
+    const src = tempDir();
+    const dest = tempDir();
+    writeFileSync(join(src, 'a-random.bin'), randomBytes(3_500_000));
+    writeFileSync(join(src, 'b-text.txt'), 'some very compressible text\n'.repeat(150_000));
+    writeFileSync(join(src, 'c-random.bin'), randomBytes(2_000_000));
+    const ctx = makeCtx();
+    const r = await runFolderBackup(ctx, opts(src, dest));
+    const members = ctx.logs.find((l) => l.level === 'debug' && /gzip members/.test(l.text))!.text;
+    const [, total, stored] = /^(\d+) gzip members, (\d+) stored/.exec(members)!.map(Number);
+    assert.ok(stored >= 4 && stored < total, members);
+    assert.ok(r.size! < 5_500_000 + 4_200_000 * 0.1, `archive ${r.size} bytes: text was not compressed`);
+    const out = tempDir();
+    gnuExtract(r.archivePath!, out);
+    assert.deepEqual(treeDigest(out), treeDigest(src));
+  });
+
   it('applies exclude globs and .gitignore files at every level, and ignores .gitignore when told', async () => {
     const src = tempDir();
     const dest = tempDir();

@@ -26,13 +26,14 @@ export interface FolderBackupOptions {
   /** Testing and tuning: bytes per gzip member and members compressed at once. */
   chunkSize?: number;
   parallel?: number;
+  skipIncompressible?: boolean;
 }
 
 export type FolderBackupResult = TaskResult & { manifestHash: string; warnings: number };
 
 const SMALL_FILE = 256 * 1024;
 const READ_AHEAD_FILES = 64;
-const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 async function checkSource(source: string): Promise<void> {
   let st;
@@ -131,7 +132,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const level = opts.gzipLevel ?? 6;
   const nameFor = (bump: number) => archiveName(opts.envId, 'folder', startedAt + bump * 1000);
   const file = await AtomicFile.create(destination, nameFor(0));
-  const writer = new TarGzWriter(file, { level, chunkSize: opts.chunkSize, parallel: opts.parallel });
+  const writer = new TarGzWriter(file, { level, chunkSize: opts.chunkSize, parallel: opts.parallel, skipIncompressible: opts.skipIncompressible });
   ctx.log('info', `Writing ${file.tempPath} (gzip level ${level})`);
   const stored = new ManifestHasher();
   let files = 0;
@@ -232,6 +233,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     const manifestHash = stored.digest();
     const summary = `${files} files, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
+    ctx.log('debug', `${writer.members} gzip members, ${writer.storedMembers} stored uncompressed (incompressible data)`);
     ctx.progress({ files, bytes, percent: 100 });
     return { archivePath, size, fileCount: files, sha256, summary, manifestHash, warnings };
   } catch (e) {

@@ -6,10 +6,30 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { gzip as gzipCb, type ZlibOptions } from 'node:zlib';
+import { deflateRaw as deflateRawCb, gzip as gzipCb, type ZlibOptions } from 'node:zlib';
 import { Header, Pax, type HeaderData } from 'tar';
 
 const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
+const deflateRaw = promisify<Buffer, ZlibOptions, Buffer>(deflateRawCb);
+
+const PROBE_SAMPLES = 3;
+const PROBE_BYTES = 16 * 1024;
+
+/**
+ * True when samples of the chunk do not shrink under fast deflate: random, encrypted or already
+ * compressed data. Such a chunk is stored (level 0): deflate at level 6 would spend most of the
+ * CPU of a backup on it to end up emitting stored blocks anyway. The first compressible sample
+ * ends the probe, so ordinary data pays for one 16 KB level-1 deflate per chunk.
+ */
+async function incompressible(data: Buffer): Promise<boolean> {
+  if (data.length < PROBE_SAMPLES * PROBE_BYTES * 4) return false;
+  const step = Math.floor((data.length - PROBE_BYTES) / (PROBE_SAMPLES - 1));
+  for (let i = 0; i < PROBE_SAMPLES; i++) {
+    const z = await deflateRaw(data.subarray(i * step, i * step + PROBE_BYTES), { level: 1 });
+    if (z.length < PROBE_BYTES * 0.95) return false;
+  }
+  return true;
+}
 
 export const BLOCK = 512;
 
@@ -23,17 +43,25 @@ export interface TarGzOptions {
   chunkSize?: number;
   /** Members being compressed at once; defaults to the number of cores. */
   parallel?: number;
+  /** Store chunks that do not compress instead of deflating them (default true). */
+  skipIncompressible?: boolean;
 }
 
 export class TarGzWriter {
   private chunk: Buffer;
   private pos = 0;
-  private readonly pending: Promise<Buffer>[] = [];
+  private readonly pending: { input: Buffer; output: Promise<Buffer> }[] = [];
+  /** Chunk buffers whose compression finished, reused so memory stays flat without waiting for GC. */
+  private readonly free: Buffer[] = [];
   private readonly hash = createHash('sha256');
   private readonly chunkSize: number;
   private readonly parallel: number;
   private readonly level: number;
+  private readonly skipIncompressible: boolean;
   private failed: unknown;
+  /** Members stored without compression because their data did not compress. */
+  storedMembers = 0;
+  members = 0;
   /** Compressed bytes written so far. */
   written = 0;
   /** Uncompressed tar bytes produced so far. */
@@ -41,9 +69,21 @@ export class TarGzWriter {
 
   constructor(private readonly sink: Sink, opts: TarGzOptions) {
     this.level = opts.level;
-    this.chunkSize = opts.chunkSize ?? 4 * 1024 * 1024;
+    this.chunkSize = opts.chunkSize ?? 1024 * 1024;
     this.parallel = Math.max(1, opts.parallel ?? availableParallelism());
+    this.skipIncompressible = opts.skipIncompressible ?? true;
     this.chunk = Buffer.allocUnsafe(this.chunkSize);
+  }
+
+  private async compress(data: Buffer): Promise<Buffer> {
+    // zlib's default 16 KB output buffer makes the thread pool hand back to the main thread
+    // every 16 KB; 1 MB makes that a few round trips per member, without large idle buffers.
+    const chunkSize = 1024 * 1024;
+    if (this.level > 0 && this.skipIncompressible && (await incompressible(data))) {
+      this.storedMembers++;
+      return gzip(data, { level: 0, chunkSize });
+    }
+    return gzip(data, { level: this.level, chunkSize });
   }
 
   /** Writes the header block(s) for one entry: a pax header first when ustar cannot hold a field. */
@@ -108,27 +148,29 @@ export class TarGzWriter {
 
   /** Waits for every member in flight (so no compression outlives a failed task). */
   async abandon(): Promise<void> {
-    await Promise.allSettled(this.pending.splice(0));
+    await Promise.allSettled(this.pending.splice(0).map((p) => p.output));
   }
 
   private async submit(): Promise<void> {
     if (this.failed) throw this.failed;
     if (this.pos === 0) return;
-    const data = this.chunk.subarray(0, this.pos);
+    const input = this.chunk;
     this.tarBytes += this.pos;
-    const p = gzip(data, { level: this.level });
-    p.catch(() => undefined); // observed in drainOne; avoids an unhandled rejection meanwhile
-    this.pending.push(p);
-    this.chunk = Buffer.allocUnsafe(this.chunkSize);
+    const output = this.compress(input.subarray(0, this.pos));
+    this.members++;
+    output.catch(() => undefined); // observed in drainOne; avoids an unhandled rejection meanwhile
+    this.pending.push({ input, output });
+    this.chunk = this.free.pop() ?? Buffer.allocUnsafe(this.chunkSize);
     this.pos = 0;
     // One more than the cores keeps every thread busy while the main thread writes a member.
     while (this.pending.length > this.parallel) await this.drainOne();
   }
 
   private async drainOne(): Promise<void> {
-    const p = this.pending.shift()!;
+    const { input, output } = this.pending.shift()!;
     try {
-      const member = await p;
+      const member = await output;
+      this.free.push(input);
       this.hash.update(member);
       await this.sink.write(member);
       this.written += member.length;
