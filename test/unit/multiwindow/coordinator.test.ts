@@ -120,6 +120,26 @@ describe('many windows on one storage folder (real processes)', function () {
     console.log(`      takeover after a window closed: ${[...last.lines].reverse().find((l) => l.role === 'leader')!.at - closedAt} ms`);
   });
 
+  it('commands from several followers at the same time are all carried out; no task is lost', async () => {
+    const envs = Array.from({ length: 9 }, (_, i) => ({ id: `e${i}`, name: `E${i}`, type: 'command', command: `echo ${i} > "$BACKUP_FILE"`, destination: join(storage, 'dst'), schedule: '0 3 * * *' }));
+    const leader = open(envs);
+    await until('a leader', () => leader.role === 'leader');
+    const followers = [open(envs), open(envs), open(envs)];
+    await until('followers', () => followers.every((f) => f.role === 'follower'));
+    followers.forEach((f, i) => [0, 1, 2].forEach((j) => f.send({ op: 'runNow', envId: `e${i * 3 + j}` })));
+    const answers = await until('all answers', () => {
+      const all = followers.flatMap((f) => f.lines.filter((l) => l.runNow).map((l) => l.runNow!));
+      return all.length === 9 && all;
+    });
+    // Up to four run at once; the rest wait in the queue.
+    assert.ok(answers.every((a) => a.kind === 'started' || a.kind === 'queued'), JSON.stringify(answers));
+    const ids = answers.map((a) => a.taskId!);
+    assert.equal(new Set(ids).size, 9);
+    const h = await history();
+    await until('all nine to succeed', () => ids.every((id) => h.getTask(id)?.status === 'succeeded') || (void h.refresh(), false));
+    assert.deepEqual(h.queryTasks({ sort: 'envId', limit: 100 }).rows.map((t) => t.envId), envs.map((e) => e.id));
+  });
+
   it('over many takeovers, no scheduled occurrence runs twice', async () => {
     const envs = [{ id: 'tick', name: 'Tick', type: 'command', command: 'echo x > "$BACKUP_FILE"', destination: join(storage, 'dst'), schedule: '*/2 * * * * *' }];
     const live = () => windows.filter((w) => !w.exited);
