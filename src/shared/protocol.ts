@@ -106,8 +106,12 @@ export interface ErrorReply { type: 'error'; id?: number; message: string }
 /** Pushed (no request): focus this task, e.g. "Show Log" from a tree item or notification. */
 export interface FocusTaskNotice { type: 'focusTask'; taskId: number }
 
+/** Pushed (no request): show one environment's history (the other filters are cleared). */
+export interface ShowEnvironmentNotice { type: 'showEnvironment'; envId: string }
+
+export type HostNotice = FocusTaskNotice | ShowEnvironmentNotice;
 export type HostReply = InitReply | UnchangedReply | ChangesReply | TaskReply | ActionReply | ErrorReply;
-export type HostMessage = HostReply | FocusTaskNotice;
+export type HostMessage = HostReply | HostNotice;
 
 // ---- validation of what the webview sends --------------------------------------------------
 
@@ -247,6 +251,7 @@ const HOST_FIELDS: Record<HostMessage['type'], readonly string[]> = {
   actionResult: ['type', 'id', 'ok', 'message'],
   error: ['type', 'id', 'message'],
   focusTask: ['type', 'taskId'],
+  showEnvironment: ['type', 'envId'],
 };
 
 /** Shape check of what the host posts (run by the webview). Never throws. */
@@ -272,6 +277,7 @@ export function validateHostMessage(raw: unknown): Result<HostMessage> {
         return m;
       }
       case 'focusTask': return { type, taskId: taskId(o.taskId) };
+      case 'showEnvironment': return { type, envId: str(o.envId, 'envId', LIMITS.maxEnvId, ENV_ID) };
     }
   });
 }

@@ -5,11 +5,11 @@
 // pollMs, or at once when the query changed or more log lines wait). The state that should survive
 // a reload is written with setState after every change.
 import { LitElement, css, html, nothing } from 'lit';
-import type { FocusTaskNotice, TaskAction } from '../shared/protocol';
+import type { HostNotice, TaskAction } from '../shared/protocol';
 import type { LogLevel, SortColumn } from '../shared/model';
 import { HostBus, type VsCodeApi } from './hostBus';
 import {
-  applyInit, applyPoll, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
+  EMPTY_FILTERS, applyInit, applyPoll, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
   setPageSize, setSort, visibleLog, type Filters, type ViewState,
 } from './state';
 import './bs-task-filters';
@@ -34,7 +34,7 @@ export class BsTaskLog extends LitElement {
   constructor(private readonly api: VsCodeApi) {
     super();
     this.state = initialState(api.getState());
-    this.bus = new HostBus(api, (m) => this.focusTask(m));
+    this.bus = new HostBus(api, (m) => this.onNotice(m));
   }
 
   static override styles = css`
@@ -127,7 +127,8 @@ export class BsTaskLog extends LitElement {
     if (requery) void this.poll();
   }
 
-  private focusTask(m: FocusTaskNotice) {
+  private onNotice(m: HostNotice) {
+    if (m.type === 'showEnvironment') return this.change(setFilters(this.state, { ...EMPTY_FILTERS, envId: m.envId }));
     this.change(select(this.state, m.taskId));
     this.updateComplete.then(() => this.renderRoot.querySelector('bs-task-detail')?.scrollIntoView({ block: 'nearest' }));
   }

@@ -1,7 +1,7 @@
 // Request/reply over postMessage: ids on requests, replies matched by id, a timeout so a lost
 // reply cannot stall the poll loop, and every incoming message shape-checked before use.
 import {
-  LIMITS, validateHostMessage, type FocusTaskNotice, type HostReply, type WebviewLogNotice, type WebviewRequest,
+  LIMITS, validateHostMessage, type HostNotice, type HostReply, type WebviewLogNotice, type WebviewRequest,
 } from '../shared/protocol';
 
 export interface VsCodeApi {
@@ -19,7 +19,7 @@ export class HostBus {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly api: VsCodeApi, private readonly onFocus: (m: FocusTaskNotice) => void, private readonly timeoutMs = 15_000) {}
+  constructor(private readonly api: VsCodeApi, private readonly onNotice: (m: HostNotice) => void, private readonly timeoutMs = 15_000) {}
 
   /** Feed every `message` event here. */
   receive(data: unknown): void {
@@ -29,7 +29,7 @@ export class HostBus {
       return;
     }
     const m = v.value;
-    if (m.type === 'focusTask') return this.onFocus(m);
+    if (m.type === 'focusTask' || m.type === 'showEnvironment') return this.onNotice(m);
     if (m.id === undefined) return this.log('warn', `host error: ${m.type === 'error' ? m.message : ''}`);
     const p = this.pending.get(m.id);
     if (!p) return; // a reply after its timeout: already given up on

@@ -1,8 +1,8 @@
 // The Task Log panel in the real extension host: it opens as a "Task Log" webview tab, its script
 // loads under the panel's CSP through asWebviewUri and localResourceRoots (proved by the webview
 // saying `ready` and then polling), it focuses the task it was opened for, and re-showing reveals
-// the same panel focused on another task. Uses a fake data source, so it does not depend on the
-// wiring in extension.ts.
+// the same panel focused on another task or filtered to one environment. Uses a fake data source,
+// so it does not depend on the wiring in extension.ts.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { TaskLogController } from '../../src/extension/ui/taskLogController';
@@ -54,6 +54,11 @@ describe('Task Log panel', () => {
     await polledFor(4);
     assert.ok(controller.seen.some((m) => m.type === 'getTask' && m.taskId === 4), 'the webview fetched the focused task');
     assert.deepEqual(logged, [], 'every message the real webview sent was valid');
+  });
+
+  it('shows one environment\'s history when asked to', async () => {
+    TaskLogPanel.show(context, controller, { envId: 'db' });
+    await until(() => controller.seen.some((m) => m.type === 'poll' && JSON.stringify((m.query as { envIds?: string[] }).envIds) === '["db"]'));
   });
 
   it('forgets the panel when it is closed', async () => {

@@ -6,7 +6,7 @@
 // keeps its filters, sort, page and selection with getState/setState and says `ready` again
 // whenever it is re-created, which is when pending focus requests are delivered.
 import * as vscode from 'vscode';
-import type { FocusTaskNotice, HostMessage } from '../../shared/protocol';
+import type { HostMessage, HostNotice } from '../../shared/protocol';
 import type { TaskLogController } from './taskLogController';
 import { makeNonce, taskLogHtml } from './taskLogHtml';
 
@@ -16,6 +16,8 @@ export const TASK_LOG_TITLE = 'Task Log';
 export interface TaskLogShowOptions {
   /** Select this task in the panel and show its log. */
   taskId?: number;
+  /** Show this environment's history (filters by it, clearing the other filters). */
+  envId?: string;
   viewColumn?: vscode.ViewColumn;
   preserveFocus?: boolean;
 }
@@ -30,7 +32,8 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
 export class TaskLogPanel implements vscode.Disposable {
   private static current: TaskLogPanel | undefined;
   private ready = false;
-  private pendingFocus: number | undefined;
+  /** Notices for the webview, held until it says `ready`; only the latest of each kind matters. */
+  private readonly pending = new Map<HostNotice['type'], HostNotice>();
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Opens the Task Log, or reveals the open one; with `taskId`, focuses that task. */
@@ -38,7 +41,7 @@ export class TaskLogPanel implements vscode.Disposable {
     const existing = TaskLogPanel.current;
     if (existing) {
       existing.panel.reveal(opts.viewColumn, opts.preserveFocus);
-      if (opts.taskId !== undefined) existing.focusTask(opts.taskId);
+      existing.apply(opts);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -46,13 +49,15 @@ export class TaskLogPanel implements vscode.Disposable {
       { viewColumn: opts.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus },
       { ...webviewOptions(context.extensionUri), retainContextWhenHidden: false },
     );
-    return new TaskLogPanel(panel, context, controller, opts.taskId);
+    const created = new TaskLogPanel(panel, context, controller);
+    created.apply(opts);
+    return created;
   }
 
   /** Adopts a panel VS Code restored after a reload (called by the serializer). */
   static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, controller: TaskLogController): TaskLogPanel {
     TaskLogPanel.current?.panel.dispose();
-    return new TaskLogPanel(panel, context, controller, undefined);
+    return new TaskLogPanel(panel, context, controller);
   }
 
   /** The open panel, if any (for tests and for commands that want to know). */
@@ -64,10 +69,8 @@ export class TaskLogPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     context: vscode.ExtensionContext,
     private readonly controller: TaskLogController,
-    focusTaskId: number | undefined,
   ) {
     TaskLogPanel.current = this;
-    this.pendingFocus = focusTaskId;
     const webview = panel.webview;
     // A restored panel keeps its old options; set them again so the policy is always this one.
     webview.options = webviewOptions(context.extensionUri);
@@ -87,8 +90,22 @@ export class TaskLogPanel implements vscode.Disposable {
 
   /** Selects a task in the panel; delivered once the webview is ready. */
   focusTask(taskId: number): void {
-    this.pendingFocus = taskId;
-    if (this.ready) this.flushFocus();
+    this.notify({ type: 'focusTask', taskId });
+  }
+
+  /** Shows one environment's history; delivered once the webview is ready. */
+  showEnvironment(envId: string): void {
+    this.notify({ type: 'showEnvironment', envId });
+  }
+
+  private apply(opts: TaskLogShowOptions): void {
+    if (opts.envId !== undefined) this.showEnvironment(opts.envId);
+    if (opts.taskId !== undefined) this.focusTask(opts.taskId);
+  }
+
+  private notify(notice: HostNotice): void {
+    this.pending.set(notice.type, notice);
+    if (this.ready) this.flush();
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -97,15 +114,14 @@ export class TaskLogPanel implements vscode.Disposable {
     await this.post(reply);
     if (reply.type === 'init') {
       this.ready = true;
-      this.flushFocus();
+      this.flush();
     }
   }
 
-  private flushFocus(): void {
-    if (this.pendingFocus === undefined) return;
-    const notice: FocusTaskNotice = { type: 'focusTask', taskId: this.pendingFocus };
-    this.pendingFocus = undefined;
-    void this.post(notice);
+  private flush(): void {
+    const notices = [...this.pending.values()];
+    this.pending.clear();
+    for (const n of notices) void this.post(n);
   }
 
   private async post(message: HostMessage): Promise<void> {
@@ -133,8 +149,8 @@ export function registerTaskLogSerializer(context: vscode.ExtensionContext, cont
 }
 
 /** Shortcut for command handlers ("Open Task Log", "Show Log" on a task). */
-export function showTaskLog(context: vscode.ExtensionContext, controller: TaskLogController, taskId?: number): TaskLogPanel {
-  return TaskLogPanel.show(context, controller, { taskId });
+export function showTaskLog(context: vscode.ExtensionContext, controller: TaskLogController, target: { taskId?: number; envId?: string } = {}): TaskLogPanel {
+  return TaskLogPanel.show(context, controller, target);
 }
 
 /** For TaskLogControllerOptions.openLogDocument: the whole log in a read-only-ish untitled editor with log colouring. */

@@ -47,6 +47,8 @@ describe('protocol validation', () => {
     assert.ok(validateHostMessage({ type: 'changes', id: 1, cursor: 3, log: { taskId: 1, lines: [[1, 2, 0, 'a']], more: false } }).ok);
     assert.equal(validateHostMessage({ type: 'changes', id: 1, cursor: 3, log: { taskId: 1, lines: [[1, 2, 9, 'a']], more: false } }).ok, false);
     assert.equal(validateHostMessage({ type: 'init', id: 1 }).ok, false);
+    assert.ok(validateHostMessage({ type: 'showEnvironment', envId: 'db' }).ok);
+    assert.equal(validateHostMessage({ type: 'showEnvironment', envId: 'x'.repeat(129) }).ok, false);
   });
 
   it('versions an environment list by content', () => {
