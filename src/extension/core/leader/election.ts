@@ -183,6 +183,7 @@ class TermElection implements Election {
   private followerTick(): void {
     const top = highestTerm(this.dir);
     this.noteLeader(top);
+    if (top === 0) mkdirSync(this.dir, { recursive: true }); // the storage folder may have been wiped
     if (top === 0 || this.isStale(top)) this.tryLead(top + 1);
   }
 
