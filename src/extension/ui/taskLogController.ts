@@ -125,7 +125,8 @@ export class TaskLogController {
       }
       // Log lines are checked every poll (an indexed read) rather than trusting the row's revision,
       // so a store that batches log writes apart from row updates still never drops lines.
-      const lines = this.source.logAfter(sel, m.logAfterSeq ?? 0, LIMITS.logBatch + 1);
+      // After a reset the webview drops the lines it held (applyPoll), so they are sent from the start.
+      const lines = this.source.logAfter(sel, reset ? 0 : m.logAfterSeq ?? 0, LIMITS.logBatch + 1);
       if (lines.length > 0) {
         const more = lines.length > LIMITS.logBatch;
         reply.log = { taskId: sel, lines: lines.slice(0, LIMITS.logBatch).map(toTuple), more };

@@ -73,9 +73,11 @@ describe('TaskLogController', () => {
 
   it('starts over when the cursor is ahead of the store (store recreated)', async () => {
     src.addTask();
-    const r = await poll({ cursor: 999, known: [1] }) as ChangesReply;
+    src.appendLog(1, 'info', 'first line of the new store');
+    const r = await poll({ cursor: 999, known: [1], selectedTaskId: 1, logAfterSeq: 50 }) as ChangesReply;
     assert.equal(r.cursor, src.revision);
     assert.equal(r.page!.rows.length, 1, 'known rows are resent after a reset');
+    assert.deepEqual(r.log!.lines.map((l) => l[3]), ['first line of the new store'], 'and the log from its start');
   });
 
   it('sends new log lines of the selected task after logAfterSeq, as tuples, in batches', async () => {
