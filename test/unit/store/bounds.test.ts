@@ -10,15 +10,15 @@ const DAY = 86_400_000;
 describe('store: bounded history', () => {
   afterEach(removeTempDirs);
 
-  function checkTrimmedLog(lines: { seq: number; text: string; level: string }[], max: number, appended: number) {
+  function checkTrimmedLog(lines: { seq: number; text: string; level: string }[], max: number, appended: number, text = (i: number) => `line ${i}`) {
     const head = headLines(max);
     assert.ok(lines.length <= max, `${lines.length} lines kept, limit ${max}`);
-    assert.deepEqual(lines.slice(0, head).map((l) => l.text), Array.from({ length: head }, (_, i) => `line ${i + 1}`), 'the first lines stay');
+    assert.deepEqual(lines.slice(0, head).map((l) => l.text), Array.from({ length: head }, (_, i) => text(i + 1)), 'the first lines stay');
     const markers = lines.filter((l) => l.text.includes('dropped'));
     assert.equal(markers.length, 1, 'exactly one marker');
     const tail = lines.slice(head + 1);
     assert.equal(lines[head], markers[0], 'the marker sits in the gap');
-    assert.equal(tail.at(-1)!.text, `line ${appended}`, 'the newest line stays');
+    assert.equal(tail.at(-1)!.text, text(appended), 'the newest line stays');
     tail.forEach((l, i) => assert.equal(l.seq, tail[0].seq + i, 'the tail has no holes'));
     const dropped = appended - head - tail.length;
     assert.match(markers[0].text, new RegExp(`^… ${dropped} log lines dropped`));
@@ -90,18 +90,21 @@ describe('store: bounded history', () => {
     await store.dispose();
   });
 
-  it('past maxTotalLogLines the oldest finished logs are cut short; new and running logs stay whole', async () => {
-    const { store } = await openStore(tempDir(), { bounds: { maxAgeDays: 90, maxTasks: 100, maxLinesPerTask: 500, maxTotalLogLines: 2000 } });
+  it('past maxTotalLogChars the oldest finished logs are cut short; new and running logs stay whole', async () => {
+    const budget = 200_000;
+    const { store } = await openStore(tempDir(), { bounds: { maxAgeDays: 90, maxTasks: 100, maxLinesPerTask: 500, maxTotalLogChars: budget } });
+    const text = (i: number) => `line ${i} `.padEnd(100, '.'); // 300 lines = 30,000 characters per task
     const running = store.createTask(task({ status: 'running' }));
     const done = Array.from({ length: 10 }, () => store.createTask(task()));
-    for (const t of [running, ...done]) for (let i = 1; i <= 300; i++) store.appendLog(t.id, 'info', `line ${i}`, i);
+    for (const t of [running, ...done]) for (let i = 1; i <= 300; i++) store.appendLog(t.id, 'info', text(i), i);
     store.applyBounds(Date.UTC(2026, 10, 28, 12));
-    const counts = [running, ...done].map((t) => store.getTask(t.id)!.logCount);
-    assert.ok(counts.reduce((a, b) => a + b) <= 2000, `total ${counts.join('+')}`);
-    assert.equal(counts[0], 300, 'the running task keeps its log');
-    assert.equal(counts.at(-1), 300, 'the newest finished task keeps its log');
-    assert.ok(counts[1] <= 100, 'the oldest finished task was shortened');
-    checkTrimmedLog(store.logAfter(done[0].id, 0, 1000), 100, 300);
+    const chars = (id: number) => store.logAfter(id, 0, 10_000).reduce((n, l) => n + l.text.length, 0);
+    const total = [running, ...done].reduce((n, t) => n + chars(t.id), 0);
+    assert.ok(total <= budget, `${total} characters left, budget ${budget}`);
+    assert.equal(store.getTask(running.id)!.logCount, 300, 'the running task keeps its log');
+    assert.equal(store.getTask(done[9].id)!.logCount, 300, 'the newest finished task keeps its log');
+    assert.ok(store.getTask(done[0].id)!.logCount <= 100, 'the oldest finished task was shortened');
+    checkTrimmedLog(store.logAfter(done[0].id, 0, 1000), 100, 300, text);
     await store.dispose();
   });
 

@@ -134,6 +134,24 @@ describe('store: queries', () => {
   });
 });
 
+describe('store: page totals', () => {
+  afterEach(removeTempDirs);
+
+  it('stay right while tasks are created, change status and are deleted', async () => {
+    const { store } = await openStore(tempDir());
+    const failed = { statuses: ['failed' as const], sort: 'id' as const };
+    const a = store.createTask(task({ status: 'running' }));
+    assert.equal(store.queryTasks(failed).total, 0);
+    store.updateTask(a.id, { status: 'failed', finishedAt: a.queuedAt + 1 });
+    assert.equal(store.queryTasks(failed).total, 1);
+    store.createTask(task({ status: 'failed' }));
+    assert.equal(store.queryTasks({ ...failed, offset: 1 }).total, 2);
+    store.clearHistory();
+    assert.deepEqual(store.queryTasks(failed), { rows: [], total: 0 });
+    await store.dispose();
+  });
+});
+
 describe('store: changesSince (the UI poll cursor)', () => {
   afterEach(removeTempDirs);
 

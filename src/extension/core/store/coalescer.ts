@@ -47,6 +47,8 @@ export class Coalescer<T> {
 
   private arm(delayMs: number): void {
     if (this.timer || this.stopped) return;
+    // Node turns a delay past 2^31-1 ms into 1 ms: "never, practically" must not become "now".
+    delayMs = Math.min(delayMs, 2 ** 31 - 1);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.inFlight) return this.arm(this.options.delayMs); // the write in flight ends soon; look again then

@@ -32,7 +32,12 @@ export const MIGRATIONS: readonly string[] = [
     marker_seq INTEGER NOT NULL DEFAULT 0,     -- seq of the "N lines dropped" line, 0 when none
     revision INTEGER NOT NULL
   );
-  -- One index per sortable column (and the two common filters) so a page is an index walk.
+  -- One index per sort column: with the implicit rowid they give the (column, id) order of a
+  -- page, so a page is an index walk, not a sort. Two more serve a filter plus the default order.
+  CREATE INDEX tasks_env ON tasks (env_id);
+  CREATE INDEX tasks_kind ON tasks (kind);
+  CREATE INDEX tasks_trigger ON tasks (trigger);
+  CREATE INDEX tasks_status ON tasks (status);
   CREATE INDEX tasks_queued ON tasks (queued_at);
   CREATE INDEX tasks_env_queued ON tasks (env_id, queued_at);
   CREATE INDEX tasks_status_queued ON tasks (status, queued_at);

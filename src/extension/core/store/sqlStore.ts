@@ -8,14 +8,14 @@ import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
-import { buildPage, buildWhere } from './taskQuery';
+import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
 import type { ChangeSet, HistoryBounds, NewTask, TaskPatch, TaskStore } from './taskStore';
 
 export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
   maxAgeDays: 90,
   maxTasks: 5000,
   maxLinesPerTask: 2000,
-  maxTotalLogLines: 200_000,
+  maxTotalLogChars: 8_000_000,
 };
 
 /** One write of tasks.db, for diagnostics, the benchmark and the crash test. */
@@ -23,8 +23,15 @@ export interface PersistEvent {
   /** Store revision contained in the written file. */
   revision: number;
   bytes: number;
-  /** db.export(): synchronous, the time the host was blocked. */
+  /** db.export() alone, wall time. */
   exportMs: number;
+  /**
+   * Everything done synchronously for this save (buffered lines, bounds, vacuum, export): how
+   * long the host was blocked. Wall time, and CPU time of the process (the same on an idle
+   * machine; on a busy one the wall time also counts waiting for a core).
+   */
+  blockedMs: number;
+  blockedCpuMs: number;
   /** temp file + fsync + rename + fsync dir: asynchronous. */
   writeMs: number;
 }
@@ -45,8 +52,17 @@ const DAY_MS = 86_400_000;
 const MAX_LINE_CHARS = 4000;
 const FINISHED = `status NOT IN ('queued', 'running')`;
 const STATEMENT_CACHE = 64;
-/** Past this many buffered lines, append drains at once (bounds memory and the length of one drain). */
-const MAX_PENDING_LINES = 5000;
+const COUNT_CACHE = 32;
+/** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
+const MAX_PENDING_LINES = 1000;
+
+interface Snapshot {
+  bytes: Uint8Array;
+  revision: number;
+  exportMs: number;
+  blockedMs: number;
+  blockedCpuMs: number;
+}
 
 interface PendingLine {
   level: LogLevel;
@@ -58,11 +74,16 @@ export class SqlTaskStore implements TaskStore {
   private readonly statements = new Map<string, Statement>();
   private pendingLines = new Map<number, PendingLine[]>();
   private pendingCount = 0;
-  private readonly writer: Coalescer<{ bytes: Uint8Array; revision: number; exportMs: number }>;
+  private readonly counts = new Map<string, { epoch: number; total: number }>();
+  /** Bumped by anything that can change which tasks a non-text filter matches. */
+  private countEpoch = 0;
+  private readonly writer: Coalescer<Snapshot>;
   private bounds: Required<HistoryBounds>;
   private revision: number;
   private removedRevision: number;
-  private totalLines: number;
+  /** Characters of log text in the database, kept in step with every insert and delete. */
+  private totalChars: number;
+  private drainTimer: NodeJS.Immediate | undefined;
   private boundsDue = true;
   private freedPages = false;
   private closed = false;
@@ -76,7 +97,7 @@ export class SqlTaskStore implements TaskStore {
     this.removedRevision = Number(this.metaValue('removed_revision') ?? 0);
     const maxRow = Number(this.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
     this.revision = Math.max(Number(this.metaValue('revision') ?? 0), maxRow, this.removedRevision);
-    this.totalLines = Number(this.scalar('SELECT count(*) FROM log_lines', []));
+    this.totalChars = Number(this.scalar('SELECT coalesce(sum(length(text)), 0) FROM log_lines', []));
     this.writer = new Coalescer({
       delayMs: options.coalesceMs,
       snapshot: () => this.snapshot(),
@@ -146,6 +167,8 @@ export class SqlTaskStore implements TaskStore {
     let lines = this.pendingLines.get(taskId);
     if (!lines) this.pendingLines.set(taskId, (lines = []));
     lines.push({ level: lvl, text: line, time });
+    // Soon (next turn of the event loop) rather than at the next read: many short drains, not one long one.
+    this.drainTimer ??= setImmediate(() => this.drainLogs());
     if (++this.pendingCount >= MAX_PENDING_LINES) this.drainLogs();
     this.writer.markDirty();
   }
@@ -160,9 +183,30 @@ export class SqlTaskStore implements TaskStore {
     this.drainLogs();
     const where = buildWhere(query);
     const page = buildPage(query);
-    const total = this.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
-    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${where.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]);
+    const total = this.count(where);
+    if (total <= page.offset) return { rows: [], total };
+    const all = where.params.length ? this.count({ sql: '', params: [] }) : total;
+    const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
+    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]);
     return { rows: rows.map(toTaskRecord), total };
+  }
+
+  /**
+   * count(*) walks every matching index entry (~15 ms for 50k rows in WASM), the largest part of
+   * a page query. Without a text filter the total changes only when a task is created, deleted or
+   * changes status, so it is cached until then: paging and re-sorting reuse it.
+   */
+  private count(where: WhereSql): number {
+    const textFilter = where.sql.includes('LIKE');
+    const key = `${where.sql}\u0000${JSON.stringify(where.params)}`;
+    const hit = textFilter ? undefined : this.counts.get(key);
+    if (hit && hit.epoch === this.countEpoch) return hit.total;
+    const total = this.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
+    if (!textFilter) {
+      if (this.counts.size >= COUNT_CACHE) this.counts.delete(this.counts.keys().next().value as string);
+      this.counts.set(key, { epoch: this.countEpoch, total });
+    }
+    return total;
   }
 
   logAfter(taskId: number, afterSeq: number, limit: number): LogLine[] {
@@ -235,7 +279,7 @@ export class SqlTaskStore implements TaskStore {
     // Newest by id (creation order) are kept; running and queued tasks never count and never go.
     for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id DESC LIMIT -1 OFFSET ?`, [this.bounds.maxTasks])) ids.add(id as number);
     this.deleteTasks([...ids]);
-    if (this.totalLines > this.bounds.maxTotalLogLines) this.compactOldLogs(now);
+    if (this.totalChars > this.bounds.maxTotalLogChars) this.compactOldLogs(now);
   }
 
   clearHistory(filter?: { envIds?: string[]; before?: number }): number {
@@ -265,6 +309,7 @@ export class SqlTaskStore implements TaskStore {
   close(): void {
     if (this.closed) return;
     this.writer.stop();
+    if (this.drainTimer) clearImmediate(this.drainTimer);
     this.closed = true;
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
@@ -274,6 +319,7 @@ export class SqlTaskStore implements TaskStore {
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.writer.stop();
+    if (this.drainTimer) clearImmediate(this.drainTimer);
     try {
       await this.writer.flush();
     } finally {
@@ -288,13 +334,16 @@ export class SqlTaskStore implements TaskStore {
 
   private changed(revision: number, status?: TaskStatus): void {
     this.revision = revision;
+    if (status) this.countEpoch++;
     if (status && FINAL_STATUSES.includes(status)) this.boundsDue = true;
     this.writer.markDirty();
   }
 
   /** Writes buffered log lines: per task one counter update and one revision, however many lines. */
   private drainLogs(): void {
-    if (this.pendingCount === 0) return;
+    if (this.drainTimer) clearImmediate(this.drainTimer);
+    this.drainTimer = undefined;
+    if (this.pendingCount === 0 || this.closed) return;
     const batches = this.pendingLines;
     this.pendingLines = new Map();
     this.pendingCount = 0;
@@ -311,7 +360,7 @@ export class SqlTaskStore implements TaskStore {
         for (const l of lines) {
           this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, ++seq, l.time, l.level, l.text]);
           count++;
-          this.totalLines++;
+          this.totalChars += l.text.length;
           if (l.level === 'warn') warns++;
           if (count > this.bounds.maxLinesPerTask) count = this.trimLog(taskId, seq, count, this.bounds.maxLinesPerTask, l.time);
         }
@@ -320,7 +369,7 @@ export class SqlTaskStore implements TaskStore {
         this.changed(revision);
       }
     });
-    if (this.totalLines > this.bounds.maxTotalLogLines) this.boundsDue = true;
+    if (this.totalChars > this.bounds.maxTotalLogChars) this.boundsDue = true;
   }
 
   /**
@@ -330,21 +379,25 @@ export class SqlTaskStore implements TaskStore {
   private trimLog(taskId: number, lastSeq: number, oldCount: number, maxLines: number, time: number): number {
     const oldMarker = this.scalar('SELECT marker_seq FROM tasks WHERE id = ?', [taskId]) as number;
     const plan = planTrim(maxLines, lastSeq);
-    this.run('DELETE FROM log_lines WHERE task_id = ? AND ((seq > ? AND seq <= ?) OR seq = ?)', [taskId, plan.head, plan.markerSeq, oldMarker || -1]);
-    const real = this.scalar('SELECT count(*) FROM log_lines WHERE task_id = ?', [taskId]) as number;
+    const range = 'task_id = ? AND ((seq > ? AND seq <= ?) OR seq = ?)';
+    const params = [taskId, plan.head, plan.markerSeq, oldMarker || -1];
+    const [gone, goneChars] = this.first(`SELECT count(*), coalesce(sum(length(text)), 0) FROM log_lines WHERE ${range}`, params) as number[];
+    this.run(`DELETE FROM log_lines WHERE ${range}`, params);
+    const real = oldCount - gone; // the old marker, if any, was in the range
     const dropped = lastSeq - real; // every seq up to lastSeq was a real line once
-    this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', markerText(dropped, plan.head)]);
+    const marker = markerText(dropped, plan.head);
+    this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', marker]);
     this.run('UPDATE tasks SET log_count = ?, dropped_lines = ?, marker_seq = ? WHERE id = ?', [real + 1, dropped, plan.markerSeq, taskId]);
-    this.totalLines += real + 1 - oldCount;
+    this.totalChars += marker.length - goneChars;
     return real + 1;
   }
 
-  /** Over the global line budget: shorten the logs of the oldest finished tasks until 90% of it is left. */
+  /** Over the log text budget: shorten the logs of the oldest finished tasks until 90% of it is left. */
   private compactOldLogs(now: number): void {
     const keep = Math.min(this.bounds.maxLinesPerTask, 100);
-    const goal = Math.floor(this.bounds.maxTotalLogLines * 0.9);
+    const goal = Math.floor(this.bounds.maxTotalLogChars * 0.9);
     this.inTransaction(() => {
-      while (this.totalLines > goal) {
+      while (this.totalChars > goal) {
         const batch = this.rows(`SELECT id, last_seq, log_count FROM tasks WHERE ${FINISHED} AND log_count > ? ORDER BY id LIMIT 100`, [keep]);
         if (batch.length === 0) break; // what is left belongs to running tasks or is already short
         for (const [id, lastSeq, count] of batch as number[][]) {
@@ -352,7 +405,7 @@ export class SqlTaskStore implements TaskStore {
           this.trimLog(id, lastSeq, count, keep, now);
           this.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
           this.changed(revision);
-          if (this.totalLines <= goal) break;
+          if (this.totalChars <= goal) break;
         }
       }
     });
@@ -364,13 +417,14 @@ export class SqlTaskStore implements TaskStore {
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         const marks = chunk.map(() => '?').join(', ');
+        this.totalChars -= this.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
         this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
-        this.totalLines -= this.db.getRowsModified();
         this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
       }
     });
     this.removedRevision = this.revision + 1;
     this.freedPages = true;
+    this.countEpoch++;
     this.changed(this.removedRevision);
   }
 
@@ -385,7 +439,9 @@ export class SqlTaskStore implements TaskStore {
     }
   }
 
-  private snapshot(): { bytes: Uint8Array; revision: number; exportMs: number } {
+  private snapshot(): Snapshot {
+    const start = performance.now();
+    const cpu = process.cpuUsage();
     this.drainLogs();
     if (this.boundsDue) this.applyBounds(this.options.clock.now());
     if (this.freedPages) this.db.exec('PRAGMA incremental_vacuum');
@@ -396,15 +452,18 @@ export class SqlTaskStore implements TaskStore {
     ]);
     const t0 = performance.now();
     const bytes = this.db.export();
-    return { bytes, revision: this.revision, exportMs: performance.now() - t0 };
+    const end = performance.now();
+    const used = process.cpuUsage(cpu);
+    return { bytes, revision: this.revision, exportMs: end - t0, blockedMs: end - start, blockedCpuMs: (used.user + used.system) / 1000 };
   }
 
-  private async write(s: { bytes: Uint8Array; revision: number; exportMs: number }): Promise<void> {
+  private async write(s: Snapshot): Promise<void> {
     if (this.options.readOnly) throw new Error('a read-only copy of the history is never written');
     if (this.options.canPersist && !this.options.canPersist()) throw new Error('another window leads now; this one no longer writes the history');
     const t0 = performance.now();
     await writeFileAtomic(this.path, s.bytes);
-    this.options.onPersist?.({ revision: s.revision, bytes: s.bytes.byteLength, exportMs: s.exportMs, writeMs: performance.now() - t0 });
+    const { bytes, ...times } = s;
+    this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
   }
 
   private metaValue(key: string): string | undefined {
@@ -473,6 +532,6 @@ function normalizeBounds(b: HistoryBounds): Required<HistoryBounds> {
     maxAgeDays: pick(b.maxAgeDays, 1, DEFAULT_BOUNDS.maxAgeDays),
     maxTasks: pick(b.maxTasks, 1, DEFAULT_BOUNDS.maxTasks),
     maxLinesPerTask: pick(b.maxLinesPerTask, 2, DEFAULT_BOUNDS.maxLinesPerTask),
-    maxTotalLogLines: pick(b.maxTotalLogLines, 1000, DEFAULT_BOUNDS.maxTotalLogLines),
+    maxTotalLogChars: pick(b.maxTotalLogChars, 10_000, DEFAULT_BOUNDS.maxTotalLogChars),
   };
 }

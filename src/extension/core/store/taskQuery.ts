@@ -30,12 +30,19 @@ export interface WhereSql {
   params: SqlValue[];
 }
 
-export function buildWhere(filter: TaskFilter): WhereSql {
+/**
+ * `walkSortIndex` writes the filter columns as `+column`, which keeps SQLite from using their
+ * indexes: it then walks the sort column's index and tests the filter row by row. That wins when
+ * the filter keeps many rows (the first page is found after a few hundred rows) and loses when it
+ * keeps few; see preferSortIndex.
+ */
+export function buildWhere(filter: TaskFilter, walkSortIndex = false): WhereSql {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
+  const col = (name: string) => (walkSortIndex ? `+${name}` : name);
   const inList = (column: string, values: readonly string[] | undefined) => {
     if (!values || values.length === 0) return; // an empty list means "no filter", as an unticked filter box does
-    clauses.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    clauses.push(`${col(column)} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
   inList('env_id', filter.envIds);
@@ -43,11 +50,11 @@ export function buildWhere(filter: TaskFilter): WhereSql {
   inList('kind', filter.kinds);
   inList('trigger', filter.triggers);
   if (isFiniteNumber(filter.from)) {
-    clauses.push('queued_at >= ?');
+    clauses.push(`${col('queued_at')} >= ?`);
     params.push(filter.from);
   }
   if (isFiniteNumber(filter.to)) {
-    clauses.push('queued_at <= ?');
+    clauses.push(`${col('queued_at')} <= ?`);
     params.push(filter.to);
   }
   const text = filter.text?.trim();
@@ -66,6 +73,7 @@ export function buildWhere(filter: TaskFilter): WhereSql {
 
 export interface PageSql {
   orderBy: string;
+  sortsByQueuedAt: boolean;
   limit: number;
   offset: number;
 }
@@ -80,9 +88,20 @@ export function buildPage(query: TaskQuery): PageSql {
   const nulls = sort.nullable ? ' NULLS LAST' : '';
   return {
     orderBy: `ORDER BY ${sort.expr} ${dir}${nulls}, id ${dir}`,
+    sortsByQueuedAt: sort === SORT_SQL.queuedAt,
     limit: clampInt(query.limit, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
     offset: clampInt(query.offset, 0, Number.MAX_SAFE_INTEGER, 0),
   };
+}
+
+/**
+ * Walking the sort index visits about (offset + limit) x all / matching rows; using the filter's
+ * index visits every matching row and sorts them. Pick the smaller (the count is known by then).
+ */
+export function preferSortIndex(query: TaskQuery, page: PageSql, matching: number, all: number): boolean {
+  // (env_id, queued_at) and (status, queued_at) already give both the filter and the order.
+  const composite = page.sortsByQueuedAt && (!!query.envIds?.length || !!query.statuses?.length);
+  return !composite && matching > 0 && (page.offset + page.limit) * all < matching * matching;
 }
 
 function isFiniteNumber(v: unknown): v is number {

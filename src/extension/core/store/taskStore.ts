@@ -37,11 +37,12 @@ export interface HistoryBounds {
   maxTasks: number;
   maxLinesPerTask: number;
   /**
-   * Log lines across all tasks (default 200,000). Past it, the logs of the oldest finished tasks
-   * are cut to their first and last lines. It is what keeps tasks.db, and so the pause of each
-   * save, small: maxTasks x maxLinesPerTask alone would allow 10 million lines.
+   * Characters of log text across all tasks (default 8 million: a file of about 12 MB). Past it,
+   * the logs of the oldest finished tasks are cut to their first and last lines. This bounds the
+   * size of tasks.db, and so the pause of each save: maxTasks x maxLinesPerTask alone allows
+   * 10 million lines.
    */
-  maxTotalLogLines?: number;
+  maxTotalLogChars?: number;
 }
 
 export interface TaskStore {
