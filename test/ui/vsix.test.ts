@@ -1,5 +1,6 @@
 // The packaged extension: `vsce package` makes a lean .vsix that VS Code installs
-// (--install-extension) and that activates in a fresh host without extensionDevelopmentPath.
+// (--install-extension) and that activates in a fresh host without extensionDevelopmentPath,
+// with a working Task Log webview.
 // BACKUP_SCHEDULER_VSIX names a ready .vsix to test instead of packaging one.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -75,5 +76,15 @@ describe('packaged .vsix', () => {
     assert.match(logs, new RegExp(`_doActivateExtension ${EXTENSION_ID}\\b`));
     assert.doesNotMatch(logs, new RegExp(`Activating extension ${EXTENSION_ID} failed`));
     assert.ok(findFiles(dirs.extensions, 'package.json').some((f) => f.includes(`${EXTENSION_ID}-`)), 'installed into the temporary extensions folder');
+  });
+
+  it('loads the Task Log webview from the installed copy (the webview bundle and its assets are packaged)', async () => {
+    assert.ok(session, 'the previous test opened the installed extension');
+    const { page } = session;
+    await runFromPalette(page, 'Backup Scheduler: Open Task Log');
+    // Each webview is an iframe holding another (#active-frame); the app mounts <bs-task-log>.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await frame.locator('bs-task-log bs-task-table').waitFor({ state: 'attached' });
+    console.log(`      screenshot: ${await screenshot(page, 'vsix-task-log')}`);
   });
 });
