@@ -6,6 +6,7 @@ import type { TaskAction } from '../../shared/protocol';
 import type { Logger } from '../core/ports';
 import type { Backups } from '../core/backups';
 import { TaskLogController, type TaskLogDataSource } from './taskLogController';
+import { registerTaskLogSerializer, TaskLogPanel } from './taskLogPanel';
 
 export interface TaskLogHandle extends vscode.Disposable {
   open(options?: { taskId?: number; envId?: string }): void | Promise<void>;
@@ -42,11 +43,10 @@ export function createTaskLog(context: vscode.ExtensionContext, service: Backups
     pollMs,
     writeClipboard: async (text) => vscode.env.clipboard.writeText(text),
   });
+  const serializer = registerTaskLogSerializer(context, controller);
   return {
     controller,
-    open: async () => {
-      await vscode.commands.executeCommand('backupScheduler.tasks.focus');
-    },
-    dispose: () => undefined,
+    open: (options = {}) => void TaskLogPanel.show(context, controller, options),
+    dispose: () => serializer.dispose(),
   };
 }
