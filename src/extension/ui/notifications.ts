@@ -11,6 +11,9 @@ export function watchNotifications(service: Backups, settings: () => { notifyOnF
   return toVs(
     service.onDidChangeTask((t) => {
       if (t.finishedAt === null || seen.has(t.id)) return;
+      // Every window learns of every task; the leader (which ran it) and the window the user is
+      // looking at tell the user, the other follower windows stay quiet.
+      if (service.role !== 'leader' && !vscode.window.state.focused) return;
       seen.add(t.id);
       if (seen.size > 1000) seen.delete(seen.values().next().value!);
       void notify(t, settings(), envName(t.envId));

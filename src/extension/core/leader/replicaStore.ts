@@ -94,6 +94,7 @@ export class ReplicaStore implements TaskReader {
       this.current = next;
       this.signature = sig;
       before?.close();
+      if (!before) return; // the first copy is the starting state, not a change
       const changes = next.changesSince(since);
       if (changes.tasks.length || changes.removed || next.currentRevision < since) {
         this.changed.fire({ tasks: changes.tasks, removed: changes.removed || next.currentRevision < since });
