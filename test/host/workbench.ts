@@ -1,7 +1,7 @@
 // The workbench URL of the VS Code server, and helpers to wait for it and take screenshots.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { resultsDir } from './paths';
 import type { VsCodeServer } from './server';
 
@@ -50,4 +50,16 @@ export async function runFromPalette(page: Page, label: string): Promise<void> {
 export async function openBackupsContainer(page: Page): Promise<void> {
   await page.locator('.activitybar a.action-label[aria-label^="Backups"]').click();
   await page.locator('.sidebar .composite.title', { hasText: /backups/i }).waitFor({ state: 'visible' });
+}
+
+/** The content of an extension's webview (panel or view): VS Code puts each webview in an iframe
+ * (marked with the owning extension's id, not the view type) that holds the real document in
+ * another iframe, `#active-frame`. */
+export function extensionWebview(page: Page, extensionId: string): FrameLocator {
+  return page.frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`).frameLocator('iframe#active-frame');
+}
+
+/** A view pane of the side bar, by its header title (e.g. "Tasks"). */
+export function sidebarPane(page: Page, title: string | RegExp): Locator {
+  return page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: title }) });
 }
