@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { contributes } from './manifest';
+import { contributes, extension } from './manifest';
 
 // Defaults SPEC.md and the issue ask for; the manifest and VS Code's view of it must agree.
 const EXPECTED_DEFAULTS: Record<string, unknown> = {
@@ -17,6 +17,13 @@ describe('configuration', () => {
   it('declares exactly the expected settings with the expected defaults', () => {
     const declared = Object.fromEntries(Object.entries(contributes().configuration.properties).map(([k, v]) => [k, v.default]));
     assert.deepEqual(declared, EXPECTED_DEFAULTS);
+  });
+
+  it('declares limited support for untrusted workspaces, ignoring their environments', () => {
+    const trust = extension().packageJSON.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, 'limited');
+    assert.deepEqual(trust.restrictedConfigurations, ['backupScheduler.environments']);
+    assert.ok(trust.description.length > 0);
   });
 
   it('reads every default back through the configuration API', () => {

@@ -33,6 +33,15 @@ describe('workbench: Backups container', () => {
     console.log(`      screenshot: ${await screenshot(page, 'ui-backups-view')}`);
   });
 
+  it('draws the Backups entry with the extension\'s own icon (media/backups.svg)', async () => {
+    const entry = session.page.locator('.activitybar a.action-label[aria-label^="Backups"]');
+    const mask = await entry.evaluate((el) => {
+      const style = getComputedStyle(el);
+      return style.webkitMaskImage || style.maskImage;
+    });
+    assert.match(decodeURIComponent(mask), /\/media\/backups\.svg/);
+  });
+
   it('offers "Add Environment" in the Environments view of a workspace without environments', async () => {
     const { page } = session;
     const envPane = page.locator('.sidebar .pane', { has: page.locator('.pane-header', { hasText: /environments/i }) });
