@@ -26,6 +26,8 @@ export async function openWorkbenchSession(o: SessionOptions): Promise<Workbench
   try {
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Playwright's default of 30 s per wait is tight for a workbench starting on 2 busy cores.
+    page.setDefaultTimeout(90_000);
     await page.goto(workbenchUrl(server, o));
     await waitForWorkbench(page);
     const b = browser;
