@@ -40,6 +40,7 @@ describe('npm start (VS Code server form)', () => {
 
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(90_000);
     await page.goto(url);
     await waitForWorkbench(page);
     await page.locator('.window-title', { hasText: 'demo' }).waitFor({ state: 'attached' });
