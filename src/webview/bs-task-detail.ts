@@ -31,14 +31,20 @@ export class BsTaskDetail extends LitElement {
   clipped = false;
 
   static override styles = [statusStyles, css`
-    :host { display: flex; flex-direction: column; gap: 8px; min-height: 0; }
-    h2 { font-size: 1.1em; margin: 0; font-weight: 600; }
+    /* Facts and actions beside the log when there is room, so the log keeps its height; stacked and scrolling when narrow. */
+    :host { display: grid; grid-template-columns: minmax(16em, 1fr) minmax(0, 2fr); grid-template-rows: auto minmax(0, 1fr); gap: 8px 16px; min-height: 0; }
+    h2 { grid-column: 1 / -1; font-size: 1.1em; margin: 0; font-weight: 600; }
+    .facts { display: flex; flex-direction: column; gap: 8px; overflow: auto; min-height: 0; }
+    @media (max-width: 760px) {
+      :host { grid-template-columns: 1fr; grid-template-rows: auto auto minmax(12em, 1fr); overflow: auto; }
+      .facts { overflow: visible; }
+    }
     dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
     dt { color: var(--vscode-descriptionForeground); }
     dd { margin: 0; word-break: break-all; }
     .actions { display: flex; gap: 8px; flex-wrap: wrap; }
     .error { color: var(--vscode-errorForeground); }
-    bs-log-view { flex: 1; }
+    bs-log-view { min-height: 0; }
   `];
 
   override render() {
@@ -50,6 +56,7 @@ export class BsTaskDetail extends LitElement {
     const fact = (label: string, value: unknown) => (value === '' || value === undefined || value === null ? nothing : html`<dt>${label}</dt><dd>${value}</dd>`);
     return html`
       <h2 id="title"><span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> Task #${t.id}: ${t.kind} of ${this.envName || t.envId} — ${s.label}</h2>
+      <div class="facts">
       <dl aria-labelledby="title">
         ${fact('Trigger', t.trigger)}
         ${fact('Queued', formatDateTime(t.queuedAt))}
@@ -71,6 +78,7 @@ export class BsTaskDetail extends LitElement {
         ${t.result?.archivePath ? this.action('revealArchive', 'Reveal archive') : nothing}
         ${this.action('openLog', 'Open log in editor')}
         <${TAGS.button} appearance="secondary" aria-label="Close the task details" @click=${() => this.dispatchEvent(new CustomEvent('bs-close', { bubbles: true, composed: true }))}>Close</${TAGS.button}>
+      </div>
       </div>
       <bs-log-view .lines=${this.lines} .level=${this.level} .follow=${this.follow} .clipped=${this.clipped}></bs-log-view>`;
   }

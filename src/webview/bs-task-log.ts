@@ -40,7 +40,7 @@ export class BsTaskLog extends LitElement {
   static override styles = css`
     :host { display: grid; grid-template-rows: auto auto minmax(8em, 1fr) auto; gap: 8px; height: 100vh; box-sizing: border-box; padding: 8px 12px;
       color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
-    :host(.with-detail) { grid-template-rows: auto auto minmax(8em, 1fr) auto minmax(12em, 1fr); }
+    :host(.with-detail) { grid-template-rows: auto auto minmax(8em, 1fr) auto minmax(16em, 1.2fr); }
     h1 { font-size: 1.2em; margin: 0; font-weight: 600; }
     .notice { color: var(--vscode-errorForeground); }
     bs-task-table { border: 1px solid var(--vscode-panel-border, transparent); min-height: 0; }
