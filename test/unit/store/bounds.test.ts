@@ -7,7 +7,8 @@ import { manualClock, openStore, removeTempDirs, sleep, sqlite3, task, tempDir }
 
 const DAY = 86_400_000;
 
-describe('store: bounded history', () => {
+describe('store: bounded history', function () {
+  this.timeout(20_000); // the first open compiles the WASM; the CI box may be busy
   afterEach(removeTempDirs);
 
   function checkTrimmedLog(lines: { seq: number; text: string; level: string }[], max: number, appended: number, text = (i: number) => `line ${i}`) {
@@ -64,6 +65,25 @@ describe('store: bounded history', () => {
     assert.equal(store.changesSince(cursor).removed, true, 'readers learn that rows went away');
     await store.flush();
     assert.equal(sqlite3(join(dir, 'tasks.db'), `SELECT count(*) FROM log_lines WHERE task_id <= ${finished[4].id}`), '0');
+    await store.dispose();
+  });
+
+  it('a large backlog is pruned over several saves, and the file shrinks back', async () => {
+    const dir = tempDir();
+    const { store, persists } = await openStore(dir, { coalesceMs: 5 });
+    for (let i = 0; i < 2500; i++) store.appendLog(store.createTask(task()).id, 'info', `log of task ${i} `.padEnd(400, '-'), i);
+    await store.flush();
+    const bigFile = persists.at(-1)!.bytes;
+    persists.length = 0;
+    store.setBounds({ maxAgeDays: 90, maxTasks: 5, maxLinesPerTask: 100 });
+    assert.ok(store.queryTasks({}).total > 5, 'one call prunes one slice, not everything at once');
+    while (store.pendingWrite) await store.flush();
+    assert.equal(store.queryTasks({}).total, 5);
+    assert.ok(persists.length >= 2, `${persists.length} saves`);
+    const db = join(dir, 'tasks.db');
+    assert.equal(sqlite3(db, 'SELECT count(*) FROM tasks'), '5');
+    assert.equal(sqlite3(db, 'PRAGMA freelist_count'), '0');
+    assert.ok(persists.at(-1)!.bytes < bigFile / 4, `${persists.at(-1)!.bytes} bytes after, ${bigFile} before`);
     await store.dispose();
   });
 

@@ -6,7 +6,8 @@ import initSqlJs from 'sql.js';
 import { MIGRATIONS, prepareSchema, SCHEMA_VERSION, SchemaError } from '../../../src/extension/core/store/schema';
 import { openStore, removeTempDirs, sqlite3, task, tempDir } from './helpers';
 
-describe('store: opening tasks.db', () => {
+describe('store: opening tasks.db', function () {
+  this.timeout(20_000); // the first open compiles the WASM; the CI box may be busy
   afterEach(removeTempDirs);
 
   it('creates a file the sqlite3 CLI opens, at the current schema version', async () => {

@@ -32,19 +32,19 @@ export const MIGRATIONS: readonly string[] = [
     marker_seq INTEGER NOT NULL DEFAULT 0,     -- seq of the "N lines dropped" line, 0 when none
     revision INTEGER NOT NULL
   );
-  -- One index per sort column: with the implicit rowid they give the (column, id) order of a
-  -- page, so a page is an index walk, not a sort. Two more serve a filter plus the default order.
-  CREATE INDEX tasks_env ON tasks (env_id);
-  CREATE INDEX tasks_kind ON tasks (kind);
-  CREATE INDEX tasks_trigger ON tasks (trigger);
-  CREATE INDEX tasks_status ON tasks (status);
-  CREATE INDEX tasks_queued ON tasks (queued_at);
-  CREATE INDEX tasks_env_queued ON tasks (env_id, queued_at);
-  CREATE INDEX tasks_status_queued ON tasks (status, queued_at);
-  CREATE INDEX tasks_started ON tasks (started_at);
-  CREATE INDEX tasks_finished ON tasks (finished_at);
-  CREATE INDEX tasks_duration ON tasks ((finished_at - started_at));
-  CREATE INDEX tasks_size ON tasks (size);
+  -- One index per sort column, each followed by queued_at (the tie-break) and every filter
+  -- column: a page walks the index in order and tests the filter on the index entry itself,
+  -- reading a table row only for the rows it returns. tasks_env and tasks_status also serve a
+  -- filter on them with the default (queued_at) order.
+  CREATE INDEX tasks_env ON tasks (env_id, queued_at, status, kind, trigger);
+  CREATE INDEX tasks_status ON tasks (status, queued_at, env_id, kind, trigger);
+  CREATE INDEX tasks_kind ON tasks (kind, queued_at, env_id, status, trigger);
+  CREATE INDEX tasks_trigger ON tasks (trigger, queued_at, env_id, status, kind);
+  CREATE INDEX tasks_queued ON tasks (queued_at, env_id, status, kind, trigger);
+  CREATE INDEX tasks_started ON tasks (started_at, queued_at, env_id, status, kind, trigger);
+  CREATE INDEX tasks_finished ON tasks (finished_at, queued_at, env_id, status, kind, trigger);
+  CREATE INDEX tasks_duration ON tasks ((finished_at - started_at), queued_at, env_id, status, kind, trigger);
+  CREATE INDEX tasks_size ON tasks (size, queued_at, env_id, status, kind, trigger);
   CREATE INDEX tasks_revision ON tasks (revision);
   CREATE TABLE log_lines (
     task_id INTEGER NOT NULL,

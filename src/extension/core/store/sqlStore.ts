@@ -53,6 +53,10 @@ const MAX_LINE_CHARS = 4000;
 const FINISHED = `status NOT IN ('queued', 'running')`;
 const STATEMENT_CACHE = 64;
 const COUNT_CACHE = 32;
+/** Tasks deleted per applyBounds: about 100 ms of work at most. */
+const PRUNE_SLICE = 1000;
+/** 4 KiB pages given back per save: 8 MiB. */
+const VACUUM_PAGES_PER_SAVE = 2048;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
 const MAX_PENDING_LINES = 1000;
 
@@ -86,6 +90,7 @@ export class SqlTaskStore implements TaskStore {
   private drainTimer: NodeJS.Immediate | undefined;
   private boundsDue = true;
   private freedPages = false;
+  private followUp = false;
   private closed = false;
 
   constructor(
@@ -109,6 +114,11 @@ export class SqlTaskStore implements TaskStore {
   /** Marks the database as needing a first write (a new or migrated file). */
   markDirty(): void {
     this.writer.markDirty();
+  }
+
+  /** True while changes (or unfinished pruning) wait for a save. */
+  get pendingWrite(): boolean {
+    return this.writer.isDirty;
   }
 
   get currentRevision(): number {
@@ -263,10 +273,10 @@ export class SqlTaskStore implements TaskStore {
     this.writer.markDirty();
   }
 
+  /** Applies at once; costs a write only when something was actually pruned. */
   setBounds(bounds: HistoryBounds): void {
     this.bounds = normalizeBounds(bounds);
-    this.boundsDue = true;
-    this.writer.markDirty();
+    this.applyBounds(this.options.clock.now());
   }
 
   applyBounds(now: number): void {
@@ -275,11 +285,19 @@ export class SqlTaskStore implements TaskStore {
     this.boundsDue = false;
     const ids = new Set<number>();
     const cutoff = now - this.bounds.maxAgeDays * DAY_MS;
-    for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} AND coalesce(finished_at, queued_at) < ?`, [cutoff])) ids.add(id as number);
-    // Newest by id (creation order) are kept; running and queued tasks never count and never go.
-    for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id DESC LIMIT -1 OFFSET ?`, [this.bounds.maxTasks])) ids.add(id as number);
-    this.deleteTasks([...ids]);
-    if (this.totalChars > this.bounds.maxTotalLogChars) this.compactOldLogs(now);
+    // Two index range scans (finished_at, or queued_at when a task never finished) rather than a
+    // scan of the table for coalesce(...).
+    for (const [id] of this.rows(`SELECT id FROM tasks WHERE finished_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
+    for (const [id] of this.rows(`SELECT id FROM tasks WHERE finished_at IS NULL AND queued_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
+    // The oldest by id (creation order) go first; running and queued tasks never count and never go.
+    const excess = (this.scalar(`SELECT count(*) FROM tasks WHERE ${FINISHED}`, []) as number) - this.bounds.maxTasks;
+    if (excess > 0) for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id LIMIT ?`, [Math.min(excess, PRUNE_SLICE)])) ids.add(id as number);
+    const slice = [...ids].slice(0, PRUNE_SLICE);
+    this.deleteTasks(slice);
+    // A large backlog (bounds just lowered, an old file) goes over several saves, a slice each, so
+    // that no single pause of the host is long.
+    if (slice.length === PRUNE_SLICE) this.boundsDue = true;
+    else if (this.totalChars > this.bounds.maxTotalLogChars) this.compactOldLogs(now);
   }
 
   clearHistory(filter?: { envIds?: string[]; before?: number }): number {
@@ -444,8 +462,14 @@ export class SqlTaskStore implements TaskStore {
     const cpu = process.cpuUsage();
     this.drainLogs();
     if (this.boundsDue) this.applyBounds(this.options.clock.now());
-    if (this.freedPages) this.db.exec('PRAGMA incremental_vacuum');
-    this.freedPages = false;
+    if (this.freedPages) {
+      // Gives free pages back so the file (and every later export) shrinks; capped per save.
+      this.db.exec(`PRAGMA incremental_vacuum(${VACUUM_PAGES_PER_SAVE})`);
+      this.freedPages = (this.scalar('PRAGMA freelist_count', []) as number) > 0;
+    }
+    // Changes made here are in this export; only unfinished work (more to prune or give back)
+    // asks for another save, once this one is on disk (see write()).
+    this.followUp = this.boundsDue || this.freedPages;
     this.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
       String(this.revision),
       String(this.removedRevision),
@@ -464,6 +488,10 @@ export class SqlTaskStore implements TaskStore {
     await writeFileAtomic(this.path, s.bytes);
     const { bytes, ...times } = s;
     this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
+    if (this.followUp) {
+      this.followUp = false;
+      this.writer.markDirty();
+    }
   }
 
   private metaValue(key: string): string | undefined {

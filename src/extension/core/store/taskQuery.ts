@@ -84,10 +84,12 @@ export function buildPage(query: TaskQuery): PageSql {
   const sort: SortSql = known ? SORT_SQL[query.sort as SortColumn] : SORT_SQL.queuedAt;
   const desc = known ? query.descending === true : query.descending !== false;
   const dir = desc ? 'DESC' : 'ASC';
-  // Rows without a value (a queued task has no start) go last either way; id breaks ties so pages never overlap.
+  // Rows without a value (a queued task has no start) go last either way. Ties go by queued_at
+  // (the second column of every sort index), then id, so pages never overlap.
   const nulls = sort.nullable ? ' NULLS LAST' : '';
+  const ties = sort === SORT_SQL.queuedAt || sort === SORT_SQL.id ? '' : `queued_at ${dir}, `;
   return {
-    orderBy: `ORDER BY ${sort.expr} ${dir}${nulls}, id ${dir}`,
+    orderBy: `ORDER BY ${sort.expr} ${dir}${nulls}, ${ties}id ${dir}`,
     sortsByQueuedAt: sort === SORT_SQL.queuedAt,
     limit: clampInt(query.limit, 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
     offset: clampInt(query.offset, 0, Number.MAX_SAFE_INTEGER, 0),
@@ -95,13 +97,15 @@ export function buildPage(query: TaskQuery): PageSql {
 }
 
 /**
- * Walking the sort index visits about (offset + limit) x all / matching rows; using the filter's
- * index visits every matching row and sorts them. Pick the smaller (the count is known by then).
+ * Walking the sort index visits about (offset + limit) x all / matching index entries, testing
+ * the filter on each entry; using the filter's index visits every matching row, reads it from
+ * the table (about ten times the cost of an index entry) and sorts. Pick the cheaper; the count
+ * is known by then. Measured at 100k tasks: 0.5-2 ms walking against 10-24 ms filter-first.
  */
 export function preferSortIndex(query: TaskQuery, page: PageSql, matching: number, all: number): boolean {
-  // (env_id, queued_at) and (status, queued_at) already give both the filter and the order.
+  // tasks_env and tasks_status (column, queued_at, ...) already give both the filter and the order.
   const composite = page.sortsByQueuedAt && (!!query.envIds?.length || !!query.statuses?.length);
-  return !composite && matching > 0 && (page.offset + page.limit) * all < matching * matching;
+  return !composite && matching > 0 && (page.offset + page.limit) * all < 10 * matching * matching;
 }
 
 function isFiniteNumber(v: unknown): v is number {
