@@ -144,6 +144,12 @@ describe('restore', function () {
     }
   });
 
+  it('refuses to restore a command dump, saying why', async () => {
+    const dump = join(tempDir(), 'db-20260101-000000.dump');
+    writeFileSync(dump, 'SQL');
+    await assert.rejects(restoreArchive(makeCtx(), { archivePath: dump, target: tempDir(), overwrite: false }), /is a command dump: restore it with the tool that wrote it/);
+  });
+
   it('cancel stops the extraction and says so', async () => {
     const src = tempDir();
     for (let i = 0; i < 300; i++) writeFileSync(join(src, `f${i}.bin`), randomBytes(30_000));

@@ -90,6 +90,7 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
       child.once('error', fail);
       child.once('exit', (code, signal) => done({ code, signal }));
     });
+    if (timer) clearTimeout(timer);
     // The shell is gone; anything it left running in its group goes too, so the pipes close.
     if (stopping) await killed;
     else killTree(child, 'SIGKILL');

@@ -11,6 +11,7 @@ import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
 import { CancelledError, errCode, errorText } from './cancel';
 import { formatBytes } from './format';
+import { DUMP_EXT } from './naming';
 
 export interface RestoreOptions {
   archivePath: string;
@@ -83,6 +84,9 @@ function lstatOrUndefined(p: string) {
 
 export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Promise<TaskResult> {
   const what = 'Restore';
+  if (opts.archivePath.endsWith(DUMP_EXT)) {
+    throw new Error(`${opts.archivePath} is a command dump: restore it with the tool that wrote it (for example psql or mongorestore)`);
+  }
   let size: number;
   try {
     size = (await fsp.stat(opts.archivePath)).size;

@@ -1,0 +1,217 @@
+// Benchmark of the folder backup engine against GNU tar on a reproducible ~200 MB tree:
+//   backup   ours (all cores, and one core) vs `tar -czf` at the same gzip level
+//   unchanged  a skipIfUnchanged re-run vs a full backup
+//   restore  ours vs `tar -xzf` of the same archive
+// Runs alternate (ours first, then GNU first) and the medians are compared, so drifting load on a
+// shared machine hits both sides alike. Results: test/bench/results/backup.json and a table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { restoreArchive, runFolderBackup, verifyArchive } from '../../../src/extension/core/backup';
+import type { TaskContext } from '../../../src/extension/core/ports';
+import { DEFAULT_TREE, generateTree } from './tree';
+
+const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/backup -> repo
+const TMP = join(ROOT, 'test/bench/tmp');
+const TREE = join(TMP, 'backup-tree');
+const OUT = join(TMP, 'backup-out');
+const RESULTS = join(ROOT, 'test/bench/results/backup.json');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LEVEL = 6;
+
+const ctx: TaskContext = {
+  taskId: 0,
+  signal: new AbortController().signal,
+  clock: { now: () => Date.now(), monotonic: () => performance.now() },
+  log: (level, text) => level !== 'info' && level !== 'debug' && console.log(`  [${level}] ${text}`),
+  progress: () => undefined,
+};
+
+/** CPU seconds of this process's finished children (tar and the gzip it runs), from /proc. */
+function childCpu(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, in clock ticks (100 Hz)
+}
+
+interface Sample { wall: number; cpu: number }
+
+async function timeOurs(fn: () => Promise<unknown>): Promise<Sample> {
+  global.gc?.();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+type MemoryOp = 'backup' | 'unchanged' | 'restore' | 'verify';
+
+/**
+ * Peak RSS of one operation, each in a fresh Node process (the timing process's RSS carries the
+ * history of every earlier run). Prints `{ "peakRssMB": n, "baselineRssMB": n }`.
+ */
+async function measureMemory(op: MemoryOp, archive: string, manifestHash: string): Promise<void> {
+  const baseline = process.memoryUsage().rss;
+  const dest = join(OUT, `mem-${op}`);
+  fresh(dest);
+  if (op === 'backup' || op === 'unchanged') {
+    const r = await runFolderBackup(ctx, { envId: 'bench', source: TREE, destination: op === 'backup' ? dest : join(archive, '..'), exclude: [], useGitignore: true, skipIfUnchanged: op === 'unchanged', gzipLevel: LEVEL, previous: { manifestHash, finishedAt: Date.now(), archivePath: archive } });
+    if ((op === 'unchanged') !== (r.unchangedSince !== undefined)) throw new Error(`${op}: unexpected result`);
+  } else if (op === 'restore') {
+    await restoreArchive(ctx, { archivePath: archive, target: dest, overwrite: false });
+  } else {
+    await verifyArchive(ctx, archive);
+  }
+  rmSync(dest, { recursive: true, force: true });
+  console.log(JSON.stringify({ peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), baselineRssMB: Math.round(baseline / 1048576) }));
+}
+
+function memoryOf(op: MemoryOp, archive: string, manifestHash: string): { peakRssMB: number; baselineRssMB: number } {
+  const r = spawnSync(process.execPath, [__filename, '--memory', op, archive, manifestHash], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`memory run ${op} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function timeGnu(args: string[]): Sample {
+  const c0 = childCpu();
+  const t0 = performance.now();
+  const r = spawnSync('tar', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`tar ${args.join(' ')} failed`);
+  return { wall, cpu: childCpu() - c0 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fresh = (d: string) => {
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+};
+
+async function main(): Promise<void> {
+  console.log(`generating tree in ${TREE} ...`);
+  const tree = generateTree(TREE, DEFAULT_TREE);
+  console.log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB; ${ROUNDS} rounds, gzip -${LEVEL}, ${availableParallelism()} cores`);
+  const loads: number[] = [];
+  const s: Record<string, Sample[]> = { ours: [], ours1: [], gnu: [], unchanged: [], restore: [], gnuRestore: [], verify: [] };
+  let last: Awaited<ReturnType<typeof runFolderBackup>> | undefined;
+  let t = Date.UTC(2026, 0, 1);
+  const ours = (parallel?: number) => async () => {
+    fresh(join(OUT, 'ours'));
+    last = await runFolderBackup({ ...ctx, clock: { ...ctx.clock, now: () => (t += 1000) } }, { envId: 'bench', source: TREE, destination: join(OUT, 'ours'), exclude: [], useGitignore: true, skipIfUnchanged: false, gzipLevel: LEVEL, parallel });
+  };
+  const gnu = () => {
+    fresh(join(OUT, 'gnu'));
+    return timeGnu(['-I', `gzip -${LEVEL}`, '-cf', join(OUT, 'gnu/gnu.tar.gz'), '-C', TREE, '.']);
+  };
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const load = loadavg()[0].toFixed(1);
+    loads.push(loadavg()[0]);
+    if (round % 2 === 0) {
+      s.ours.push(await timeOurs(ours()));
+      s.gnu.push(gnu());
+      s.ours1.push(await timeOurs(ours(1)));
+    } else {
+      s.ours1.push(await timeOurs(ours(1)));
+      s.gnu.push(gnu());
+      s.ours.push(await timeOurs(ours()));
+    }
+    console.log(`round ${round + 1}: ours ${s.ours.at(-1)!.wall.toFixed(2)} s, ours 1 core ${s.ours1.at(-1)!.wall.toFixed(2)} s, GNU ${s.gnu.at(-1)!.wall.toFixed(2)} s (load ${load})`);
+  }
+  const archive = last!.archivePath!;
+  execFileSync('gzip', ['-t', archive]);
+  const gnuCount = execFileSync('tar', ['-tzf', archive], { maxBuffer: 64 << 20, encoding: 'utf8' }).split('\n').filter((l) => l && !l.endsWith('/')).length;
+  if (gnuCount !== tree.files) throw new Error(`GNU tar lists ${gnuCount} files, expected ${tree.files}`);
+
+  // skipIfUnchanged re-run: the manifest pass only.
+  const previous = { manifestHash: last!.manifestHash, finishedAt: Date.now(), archivePath: archive };
+  for (let round = 0; round < ROUNDS; round++) {
+    s.unchanged.push(await timeOurs(async () => {
+      const r = await runFolderBackup(ctx, { envId: 'bench', source: TREE, destination: join(OUT, 'ours'), exclude: [], useGitignore: true, skipIfUnchanged: true, previous });
+      if (r.unchangedSince === undefined) throw new Error('re-run was not skipped');
+    }));
+  }
+
+  // Restore of the same archive, alternating; folders are removed outside the timed part.
+  for (let round = 0; round < ROUNDS; round++) {
+    const oursRestore = async () => {
+      fresh(join(OUT, 'restore-ours'));
+      s.restore.push(await timeOurs(() => restoreArchive(ctx, { archivePath: archive, target: join(OUT, 'restore-ours'), overwrite: false })));
+    };
+    const gnuRestore = () => {
+      fresh(join(OUT, 'restore-gnu'));
+      s.gnuRestore.push(timeGnu(['-xzf', archive, '-C', join(OUT, 'restore-gnu')]));
+    };
+    if (round % 2 === 0) {
+      await oursRestore();
+      gnuRestore();
+    } else {
+      gnuRestore();
+      await oursRestore();
+    }
+  }
+  for (let round = 0; round < Math.min(3, ROUNDS); round++) {
+    s.verify.push(await timeOurs(() => verifyArchive(ctx, archive, { sha256: last!.sha256, fileCount: last!.fileCount })));
+  }
+  const memory = Object.fromEntries((['backup', 'unchanged', 'restore', 'verify'] as const).map((op) => [op, memoryOf(op, archive, last!.manifestHash)]));
+
+  const m = (k: string, f: keyof Sample = 'wall') => median(s[k].map((x) => x[f] as number));
+  // Each round's runs are adjacent in time, so their ratio shares that moment's load.
+  const paired = (a: string, b: string) => median(s[a].map((x, i) => x.wall / s[b][i].wall));
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, gnuTar: execFileSync('tar', ['--version'], { encoding: 'utf8' }).split('\n')[0], loadAvgAtEnd: loadavg() },
+    tree: { ...tree, spec: DEFAULT_TREE },
+    gzipLevel: LEVEL,
+    rounds: ROUNDS,
+    archiveBytes: { ours: statSync(archive).size, gnu: statSync(join(OUT, 'gnu/gnu.tar.gz')).size },
+    medians: {
+      backupOursAllCores: { wallS: m('ours'), cpuS: m('ours', 'cpu') },
+      backupOursOneCore: { wallS: m('ours1'), cpuS: m('ours1', 'cpu') },
+      backupGnuTar: { wallS: m('gnu'), cpuS: m('gnu', 'cpu') },
+      unchangedRerun: { wallS: m('unchanged'), cpuS: m('unchanged', 'cpu') },
+      restoreOurs: { wallS: m('restore'), cpuS: m('restore', 'cpu') },
+      restoreGnuTar: { wallS: m('gnuRestore'), cpuS: m('gnuRestore', 'cpu') },
+      verifyOurs: { wallS: m('verify'), cpuS: m('verify', 'cpu') },
+    },
+    /** Median over rounds of (ours / GNU) within the same round. */
+    ratios: {
+      backupAllCoresVsGnu: paired('ours', 'gnu'),
+      backupOneCoreVsGnu: paired('ours1', 'gnu'),
+      unchangedVsFullBackup: m('unchanged') / m('ours'),
+      restoreVsGnu: paired('restore', 'gnuRestore'),
+    },
+    cpuRatios: { backupAllCoresVsGnu: m('ours', 'cpu') / m('gnu', 'cpu'), backupOneCoreVsGnu: m('ours1', 'cpu') / m('gnu', 'cpu') },
+    loadAverages: loads,
+    busyMachine: Math.max(...loads) > cpus().length,
+    targets: { backupAllCoresVsGnu: 0.6, backupOneCoreVsGnu: 1.0, unchangedVsFullBackup: 0.02, peakRssMB: 150 },
+    /** Peak RSS of a fresh Node process doing one operation (includes Node's own ~45 MB). */
+    memory,
+    samples: s,
+  };
+  mkdirSync(join(RESULTS, '..'), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+
+  const row = (name: string, ours: number, gnuS: number | undefined, ratio?: number, target?: number) =>
+    `${name.padEnd(26)}${ours.toFixed(3).padStart(10)}${gnuS === undefined ? ''.padStart(10) : gnuS.toFixed(3).padStart(10)}${(ratio === undefined ? '' : ratio.toFixed(2)).padStart(8)}${target === undefined ? '' : `   target <= ${target}`}`;
+  console.log(`\n${'median wall time (s)'.padEnd(26)}${'ours'.padStart(10)}${'GNU tar'.padStart(10)}${'ratio*'.padStart(8)}`);
+  console.log(row('backup, all cores', m('ours'), m('gnu'), results.ratios.backupAllCoresVsGnu, 0.6));
+  console.log(row('backup, one core', m('ours1'), m('gnu'), results.ratios.backupOneCoreVsGnu, 1.0));
+  console.log(`${'unchanged re-run'.padEnd(26)}${m('unchanged').toFixed(3).padStart(10)}${''.padStart(10)}${results.ratios.unchangedVsFullBackup.toFixed(3).padStart(8)}   (vs our full backup) target <= 0.02`);
+  console.log(row('restore', m('restore'), m('gnuRestore'), results.ratios.restoreVsGnu));
+  console.log(row('verify', m('verify'), undefined));
+  console.log(`peak RSS, one operation per fresh process (MB): ${Object.entries(memory).map(([k, v]) => `${k} ${v.peakRssMB}`).join(', ')}; an idle Node process: ${memory.backup.baselineRssMB} (target < 150)`);
+  console.log(`CPU s (median): ours ${m('ours', 'cpu').toFixed(2)}, ours 1 core ${m('ours1', 'cpu').toFixed(2)}, GNU tar+gzip ${m('gnu', 'cpu').toFixed(2)}; load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log('* median of the per-round ratios (runs of one round are adjacent in time)');
+  if (results.busyMachine) console.log(`WARNING: load average reached ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores: other work shared the CPU; wall-time ratios are noisy, CPU seconds less so`);
+  console.log(`results: ${RESULTS}`);
+  rmSync(OUT, { recursive: true, force: true });
+}
+
+const [flag, op, archiveArg, hashArg] = process.argv.slice(2);
+(flag === '--memory' ? measureMemory(op as MemoryOp, archiveArg, hashArg) : main()).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
