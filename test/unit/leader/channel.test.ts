@@ -107,6 +107,7 @@ describe('leader channel', function () {
     await sleep(100);
     leader.child.kill('SIGKILL');
     await assert.rejects(pending, (e: LeaderChannelError) => e.code === 'gone' && /leader window went away/.test(e.message));
+    await leader.exited; // until then its listening socket may still accept a connection
     await assert.rejects(client.call('echo', {}), (e: LeaderChannelError) => e.code === 'unavailable');
     // Its socket file is left behind; a new server on the same path removes it and listens.
     const server = await serveLeaderChannel({ path, logger: silentLogger, handlers: { ping: async () => 'pong' } });

@@ -23,11 +23,11 @@ describe('leader election: several processes on one folder', function () {
 
   it('three members: exactly one leader at every sampled moment, and no spurious takeover', async () => {
     const storage = tempStorage();
-    // Fast beats make a mistake in staleness show up within the window.
-    const ms = [0, 1, 2].map(() => spawnMember({ storage, heartbeatMs: 100, checkMs: 50, staleMs: 2000 }));
+    // Fast beats (25 per staleMs) make a mistake in staleness show up within the window.
+    const ms = [0, 1, 2].map(() => spawnMember({ storage, heartbeatMs: 100, checkMs: 50, staleMs: 2500 }));
     await Promise.all(ms.map((m) => m.waitFor((r) => r.ev === 'role', 10_000, 'first role')));
     const start = Math.max(...ms.map((m) => m.role()!.t));
-    await sleep(3000);
+    await sleep(4000); // longer than staleMs, so a follower that missed the beats would take over
     const end = Date.now();
     for (let t = start; t <= end; t += 10) {
       const leaders = ms.filter((m) => roleAt(m, t) === 'leader');
@@ -60,8 +60,9 @@ describe('leader election: several processes on one folder', function () {
       // One owner per term (O_EXCL), so agreeing on the term is agreeing on the leader.
       assert.equal(readHeartbeat(join(storage, 'leader'), report.term!)?.pid, next.pid);
       assert.equal(other.role()!.role, 'follower');
+      assert.equal(await old.exited, how === 'SIGTERM' ? 0 : null);
       const released = readHeartbeat(join(storage, 'leader'), oldRole.term!)?.released === true;
-      assert.equal(released, how === 'SIGTERM', 'only a clean exit releases its term');
+      assert.equal(released, how === 'SIGTERM', `only a clean exit releases its term; old leader said ${JSON.stringify(old.reports)}`);
       await stopAll(rest);
     });
   }

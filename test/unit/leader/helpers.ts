@@ -68,7 +68,8 @@ export function spawnMember(config: MemberConfig): Member {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`member ${m.pid}: no ${what} within ${timeoutMs} ms; reports: ${JSON.stringify(reports.slice(-5))}`));
+          const state = `exit code ${child.exitCode}, signal ${child.signalCode}`;
+          reject(new Error(`member ${m.pid} (${state}): no ${what} within ${timeoutMs} ms; reports: ${JSON.stringify(reports.slice(-8))}`));
         }, timeoutMs);
         waiters.add(check);
         check();
