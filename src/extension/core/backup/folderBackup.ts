@@ -2,6 +2,7 @@
 // so skipIfUnchanged costs only a stat pass and progress can show a percentage, while memory stays
 // flat. Small files are read ahead concurrently; large ones are read straight into the chunk
 // being compressed.
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
@@ -55,25 +56,59 @@ async function destinationInsideSource(source: string, destination: string): Pro
   return [resolve(source, rel)];
 }
 
-type Prefetched = { entry: TreeEntry; data?: Promise<Buffer | Error> };
+type Prefetched = { entry: TreeEntry; data?: Promise<Buffer | Error>; release?: () => void };
 
-async function readSmall(path: string, size: number): Promise<Buffer | Error> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(path, 'r');
-    const buf = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+/**
+ * Buffers for read-ahead small files, carved out of 1 MB slabs that are reused once every file
+ * in them is archived (files are consumed in order). Thousands of per-file buffers otherwise
+ * leave the garbage collector a large share of the main thread.
+ */
+class SlabPool {
+  private static readonly SLAB = 1024 * 1024;
+  private readonly free: Buffer[] = [];
+  private cur?: { buf: Buffer; off: number; refs: number };
+
+  take(size: number): { buf: Buffer; release(): void } {
+    if (size > SlabPool.SLAB) return { buf: Buffer.allocUnsafe(size), release() {} };
+    if (!this.cur || this.cur.off + size > SlabPool.SLAB) {
+      const old = this.cur;
+      if (old && old.refs === 0) this.free.push(old.buf);
+      this.cur = { buf: this.free.pop() ?? Buffer.allocUnsafe(SlabPool.SLAB), off: 0, refs: 0 };
     }
-    return got === size ? buf : buf.subarray(0, got);
-  } catch (e) {
-    return e as Error;
-  } finally {
-    await fh?.close().catch(() => undefined);
+    const slab = this.cur;
+    const buf = slab.buf.subarray(slab.off, slab.off + size);
+    slab.off += size;
+    slab.refs++;
+    return {
+      buf,
+      release: () => {
+        if (--slab.refs === 0 && slab !== this.cur) this.free.push(slab.buf);
+      },
+    };
   }
+}
+
+/**
+ * Reads a whole small file into `buf`. Callback fs with a raw descriptor: for thousands of small
+ * files the promise API's FileHandle objects cost a measurable share of the main thread.
+ */
+function readSmall(path: string, buf: Buffer): Promise<Buffer | Error> {
+  const size = buf.length;
+  return new Promise((done) => {
+    fs.open(path, 'r', (err, fd) => {
+      if (err) return done(err);
+      const finish = (result: Buffer | Error) => fs.close(fd, () => done(result));
+      const readAt = (got: number): void => {
+        if (got === size) return finish(buf);
+        fs.read(fd, buf, got, size - got, got, (rerr, n) => {
+          if (rerr) return finish(rerr);
+          if (n === 0) return finish(buf.subarray(0, got));
+          readAt(got + n);
+        });
+      };
+      readAt(0);
+    });
+  });
 }
 
 function headerFor(e: TreeEntry, size: number) {
@@ -138,6 +173,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   let files = 0;
   let bytes = 0;
   const queue: Prefetched[] = [];
+  const slabs = new SlabPool();
   let queuedBytes = 0;
   const it = walkTree(source, { ...walkOpts, warn });
   let walkDone = false;
@@ -151,7 +187,8 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       }
       const e = n.value;
       if (e.type === 'file' && e.stat.size <= SMALL_FILE) {
-        queue.push({ entry: e, data: readSmall(e.abs, e.stat.size) });
+        const { buf, release } = slabs.take(e.stat.size);
+        queue.push({ entry: e, data: readSmall(e.abs, buf), release });
         queuedBytes += e.stat.size;
       } else queue.push({ entry: e });
     }
@@ -201,7 +238,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     await refill();
     while (queue.length) {
       throwIfAborted(ctx.signal, what);
-      const { entry: e, data } = queue.shift()!;
+      const { entry: e, data, release } = queue.shift()!;
       if (data) {
         const buf = await data;
         queuedBytes -= e.stat.size;
@@ -216,6 +253,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
           bytes += buf.length;
           stored.add(e, buf.length);
         }
+        release!(); // after put() copied the bytes into the chunk
       } else if (e.type === 'file') {
         await storeLarge(e);
       } else {
