@@ -2,16 +2,14 @@
 // already refuses to write through symlinks); in front of it, a filter refuses every entry
 // that could land outside the target and logs why.
 import { createReadStream, lstatSync, promises as fsp } from 'node:fs';
-import { once } from 'node:events';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { Unpack, type ReadEntry } from 'tar';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
 import { CancelledError, errCode, errorText } from './cancel';
 import { formatBytes } from './format';
 import { DUMP_EXT } from './naming';
+import { pumpTarGz } from './tarInput';
 
 export interface RestoreOptions {
   archivePath: string;
@@ -144,22 +142,10 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
       ctx.log('warn', `${errorText(message)} (${code})`);
     },
   });
-  let unpackError: unknown;
-  unpack.on('error', (e: unknown) => (unpackError ??= e));
-  const closed = once(unpack, 'close');
-
   const input = createReadStream(opts.archivePath, { highWaterMark: 1024 * 1024, signal: ctx.signal });
   input.on('data', (c) => (read += c.length));
   try {
-    await pipeline(input, createGunzip(), async function (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        if (unpackError) throw unpackError;
-        if (!unpack.write(chunk)) await once(unpack, 'drain');
-      }
-      unpack.end();
-      await closed;
-      if (unpackError) throw unpackError;
-    });
+    await pumpTarGz(input, unpack, 'close');
   } catch (e) {
     if (ctx.signal.aborted || errCode(e) === 'ABORT_ERR') {
       ctx.log('warn', `Restore cancelled after ${files} files; files already written stay in ${root}`);

@@ -3,15 +3,14 @@
 // compares hash and file count with what the backup recorded.
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
 import { CancelledError, errorText } from './cancel';
 import { formatBytes } from './format';
 import { FOLDER_EXT } from './naming';
+import { pumpTarGz } from './tarInput';
 
 export interface VerifyExpectation {
   sha256?: string;
@@ -49,18 +48,7 @@ export async function verifyArchive(ctx: TaskContext, archivePath: string, expec
         entry.resume();
       });
       parser.on('warn', (code: string, message: string | Error) => problems.push(`${code}: ${errorText(message)}`));
-      let parserError: unknown;
-      parser.on('error', (e: unknown) => (parserError ??= e));
-      const ended = once(parser, 'end');
-      await pipeline(input, createGunzip(), async function (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          if (parserError) throw parserError;
-          if (!parser.write(chunk)) await once(parser, 'drain');
-        }
-        parser.end();
-        await ended;
-        if (parserError) throw parserError;
-      });
+      await pumpTarGz(input, parser, 'end');
     } else {
       await pipeline(input, async function (source: AsyncIterable<Buffer>) {
         for await (const _ of source) void _;
