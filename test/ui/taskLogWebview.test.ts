@@ -129,6 +129,11 @@ describe('Task Log webview in Chromium', function () {
     await page.locator('bs-log-view .line', { hasText: 'copied file-30.txt' }).waitFor();
     src.appendLog(running, 'error', 'a line that arrived later');
     await page.locator('bs-log-view .line.error', { hasText: 'a line that arrived later' }).waitFor();
+    // Log text is data, never markup: a command's output cannot inject elements into the webview.
+    src.appendLog(running, 'info', '<img src=x onerror="window.__pwned=1"><b>bold?</b>');
+    await page.locator('bs-log-view .line', { hasText: '<img src=x onerror="window.__pwned=1"><b>bold?</b>' }).waitFor();
+    assert.equal(await page.locator('bs-log-view img, bs-log-view b').count(), 0);
+    assert.equal(await page.evaluate('window.__pwned ?? null'), null);
     const atEnd = await page.locator('bs-log-view .log').evaluate((e) => e.scrollTop + e.clientHeight >= e.scrollHeight - 2);
     assert.ok(atEnd, 'follow keeps the newest line in view');
     await page.locator('bs-log-view select').selectOption('warn');
