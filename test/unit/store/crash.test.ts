@@ -63,7 +63,7 @@ describe('store: crash safety (SIGKILL while writing)', function () {
     let verified = 0;
     let runsWithSaves = 0;
     for (let i = 0; i < RUNS; i++) {
-      const steps = 5 + Math.floor(Math.random() * 60);
+      const steps = 3 + Math.floor(Math.random() * 35);
       const jitter = Math.floor(Math.random() * 2 * COALESCE_MS);
       const run = await runAndKill(dir, steps, jitter);
       const where = `run ${i + 1}, killed ${jitter} ms after write step ${steps}`;

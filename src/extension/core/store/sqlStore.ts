@@ -15,7 +15,7 @@ export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
   maxAgeDays: 90,
   maxTasks: 5000,
   maxLinesPerTask: 2000,
-  maxTotalLogChars: 8_000_000,
+  maxTotalLogChars: 6_000_000,
 };
 
 /** One write of tasks.db, for diagnostics, the benchmark and the crash test. */
