@@ -173,8 +173,12 @@ export function connectLeaderChannel(endpoint: string, options: ConnectOptions =
       const framer = new LineFramer(max, onLine, () => undefined);
       s.on('data', (chunk: Buffer) => framer.push(chunk));
       s.once('connect', () => {
-        socket = s;
         connecting = undefined;
+        if (disposed) {
+          s.destroy();
+          return reject(new LeaderChannelError('disposed', 'the leader channel is closed'));
+        }
+        socket = s;
         resolve(s);
       });
       s.on('error', (e) => {
