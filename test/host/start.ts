@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './paths';
+import { repoRoot, serverMainPath } from './paths';
 import { startServer } from './server';
 import { workbenchUrl } from './workbench';
 
@@ -17,7 +17,19 @@ function hasCode(): boolean {
   return spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
 }
 
+/** Installs the test host on first use (scripts/install-test-host.sh is cached and idempotent). */
+function ensureTestHost(): void {
+  try {
+    serverMainPath();
+  } catch {
+    console.log('The VS Code server is not installed yet: installing it (about a minute, once).');
+    const r = spawnSync('bash', [join(repoRoot, 'scripts/install-test-host.sh')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('scripts/install-test-host.sh failed');
+  }
+}
+
 async function withServer(): Promise<void> {
+  ensureTestHost();
   const base = process.env.BACKUP_SCHEDULER_START_DATA_DIR ?? join(repoRoot, '.vscode-test/demo-host');
   const dir = (p: string) => {
     mkdirSync(join(base, p), { recursive: true });
@@ -38,9 +50,9 @@ async function withServer(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping the VS Code server…');
-    await server.stop();
-    process.exit(0);
+    await server.stop(); // first: printing may fail when the terminal is already gone
+    process.stdout.write('\nVS Code server stopped.\n', () => process.exit(0));
+    process.stdout.once('error', () => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
