@@ -1,12 +1,13 @@
 // TaskStore over an in-memory sql.js database. Every method is synchronous against memory; the
 // Coalescer copies the database to tasks.db at most once per window. Opening (and recovering
 // from a bad file) is in openTaskStore.ts.
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 import { FINAL_STATUSES, LOG_LEVELS, type LogLevel, type LogLine, type TaskKind, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../../../shared/model';
 import type { Clock, Logger } from '../ports';
 import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
+import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
 import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
 import type { ChangeSet, HistoryBounds, NewTask, TaskPatch, TaskStore } from './taskStore';
@@ -51,7 +52,6 @@ export interface SqlStoreOptions {
 const DAY_MS = 86_400_000;
 const MAX_LINE_CHARS = 4000;
 const FINISHED = `status NOT IN ('queued', 'running')`;
-const STATEMENT_CACHE = 64;
 const COUNT_CACHE = 32;
 /** Tasks deleted per applyBounds: about 100 ms of work at most. */
 const PRUNE_SLICE = 1000;
@@ -75,7 +75,7 @@ interface PendingLine {
 }
 
 export class SqlTaskStore implements TaskStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql: SqlRunner;
   private pendingLines = new Map<number, PendingLine[]>();
   private pendingCount = 0;
   private readonly counts = new Map<string, { epoch: number; total: number }>();
@@ -98,11 +98,12 @@ export class SqlTaskStore implements TaskStore {
     readonly path: string,
     private readonly options: SqlStoreOptions,
   ) {
+    this.sql = new SqlRunner(db);
     this.bounds = normalizeBounds(options.bounds);
     this.removedRevision = Number(this.metaValue('removed_revision') ?? 0);
-    const maxRow = Number(this.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
+    const maxRow = Number(this.sql.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
     this.revision = Math.max(Number(this.metaValue('revision') ?? 0), maxRow, this.removedRevision);
-    this.totalChars = Number(this.scalar('SELECT coalesce(sum(length(text)), 0) FROM log_lines', []));
+    this.totalChars = Number(this.sql.scalar('SELECT coalesce(sum(length(text)), 0) FROM log_lines', []));
     this.writer = new Coalescer({
       delayMs: options.coalesceMs,
       snapshot: () => this.snapshot(),
@@ -129,7 +130,7 @@ export class SqlTaskStore implements TaskStore {
     this.assertOpen();
     this.drainLogs();
     const revision = this.revision + 1;
-    const id = this.scalar(
+    const id = this.sql.scalar(
       'INSERT INTO tasks (env_id, kind, trigger, status, queued_at, started_at, finished_at, error, skip_reason, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
       [task.envId, task.kind, task.trigger, task.status, task.queuedAt, task.startedAt ?? null, task.finishedAt ?? null, task.error ?? null, task.skipReason ?? null, revision],
     ) as number;
@@ -159,7 +160,7 @@ export class SqlTaskStore implements TaskStore {
     }
     const revision = this.revision + 1;
     set('revision', revision);
-    this.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+    this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
     if (this.db.getRowsModified() === 0) throw new Error(`No task ${id} in the history`);
     this.changed(revision, patch.status);
     return this.getTask(id)!;
@@ -185,7 +186,7 @@ export class SqlTaskStore implements TaskStore {
 
   getTask(id: number): TaskRecord | undefined {
     this.drainLogs();
-    const row = this.first(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [id]);
+    const row = this.sql.first(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [id]);
     return row ? toTaskRecord(row) : undefined;
   }
 
@@ -197,7 +198,7 @@ export class SqlTaskStore implements TaskStore {
     if (total <= page.offset) return { rows: [], total };
     const all = where.params.length ? this.count({ sql: '', params: [] }) : total;
     const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
-    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]);
+    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]);
     return { rows: rows.map(toTaskRecord), total };
   }
 
@@ -211,7 +212,7 @@ export class SqlTaskStore implements TaskStore {
     const key = `${where.sql}\u0000${JSON.stringify(where.params)}`;
     const hit = textFilter ? undefined : this.counts.get(key);
     if (hit && hit.epoch === this.countEpoch) return hit.total;
-    const total = this.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
+    const total = this.sql.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
     if (!textFilter) {
       if (this.counts.size >= COUNT_CACHE) this.counts.delete(this.counts.keys().next().value as string);
       this.counts.set(key, { epoch: this.countEpoch, total });
@@ -222,13 +223,13 @@ export class SqlTaskStore implements TaskStore {
   logAfter(taskId: number, afterSeq: number, limit: number): LogLine[] {
     this.drainLogs();
     const n = Math.max(1, Math.min(10_000, Math.floor(limit) || 1));
-    return this.rows(`SELECT ${LOG_COLUMNS} FROM log_lines WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`, [taskId, afterSeq, n]).map(toLogLine);
+    return this.sql.rows(`SELECT ${LOG_COLUMNS} FROM log_lines WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?`, [taskId, afterSeq, n]).map(toLogLine);
   }
 
   changesSince(revision: number): ChangeSet {
     this.drainLogs();
     const cursor = Number.isFinite(revision) ? revision : 0;
-    const rows = this.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE revision > ? ORDER BY id`, [cursor]);
+    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE revision > ? ORDER BY id`, [cursor]);
     // A cursor from the future (a store restarted after a crash lost its last window) cannot be trusted: refetch.
     const removed = this.removedRevision > cursor || cursor > this.revision;
     return { revision: this.revision, tasks: rows.map(toTaskRecord), removed };
@@ -236,7 +237,7 @@ export class SqlTaskStore implements TaskStore {
 
   lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined {
     this.drainLogs();
-    const row = this.first(
+    const row = this.sql.first(
       `SELECT ${TASK_COLUMNS} FROM tasks WHERE env_id = ? AND kind = ? AND status = 'succeeded' ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1`,
       [envId, kind],
     );
@@ -246,11 +247,11 @@ export class SqlTaskStore implements TaskStore {
   interruptUnfinished(now: number): TaskRecord[] {
     this.assertOpen();
     this.drainLogs();
-    const rows = this.rows(`SELECT id, status FROM tasks WHERE status IN ('queued', 'running') ORDER BY id`, []);
+    const rows = this.sql.rows(`SELECT id, status FROM tasks WHERE status IN ('queued', 'running') ORDER BY id`, []);
     for (const [id, status] of rows) {
       const revision = this.revision + 1;
       const why = status === 'running' ? 'was running' : 'was waiting to run';
-      this.run(`UPDATE tasks SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?), revision = ? WHERE id = ?`, [
+      this.sql.run(`UPDATE tasks SET status = 'interrupted', finished_at = ?, error = coalesce(error, ?), revision = ? WHERE id = ?`, [
         now,
         `Interrupted: the task ${why} when the extension host stopped.`,
         revision,
@@ -262,14 +263,14 @@ export class SqlTaskStore implements TaskStore {
   }
 
   getState(key: string): string | undefined {
-    const v = this.scalar('SELECT value FROM scheduler_state WHERE key = ?', [key]);
+    const v = this.sql.scalar('SELECT value FROM scheduler_state WHERE key = ?', [key]);
     return v === undefined ? undefined : String(v);
   }
 
   setState(key: string, value: string): void {
     this.assertOpen();
     if (this.getState(key) === value) return; // re-saving the same value must not cost a disk write
-    this.run('INSERT INTO scheduler_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    this.sql.run('INSERT INTO scheduler_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
     this.writer.markDirty();
   }
 
@@ -287,11 +288,11 @@ export class SqlTaskStore implements TaskStore {
     const cutoff = now - this.bounds.maxAgeDays * DAY_MS;
     // Two index range scans (finished_at, or queued_at when a task never finished) rather than a
     // scan of the table for coalesce(...).
-    for (const [id] of this.rows(`SELECT id FROM tasks WHERE finished_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
-    for (const [id] of this.rows(`SELECT id FROM tasks WHERE finished_at IS NULL AND queued_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
+    for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE finished_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
+    for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE finished_at IS NULL AND queued_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
     // The oldest by id (creation order) go first; running and queued tasks never count and never go.
-    const excess = (this.scalar(`SELECT count(*) FROM tasks WHERE ${FINISHED}`, []) as number) - this.bounds.maxTasks;
-    if (excess > 0) for (const [id] of this.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id LIMIT ?`, [Math.min(excess, PRUNE_SLICE)])) ids.add(id as number);
+    const excess = (this.sql.scalar(`SELECT count(*) FROM tasks WHERE ${FINISHED}`, []) as number) - this.bounds.maxTasks;
+    if (excess > 0) for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id LIMIT ?`, [Math.min(excess, PRUNE_SLICE)])) ids.add(id as number);
     const slice = [...ids].slice(0, PRUNE_SLICE);
     this.deleteTasks(slice);
     // A large backlog (bounds just lowered, an old file) goes over several saves, a slice each, so
@@ -313,7 +314,7 @@ export class SqlTaskStore implements TaskStore {
       clauses.push('coalesce(finished_at, queued_at) < ?');
       params.push(filter.before);
     }
-    const ids = this.rows(`SELECT id FROM tasks WHERE ${clauses.join(' AND ')}`, params).map((r) => r[0] as number);
+    const ids = this.sql.rows(`SELECT id FROM tasks WHERE ${clauses.join(' AND ')}`, params).map((r) => r[0] as number);
     this.deleteTasks(ids);
     return ids.length;
   }
@@ -329,8 +330,7 @@ export class SqlTaskStore implements TaskStore {
     this.writer.stop();
     if (this.drainTimer) clearImmediate(this.drainTimer);
     this.closed = true;
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
+    this.sql.freeAll();
     this.db.close();
   }
 
@@ -342,8 +342,7 @@ export class SqlTaskStore implements TaskStore {
       await this.writer.flush();
     } finally {
       this.closed = true;
-      for (const s of this.statements.values()) s.free();
-      this.statements.clear();
+      this.sql.freeAll();
       this.db.close();
     }
   }
@@ -365,9 +364,9 @@ export class SqlTaskStore implements TaskStore {
     const batches = this.pendingLines;
     this.pendingLines = new Map();
     this.pendingCount = 0;
-    this.inTransaction(() => {
+    this.sql.transaction(() => {
       for (const [taskId, lines] of batches) {
-        const row = this.first('SELECT last_seq, log_count FROM tasks WHERE id = ?', [taskId]) as number[] | undefined;
+        const row = this.sql.first('SELECT last_seq, log_count FROM tasks WHERE id = ?', [taskId]) as number[] | undefined;
         if (!row) {
           // Late lines from work whose task was cleared: dropping them is right, throwing at the caller is not.
           this.options.logger.warn(`${lines.length} log line(s) for unknown task ${taskId} dropped`);
@@ -376,14 +375,14 @@ export class SqlTaskStore implements TaskStore {
         let [seq, count] = row;
         let warns = 0;
         for (const l of lines) {
-          this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, ++seq, l.time, l.level, l.text]);
+          this.sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, ++seq, l.time, l.level, l.text]);
           count++;
           this.totalChars += l.text.length;
           if (l.level === 'warn') warns++;
           if (count > this.bounds.maxLinesPerTask) count = this.trimLog(taskId, seq, count, this.bounds.maxLinesPerTask, l.time);
         }
         const revision = this.revision + 1;
-        this.run('UPDATE tasks SET last_seq = ?, log_count = ?, warnings = warnings + ?, revision = ? WHERE id = ?', [seq, count, warns, revision, taskId]);
+        this.sql.run('UPDATE tasks SET last_seq = ?, log_count = ?, warnings = warnings + ?, revision = ? WHERE id = ?', [seq, count, warns, revision, taskId]);
         this.changed(revision);
       }
     });
@@ -395,17 +394,17 @@ export class SqlTaskStore implements TaskStore {
    * per maxLines/10 appends: one range delete over the primary key, one count over <= maxLines rows.
    */
   private trimLog(taskId: number, lastSeq: number, oldCount: number, maxLines: number, time: number): number {
-    const oldMarker = this.scalar('SELECT marker_seq FROM tasks WHERE id = ?', [taskId]) as number;
+    const oldMarker = this.sql.scalar('SELECT marker_seq FROM tasks WHERE id = ?', [taskId]) as number;
     const plan = planTrim(maxLines, lastSeq);
     const range = 'task_id = ? AND ((seq > ? AND seq <= ?) OR seq = ?)';
     const params = [taskId, plan.head, plan.markerSeq, oldMarker || -1];
-    const [gone, goneChars] = this.first(`SELECT count(*), coalesce(sum(length(text)), 0) FROM log_lines WHERE ${range}`, params) as number[];
-    this.run(`DELETE FROM log_lines WHERE ${range}`, params);
+    const [gone, goneChars] = this.sql.first(`SELECT count(*), coalesce(sum(length(text)), 0) FROM log_lines WHERE ${range}`, params) as number[];
+    this.sql.run(`DELETE FROM log_lines WHERE ${range}`, params);
     const real = oldCount - gone; // the old marker, if any, was in the range
     const dropped = lastSeq - real; // every seq up to lastSeq was a real line once
     const marker = markerText(dropped, plan.head);
-    this.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', marker]);
-    this.run('UPDATE tasks SET log_count = ?, dropped_lines = ?, marker_seq = ? WHERE id = ?', [real + 1, dropped, plan.markerSeq, taskId]);
+    this.sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', marker]);
+    this.sql.run('UPDATE tasks SET log_count = ?, dropped_lines = ?, marker_seq = ? WHERE id = ?', [real + 1, dropped, plan.markerSeq, taskId]);
     this.totalChars += marker.length - goneChars;
     return real + 1;
   }
@@ -414,14 +413,14 @@ export class SqlTaskStore implements TaskStore {
   private compactOldLogs(now: number): void {
     const keep = Math.min(this.bounds.maxLinesPerTask, 100);
     const goal = Math.floor(this.bounds.maxTotalLogChars * 0.9);
-    this.inTransaction(() => {
+    this.sql.transaction(() => {
       while (this.totalChars > goal) {
-        const batch = this.rows(`SELECT id, last_seq, log_count FROM tasks WHERE ${FINISHED} AND log_count > ? ORDER BY id LIMIT 100`, [keep]);
+        const batch = this.sql.rows(`SELECT id, last_seq, log_count FROM tasks WHERE ${FINISHED} AND log_count > ? ORDER BY id LIMIT 100`, [keep]);
         if (batch.length === 0) break; // what is left belongs to running tasks or is already short
         for (const [id, lastSeq, count] of batch as number[][]) {
           const revision = this.revision + 1;
           this.trimLog(id, lastSeq, count, keep, now);
-          this.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
+          this.sql.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
           this.changed(revision);
           if (this.totalChars <= goal) break;
         }
@@ -431,11 +430,11 @@ export class SqlTaskStore implements TaskStore {
 
   private deleteTasks(ids: number[]): void {
     if (ids.length === 0) return;
-    this.inTransaction(() => {
+    this.sql.transaction(() => {
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
         const marks = chunk.map(() => '?').join(', ');
-        this.totalChars -= this.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
+        this.totalChars -= this.sql.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
         this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
         this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
       }
@@ -446,17 +445,6 @@ export class SqlTaskStore implements TaskStore {
     this.changed(this.removedRevision);
   }
 
-  private inTransaction(fn: () => void): void {
-    this.db.exec('BEGIN');
-    try {
-      fn();
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
-  }
-
   private snapshot(): Snapshot {
     const start = performance.now();
     const cpu = process.cpuUsage();
@@ -465,12 +453,12 @@ export class SqlTaskStore implements TaskStore {
     if (this.freedPages) {
       // Gives free pages back so the file (and every later export) shrinks; capped per save.
       this.db.exec(`PRAGMA incremental_vacuum(${VACUUM_PAGES_PER_SAVE})`);
-      this.freedPages = (this.scalar('PRAGMA freelist_count', []) as number) > 0;
+      this.freedPages = (this.sql.scalar('PRAGMA freelist_count', []) as number) > 0;
     }
     // Changes made here are in this export; only unfinished work (more to prune or give back)
     // asks for another save, once this one is on disk (see write()).
     this.followUp = this.boundsDue || this.freedPages;
-    this.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
       String(this.revision),
       String(this.removedRevision),
     ]);
@@ -495,62 +483,12 @@ export class SqlTaskStore implements TaskStore {
   }
 
   private metaValue(key: string): string | undefined {
-    const v = this.scalar('SELECT value FROM meta WHERE key = ?', [key]);
+    const v = this.sql.scalar('SELECT value FROM meta WHERE key = ?', [key]);
     return v === undefined ? undefined : String(v);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('The task store is closed');
-  }
-
-  /** Prepared once, reused; a small cap because filter combinations make many distinct page queries. */
-  private statement(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (s) return s;
-    if (this.statements.size >= STATEMENT_CACHE) {
-      const [oldSql, old] = this.statements.entries().next().value as [string, Statement];
-      old.free();
-      this.statements.delete(oldSql);
-    }
-    s = this.db.prepare(sql);
-    this.statements.set(sql, s);
-    return s;
-  }
-
-  private rows(sql: string, params: SqlValue[]): SqlValue[][] {
-    const s = this.statement(sql);
-    const out: SqlValue[][] = [];
-    try {
-      s.bind(params);
-      while (s.step()) out.push(s.get());
-    } finally {
-      s.reset();
-    }
-    return out;
-  }
-
-  private first(sql: string, params: SqlValue[]): SqlValue[] | undefined {
-    const s = this.statement(sql);
-    try {
-      s.bind(params);
-      return s.step() ? s.get() : undefined;
-    } finally {
-      s.reset();
-    }
-  }
-
-  private scalar(sql: string, params: SqlValue[]): SqlValue | undefined {
-    return this.first(sql, params)?.[0];
-  }
-
-  private run(sql: string, params: SqlValue[]): void {
-    const s = this.statement(sql);
-    try {
-      s.bind(params);
-      s.step();
-    } finally {
-      s.reset();
-    }
   }
 }
 
