@@ -9,7 +9,7 @@ import type { HostNotice, TaskAction } from '../shared/protocol';
 import type { LogLevel, SortColumn } from '../shared/model';
 import { HostBus, type VsCodeApi } from './hostBus';
 import {
-  EMPTY_FILTERS, applyInit, applyPoll, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
+  EMPTY_FILTERS, applyInit, applyPoll, nextPollDelay, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
   setPageSize, setSort, visibleLog, type Filters, type ViewState,
 } from './state';
 import './bs-task-filters';
@@ -89,21 +89,24 @@ export class BsTaskLog extends LitElement {
     }
     clearTimeout(this.timer);
     this.polling = true;
+    let failed = false;
     try {
       const { request, sent } = pollRequest(this.state, 0);
       const { id: _id, ...body } = request;
       const r = await this.bus.request(body);
       if (r.type === 'changes' || r.type === 'unchanged') this.state = applyPoll(this.state, r, sent);
       else if (r.type === 'error') this.notice = r.message;
-      if (r.type !== 'error' && this.notice.startsWith('no reply')) this.notice = '';
+      failed = r.type === 'error';
+      if (!failed && this.notice.startsWith('no reply')) this.notice = '';
     } catch (e) {
+      failed = true;
       this.report(e);
     } finally {
       this.polling = false;
     }
-    const soon = this.pollAgain || this.state.stale || this.state.logMore;
+    const delay = nextPollDelay(this.state, { failed, pollAgain: this.pollAgain });
     this.pollAgain = false;
-    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), soon ? 0 : this.state.pollMs);
+    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), delay);
   }
 
   private async loadSelected() {

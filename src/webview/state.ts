@@ -183,6 +183,14 @@ function appendLog(s: ViewState, lines: LogTuple[], more: boolean): ViewState {
   return { ...s, log, logSeq: fresh[fresh.length - 1].seq, logClipped: clipped, logMore: more };
 }
 
+/**
+ * When to poll next: at once while a refresh or more log lines are due, else after pollMs. After a
+ * failed poll always the full interval: a host that keeps failing must not be polled in a tight loop.
+ */
+export function nextPollDelay(s: ViewState, o: { failed: boolean; pollAgain: boolean }): number {
+  return !o.failed && (o.pollAgain || s.stale || s.logMore) ? 0 : s.pollMs;
+}
+
 /** The task reply for a selection (getTask): ignored when the user has selected something else since. */
 export function applyTask(s: ViewState, task: TaskRecord | null, selGen: number): ViewState {
   return selGen === s.selGen ? { ...s, selected: task } : s;

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import type { TaskRecord } from '../../../src/shared/model';
 import type { ChangesReply } from '../../../src/shared/protocol';
 import {
-  MAX_LOG_LINES, applyPoll, applyTask, ariaSort, buildQuery, clearFilters, initialState, moveIndex, pageInfo, persisted,
+  MAX_LOG_LINES, applyPoll, nextPollDelay, applyTask, ariaSort, buildQuery, clearFilters, initialState, moveIndex, pageInfo, persisted,
   pollRequest, restorePersisted, select, setFilters, setOffset, setPageSize, setSort, taskDuration, visibleLog, type ViewState,
 } from '../../../src/webview/state';
 
@@ -142,6 +142,16 @@ describe('webview state', () => {
     const junk = restorePersisted({ sort: 'drop', offset: -3, pageSize: 7, filters: { status: 'exploded', from: 'yesterday' }, selectedId: 'a' });
     assert.deepEqual([junk.sort, junk.offset, junk.pageSize, junk.filters.status, junk.filters.from, junk.selectedId], ['queuedAt', 0, 50, '', '', undefined]);
     assert.equal(restorePersisted(null).sort, 'queuedAt');
+  });
+
+  it('polls again at once only while something is due, and never right after a failure', () => {
+    const idle = { ...loaded(), pollMs: 2000 };
+    assert.equal(nextPollDelay(idle, { failed: false, pollAgain: false }), 2000);
+    assert.equal(nextPollDelay(idle, { failed: false, pollAgain: true }), 0);
+    assert.equal(nextPollDelay({ ...idle, logMore: true }, { failed: false, pollAgain: false }), 0);
+    const stale = setFilters(idle, { kind: 'prune' });
+    assert.equal(nextPollDelay(stale, { failed: false, pollAgain: false }), 0);
+    assert.equal(nextPollDelay(stale, { failed: true, pollAgain: true }), 2000);
   });
 
   it('moves row focus with navigation keys within bounds', () => {
