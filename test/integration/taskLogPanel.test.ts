@@ -61,6 +61,19 @@ describe('Task Log panel', () => {
     await until(() => controller.seen.some((m) => m.type === 'poll' && JSON.stringify((m.query as { envIds?: string[] }).envIds) === '["db"]'));
   });
 
+  it('when hidden its webview is dropped (no retained context); shown again it says ready anew and gets the held focus', async () => {
+    const panel = TaskLogPanel.open!.panel;
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: 'in front of the Task Log' }), { viewColumn: panel.viewColumn, preview: false });
+    await until(() => !panel.visible);
+    const readies = controller.seen.filter((m) => m.type === 'ready').length;
+    TaskLogPanel.show(context, controller, { taskId: 5 });
+    await until(() => controller.seen.filter((m) => m.type === 'ready').length === readies + 1);
+    await polledFor(5);
+    // The re-created webview kept its filter through getState (set by the previous test).
+    const last = controller.seen.filter((m) => m.type === 'poll').at(-1)!;
+    assert.deepEqual((last.query as { envIds?: string[] }).envIds, ['db']);
+  });
+
   it('forgets the panel when it is closed', async () => {
     TaskLogPanel.open?.panel.dispose();
     await until(() => TaskLogPanel.open === undefined);
