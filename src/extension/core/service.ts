@@ -25,7 +25,7 @@ export interface BackupServiceOptions {
    * writes "occurrence handled" to disk here and checks it still leads, so an occurrence is
    * never run again by a window that takes over.
    */
-  beforeScheduledRun?: () => Promise<boolean>;
+  beforeScheduledRun?: (env: Environment, occurrence: number) => Promise<boolean>;
 }
 
 export type RunOutcome = StartOutcome | { kind: 'blocked'; reason: string } | { kind: 'unknown'; reason: string };
@@ -47,7 +47,7 @@ export class BackupService {
       state: opts.store,
       arm: opts.arm,
       onFire: (env, trigger, occurrence) => {
-        const go = opts.beforeScheduledRun ? opts.beforeScheduledRun() : Promise.resolve(true);
+        const go = opts.beforeScheduledRun ? opts.beforeScheduledRun(env, occurrence) : Promise.resolve(true);
         void go.then((ok) => {
           if (!ok) return opts.logger.warn(`${trigger} run of ${env.id} not started: this window no longer leads`);
           const r = this.startBackup(env, trigger, occurrence);

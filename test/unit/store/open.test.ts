@@ -53,10 +53,12 @@ describe('store: opening tasks.db', function () {
     a.store.createTask(task());
     await a.store.dispose();
     writeFileSync(join(dir, 'tasks.db.tmp'), 'half a datab');
+    writeFileSync(join(dir, 'tasks.db.4242.tmp'), 'another window\'s half');
     const b = await openStore(dir);
     assert.deepEqual(b.warnings, []);
     assert.equal(b.store.queryTasks({}).total, 1);
     assert.equal(existsSync(join(dir, 'tasks.db.tmp')), false);
+    assert.equal(existsSync(join(dir, 'tasks.db.4242.tmp')), false);
     await b.store.dispose();
   });
 

@@ -1,6 +1,6 @@
 // When tasks.db is written: once per coalescing window, never while idle, at once on flush/dispose.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, removeTempDirs, sleep, sqlite3, task, tempDir } from './helpers';
 
@@ -66,16 +66,37 @@ describe('store: saving tasks.db', function () {
     assert.throws(() => store.createTask(task()), /closed/);
   });
 
+  it('a window that no longer leads writes nothing, even when it lost the lead during the write', async () => {
+    const dir = tempDir();
+    let leads = true;
+    let asked = 0;
+    const { store } = await openStore(dir, { coalesceMs: 60_000, canPersist: () => (asked++, leads) });
+    store.createTask(task({ envId: 'mine' }));
+    await store.flush();
+    assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT count(*) FROM tasks'), '1');
+    // Leading when the write starts, not any more when the bytes are ready to replace the file.
+    asked = 0;
+    store.createTask(task({ envId: 'late' }));
+    const flushing = store.flush();
+    leads = true;
+    setImmediate(() => (leads = false));
+    await assert.rejects(flushing, /another window leads/);
+    assert.ok(asked >= 1);
+    assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT group_concat(env_id) FROM tasks'), 'mine', 'the file is the last one written while leading');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temp file left behind');
+    store.close();
+  });
+
   it('a failed write keeps the changes and a later flush writes them', async () => {
     const dir = tempDir();
     const { store } = await openStore(dir, { coalesceMs: 60_000 });
     await store.flush();
     // A folder where the temp file goes makes the write fail, as a full or read-only disk would.
-    mkdirSync(join(dir, 'tasks.db.tmp'));
+    mkdirSync(join(dir, `tasks.db.${process.pid}.tmp`));
     store.createTask(task({ envId: 'photos' }));
     await assert.rejects(store.flush());
     assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT count(*) FROM tasks'), '0', 'the old file is untouched');
-    rmSync(join(dir, 'tasks.db.tmp'), { recursive: true });
+    rmSync(join(dir, `tasks.db.${process.pid}.tmp`), { recursive: true });
     await store.flush();
     assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT env_id FROM tasks'), 'photos');
     await store.dispose();

@@ -21,6 +21,7 @@ import { startElection, type Election } from './election';
 import { channelEndpointFor } from './endpoint';
 import { FollowerBackups, type LeaderCaller } from './followerBackups';
 import { ReplicaStore } from './replicaStore';
+import { claimOccurrence, occurrenceKey, pruneOccurrenceClaims, releaseOccurrence } from './occurrenceClaims';
 import { LEADER_METHODS, leaderHandlers } from './rpc';
 
 export interface CoordinatorOptions {
@@ -57,6 +58,7 @@ export class Coordinator implements Backups {
   private timer: ReturnType<typeof setInterval> | undefined;
   private disposed = false;
   private registration: Promise<void> = Promise.resolve();
+  private ticks = 0;
   readonly windowId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly onDidChangeRole = this.roleChanged.event;
 
@@ -193,11 +195,7 @@ export class Coordinator implements Backups {
     const { clock, logger } = this.opts;
     const { store, warnings } = await openTaskStore({ dir: this.opts.storageDir, clock, logger, bounds: this.opts.bounds, canPersist: () => this.election.isLeader() });
     for (const w of warnings) this.opts.onStoreWarning?.(w);
-    const service = new BackupService({ store, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: async () => {
-        if (!this.election.isLeader()) return false;
-        await store.flush().catch((e) => logger.warn(`could not write the history before a scheduled run: ${(e as Error).message}`));
-        return true;
-      } });
+    const service = new BackupService({ store, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store);
     service.setEnvironments(this.mergedEntries());
     service.start();
@@ -207,6 +205,33 @@ export class Coordinator implements Backups {
       handlers: leaderHandlers(backups, () => store.flush(), (windowId, envs) => this.register(windowId, envs)),
     });
     return { role: 'leader', backups, service, store, server };
+  }
+
+  /**
+   * Exactly one window runs an occurrence. Leadership alone cannot promise it: a window suspended
+   * right after checking it leads may wake after another took over and ran the same occurrence.
+   * So the occurrence is claimed with an O_EXCL file first (one winner), leadership is checked
+   * again (a loser gives the claim back, so the new leader can still catch it up), and the
+   * "handled" mark is written to tasks.db before the run starts.
+   */
+  private async claim(envId: string, occurrence: number, store: SqlTaskStore): Promise<boolean> {
+    const { logger } = this.opts;
+    if (!this.election.isLeader()) return false;
+    const key = occurrenceKey(envId, occurrence);
+    if (!claimOccurrence(this.claimsDir, key, { term: this.election.term, pid: process.pid })) {
+      logger.info(`occurrence ${key} was already run by another window`);
+      return false;
+    }
+    if (!this.election.isLeader()) {
+      releaseOccurrence(this.claimsDir, key);
+      return false;
+    }
+    await store.flush().catch((e) => logger.warn(`could not write the history before a scheduled run: ${(e as Error).message}`));
+    return true;
+  }
+
+  private get claimsDir(): string {
+    return join(this.opts.storageDir, 'leader', 'occurrences');
   }
 
   private async makeFollower(): Promise<Inner> {
@@ -292,8 +317,10 @@ export class Coordinator implements Backups {
   }
 
   private tick(): void {
-    if (this.inner.role === 'follower') void this.sendRegistration();
-    else this.inner.service.setEnvironments(this.mergedEntries()); // drops expired registrations
+    if (this.inner.role === 'follower') return void this.sendRegistration();
+    this.inner.service.setEnvironments(this.mergedEntries()); // drops expired registrations
+    // A claim matters only as long as a takeover can take; a week covers any sleep that matters.
+    if (++this.ticks % 240 === 0) pruneOccurrenceClaims(this.claimsDir, 7 * 86_400_000, this.opts.clock.now());
   }
 }
 

@@ -3,12 +3,20 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function tempPathOf(path: string): string {
-  return `${path}.tmp`;
+/**
+ * Per process: a window that lost the leadership while writing and the window that took over
+ * never write into the same temp file (which could publish a mix of both).
+ */
+export function tempPathOf(path: string, pid: number = process.pid): string {
+  return `${path}.${pid}.tmp`;
 }
 
-/** temp file -> fsync -> rename over `path` -> fsync the folder (so the rename itself survives a power cut). */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * temp file -> fsync -> rename over `path` -> fsync the folder (so the rename itself survives a
+ * power cut). `beforeRename` is asked once the bytes are safely on disk, right before they
+ * replace the file: false (this window no longer leads) drops them.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRename?: () => boolean): Promise<void> {
   const tmp = tempPathOf(path);
   const fh = await fs.open(tmp, 'w');
   try {
@@ -16,6 +24,10 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await fh.sync();
   } finally {
     await fh.close();
+  }
+  if (beforeRename && !beforeRename()) {
+    await fs.rm(tmp, { force: true });
+    throw new Error('another window leads now; this one no longer writes the history');
   }
   await fs.rename(tmp, path);
   await fsyncDir(dirname(path));
@@ -65,5 +77,14 @@ async function exists(path: string): Promise<boolean> {
 
 /** A temp file left by a crash mid-write is garbage: tasks.db itself is still the last good state. */
 export async function removeStaleTemp(path: string): Promise<void> {
-  await fs.rm(tempPathOf(path), { force: true });
+  const dir = dirname(path);
+  const prefix = basename(path) + '.';
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  // tasks.db.tmp (older versions) and tasks.db.<pid>.tmp; only the leader opens tasks.db for writing.
+  for (const n of names) if (n.startsWith(prefix) && n.endsWith('.tmp')) await fs.rm(join(dir, n), { force: true, recursive: false }).catch(() => undefined);
 }

@@ -473,7 +473,7 @@ export class SqlTaskStore implements TaskStore {
     if (this.options.readOnly) throw new Error('a read-only copy of the history is never written');
     if (this.options.canPersist && !this.options.canPersist()) throw new Error('another window leads now; this one no longer writes the history');
     const t0 = performance.now();
-    await writeFileAtomic(this.path, s.bytes);
+    await writeFileAtomic(this.path, s.bytes, this.options.canPersist);
     const { bytes, ...times } = s;
     this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
     if (this.followUp) {
