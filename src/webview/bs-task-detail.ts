@@ -36,8 +36,10 @@ export class BsTaskDetail extends LitElement {
     h2 { grid-column: 1 / -1; font-size: 1.1em; margin: 0; font-weight: 600; }
     .facts { display: flex; flex-direction: column; gap: 8px; overflow: auto; min-height: 0; }
     @media (max-width: 760px) {
-      :host { grid-template-columns: 1fr; grid-template-rows: auto auto minmax(12em, 1fr); overflow: auto; }
-      .facts { overflow: visible; }
+      /* A column that scrolls as a whole: grid rows would squeeze the facts under the log. */
+      :host { display: flex; flex-direction: column; overflow: auto; }
+      .facts { overflow: visible; min-height: auto; flex: none; }
+      bs-log-view { flex: none; height: 20em; }
     }
     dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
     dt { color: var(--vscode-descriptionForeground); }

@@ -36,7 +36,8 @@ window.acquireVsCodeApi = () => ({
   setState(s) { sessionStorage.setItem('state', JSON.stringify(s)); },
 });`;
 
-describe('Task Log webview in Chromium', function () {
+// Wide (facts beside the log) and narrow (one scrolling column): each layout once.
+for (const view of [{ name: 'wide', width: 1280, height: 900 }, { name: 'narrow', width: 640, height: 800 }]) describe(`Task Log webview in Chromium (${view.name})`, function () {
   this.timeout(120_000);
   let server: Server;
   let browser: Browser;
@@ -65,7 +66,7 @@ describe('Task Log webview in Chromium', function () {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await browser.newPage({ viewport: { width: view.width, height: view.height } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
     await page.exposeFunction('__bsHost', async (m: unknown) => JSON.stringify((await controller.handle(m)) ?? null));
@@ -84,7 +85,7 @@ describe('Task Log webview in Chromium', function () {
     await rows().first().waitFor();
     assert.equal(await rows().count(), 50);
     await page.locator('bs-pager .pos', { hasText: 'of 121 tasks' }).waitFor();
-    console.log(`      screenshot: ${await screenshot(page, 'task-log-webview-table')}`);
+    console.log(`      screenshot: ${await screenshot(page, `task-log-webview-${view.name}-table`)}`);
     // (Page functions are strings: this project's Node tsconfig has no DOM types.)
     assert.deepEqual(await page.evaluate('window.__violations'), []);
     // The toolkit's FAST elements upgraded (a shadow root) rather than staying unknown tags.
@@ -138,7 +139,7 @@ describe('Task Log webview in Chromium', function () {
     assert.ok(atEnd, 'follow keeps the newest line in view');
     await page.locator('bs-log-view select').selectOption('warn');
     assert.equal(await page.locator('bs-log-view .line').count(), 4, '3 warnings and 1 error');
-    console.log(`      screenshot: ${await screenshot(page, 'task-log-webview-detail')}`);
+    console.log(`      screenshot: ${await screenshot(page, `task-log-webview-${view.name}-detail`)}`);
   });
 
   it('shows a finished status without a reload', async () => {
