@@ -148,12 +148,7 @@ export function registerTaskLogSerializer(context: vscode.ExtensionContext, cont
   });
 }
 
-/** Shortcut for command handlers ("Open Task Log", "Show Log" on a task). */
-export function showTaskLog(context: vscode.ExtensionContext, controller: TaskLogController, target: { taskId?: number; envId?: string } = {}): TaskLogPanel {
-  return TaskLogPanel.show(context, controller, target);
-}
-
-/** For TaskLogControllerOptions.openLogDocument: the whole log in a read-only-ish untitled editor with log colouring. */
+/** For TaskLogControllerOptions.openLogDocument: the whole log in an untitled editor with log colouring. */
 export async function openLogDocument(text: string, _taskId: number): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ content: text, language: 'log' });
   await vscode.window.showTextDocument(doc, { preview: true });
