@@ -44,6 +44,10 @@ describe('retention', () => {
     assert.deepEqual(plan.keep.map((k) => k.archive.time), [now + 86_400_000, daily.at(-1)!.time]);
   });
 
+  it('an unknown time zone is an error that names it', () => {
+    assert.throws(() => planRetention(daily, { keepDaily: 1 }, 'Mars/Olympus', now), /Unknown time zone "Mars\/Olympus"/);
+  });
+
   it('ISO weeks across a year boundary: 2026-12-31 and 2027-01-03 are one week', () => {
     const a = { time: Date.UTC(2026, 11, 31, 12) };
     const b = { time: Date.UTC(2027, 0, 3, 12) };

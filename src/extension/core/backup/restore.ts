@@ -38,7 +38,7 @@ function segments(p: string): string[] {
  * `links` holds the symlinks this archive already created (they may not be on disk yet: node-tar
  * writes asynchronously), so nothing is ever written through them.
  */
-export function refusal(root: string, entry: { path: string; type: string; linkpath?: string }, links: Set<string>): string | undefined {
+export function refusal(root: string, entry: { path: string; type: string; linkpath?: string }, links: Set<string>, checkedDirs = new Set<string>()): string | undefined {
   const p = entry.path;
   if (looksAbsolute(p)) return 'absolute path';
   const parts = segments(p);
@@ -47,9 +47,13 @@ export function refusal(root: string, entry: { path: string; type: string; linkp
   for (let i = 1; i < parts.length; i++) {
     if (links.has(parts.slice(0, i).join('/'))) return `parent ${parts.slice(0, i).join('/')} is a symbolic link`;
   }
+  // Links already in the target (not from this archive). A parent checked once stays checked:
+  // only this archive's own links (in `links`) could turn it into a link during the restore.
   for (let i = 1; i < parts.length; i++) {
-    const st = lstatOrUndefined(resolve(root, ...parts.slice(0, i)));
-    if (st?.isSymbolicLink()) return `parent ${parts.slice(0, i).join('/')} is a symbolic link in the target`;
+    const prefix = parts.slice(0, i).join('/');
+    if (checkedDirs.has(prefix)) continue;
+    if (lstatOrUndefined(resolve(root, prefix))?.isSymbolicLink()) return `parent ${prefix} is a symbolic link in the target`;
+    checkedDirs.add(prefix);
   }
   if (entry.type === 'SymbolicLink') {
     const lp = entry.linkpath ?? '';
@@ -100,6 +104,7 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
   ctx.log('info', `Restoring ${opts.archivePath} into ${root}${opts.overwrite ? ' (overwriting existing files)' : ''}`);
 
   const links = new Set<string>();
+  const checkedDirs = new Set<string>();
   let refused = 0;
   let kept = 0;
   let files = 0;
@@ -114,7 +119,7 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
     preserveOwner: false,
     filter: (path: string, entry: ReadEntry | import('node:fs').Stats) => {
       const e = entry as ReadEntry;
-      const why = refusal(root, { path: e.path ?? path, type: e.type, linkpath: e.linkpath }, links);
+      const why = refusal(root, { path: e.path ?? path, type: e.type, linkpath: e.linkpath }, links, checkedDirs);
       if (why) {
         refused++;
         // Whatever comes below a refused link is refused too, rather than made a real folder.

@@ -22,11 +22,15 @@ export interface RetentionPlan<T extends { time: number }> {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Calendar date of an instant in a time zone (throws RangeError for an unknown zone). */
+/** Calendar date of an instant in a time zone (throws for an unknown zone). */
 export function localDate(epochMs: number, timeZone: string): { y: number; m: number; d: number } {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    } catch {
+      throw new Error(`Unknown time zone "${timeZone}"`);
+    }
     formatters.set(timeZone, f);
   }
   const parts = f.formatToParts(new Date(epochMs));
