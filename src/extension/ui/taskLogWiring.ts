@@ -6,7 +6,7 @@ import type { TaskAction } from '../../shared/protocol';
 import type { Logger } from '../core/ports';
 import type { Backups } from '../core/backups';
 import { TaskLogController, type TaskLogDataSource } from './taskLogController';
-import { registerTaskLogSerializer, TaskLogPanel } from './taskLogPanel';
+import { openLogDocument, registerTaskLogSerializer, TaskLogPanel } from './taskLogPanel';
 
 export interface TaskLogHandle extends vscode.Disposable {
   open(options?: { taskId?: number; envId?: string }): void | Promise<void>;
@@ -42,6 +42,7 @@ export function createTaskLog(context: vscode.ExtensionContext, service: Backups
   const controller = new TaskLogController(taskLogDataSource(service), logger, {
     pollMs,
     writeClipboard: async (text) => vscode.env.clipboard.writeText(text),
+    openLogDocument,
   });
   const serializer = registerTaskLogSerializer(context, controller);
   return {
