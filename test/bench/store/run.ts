@@ -134,25 +134,23 @@ async function main(): Promise<void> {
   full.store.setBounds(DEFAULT_BOUNDS);
   while (full.store.pendingWrite) await full.store.flush();
   const pruneMs = performance.now() - t0;
-  if (full.persists.length === 0) {
-    full.store.markDirty(); // a small BENCH_SCALE run has nothing to prune; still measure a save
-    await full.store.flush();
-  }
-  const b = full.persists.at(-1)!;
-  results.persistAtDefaultBounds = {
-    pruneWallMs: round(pruneMs), pruneSaves: full.persists.length,
-    pruneSaveBlockedMsMax: round(Math.max(...full.persists.map((p) => p.blockedMs))),
-    pruneSaveBlockedCpuMsMax: round(Math.max(...full.persists.map((p) => p.blockedCpuMs))),
-    ...saveFigures(b), tasks: full.store.queryTasks({}).total,
-  };
+  const pruned = full.persists.splice(0);
+  // Then an ordinary save of the history as the bounds left it (5000 tasks, 10 lines each).
+  full.store.markDirty();
   await full.store.flush();
+  results.persistAtDefaultBounds = {
+    pruneWallMs: round(pruneMs), pruneSaves: pruned.length,
+    pruneSaveBlockedMsMax: round(Math.max(0, ...pruned.map((p) => p.blockedMs))),
+    pruneSaveBlockedCpuMsMax: round(Math.max(0, ...pruned.map((p) => p.blockedCpuMs))),
+    ...saveFigures(full.persists.at(-1)!), tasks: full.store.queryTasks({}).total,
+  };
   await full.store.dispose();
   t0 = performance.now();
   const reopened = await open(join(tmp, 'full'));
   results.openAtDefaultBoundsMs = round(performance.now() - t0);
   await reopened.store.dispose();
 
-  // 5-7: the largest file the default bounds allow (5000 tasks, the total line budget full),
+  // 5-7: the largest file the default bounds allow (5000 tasks, the log text budget full),
   // then a flood of 10k lines/s with normal (1 s) coalescing, then idle.
   const worst = await open(join(tmp, 'worst'));
   const perTaskChars = DEFAULT_BOUNDS.maxTotalLogChars / DEFAULT_BOUNDS.maxTasks;
@@ -239,6 +237,12 @@ async function main(): Promise<void> {
       Math.max((results.persistAtDefaultBounds as { blockedMs: number }).blockedMs, (results.persistAtBoundsWorstCase as { blockedMs: number }).blockedMs, (results.flood as { saveBlockedMsMax: number }).saveBlockedMsMax) <= 30,
     idleZeroWrites: (results.idle as { writes: number }).writes === 0,
   };
+  // The same targets judged on CPU time: what they would be on an idle machine.
+  Object.assign(targets, {
+    pageP95AtMost10msCpu: (results.pageQuery as { cpuTime: { p95: number } }).cpuTime.p95 <= 10,
+    noPersistBlockOver30msAtDefaultBoundsCpu:
+      Math.max((results.persistAtDefaultBounds as { blockedCpuMs: number }).blockedCpuMs, (results.persistAtBoundsWorstCase as { blockedCpuMs: number }).blockedCpuMs, (results.flood as { saveBlockedCpuMsMax: number }).saveBlockedCpuMsMax) <= 30,
+  });
   results.targets = targets;
   results.loadAvgAtEnd = loadavg().map((l) => round(l, 2));
   const dir = join(repo, 'test', 'bench', 'results');

@@ -81,9 +81,10 @@ export function prepareSchema(db: Database, migrations: readonly string[] = MIGR
   if (version === 0) {
     const tables = db.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
     if (tables.length > 0) throw new SchemaError('it is an SQLite file, but not a Backup Scheduler history');
-    // Only settable before the first table: lets pruning give pages back (incremental_vacuum)
-    // instead of carrying free pages in every save.
-    db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    // Both only settable before the first table. auto_vacuum lets pruning give pages back
+    // (incremental_vacuum) instead of carrying free pages in every save. 16 KiB pages: export()
+    // copies page by page through JS, and a quarter of the pages halves its time (measured).
+    db.exec('PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL');
   }
   for (let next = version + 1; next <= target; next++) {
     // One transaction per step: a failing step leaves the file at the previous version.

@@ -55,8 +55,8 @@ const FINISHED = `status NOT IN ('queued', 'running')`;
 const COUNT_CACHE = 32;
 /** Tasks deleted per applyBounds: about 100 ms of work at most. */
 const PRUNE_SLICE = 1000;
-/** 4 KiB pages given back per save: 8 MiB. */
-const VACUUM_PAGES_PER_SAVE = 2048;
+/** Pages given back per save: 8 MiB of 16 KiB pages. */
+const VACUUM_PAGES_PER_SAVE = 512;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
 const MAX_PENDING_LINES = 1000;
 
