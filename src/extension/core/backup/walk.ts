@@ -2,6 +2,7 @@
 // .gitignore files found at every level. Yields one entry at a time, so memory stays flat
 // whatever the tree size. Symlinks are reported as links and never followed.
 import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
@@ -57,7 +58,22 @@ function ignoredByGitignore(layer: GitignoreLayer | undefined, rel: string, isDi
   return false;
 }
 
-const LSTAT_BATCH = 64;
+const LSTAT_BATCH = 128;
+
+/** lstat of many paths with one promise (callbacks inside): per-call promises cost more than the syscalls. */
+function lstatAll(paths: string[]): Promise<(Stats | Error)[]> {
+  return new Promise((done) => {
+    const out = new Array<Stats | Error>(paths.length);
+    let left = paths.length;
+    if (left === 0) return done(out);
+    paths.forEach((p, i) =>
+      fs.lstat(p, (err, st) => {
+        out[i] = err ?? st;
+        if (--left === 0) done(out);
+      }),
+    );
+  });
+}
 
 export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerator<TreeEntry> {
   const excluded = excludeMatcher(opts.exclude);
@@ -93,7 +109,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
 
     for (let i = 0; i < kept.length; i += LSTAT_BATCH) {
       const batch = kept.slice(i, i + LSTAT_BATCH);
-      const stats = await Promise.all(batch.map((d) => fsp.lstat(join(abs, d.name)).catch((e: unknown) => e as Error)));
+      const stats = await lstatAll(batch.map((d) => join(abs, d.name)));
       for (let j = 0; j < batch.length; j++) {
         const name = batch[j].name;
         const childAbs = join(abs, name);
