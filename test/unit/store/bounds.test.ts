@@ -128,6 +128,19 @@ describe('store: bounded history', function () {
     await store.dispose();
   });
 
+  it('a log over the text budget is cut once its task finishes, not while it runs', async () => {
+    const { store } = await openStore(tempDir(), { bounds: { maxAgeDays: 90, maxTasks: 100, maxLinesPerTask: 500, maxTotalLogChars: 20_000 } });
+    const text = (i: number) => `line ${i} `.padEnd(100, '.');
+    const t = store.createTask(task({ status: 'running' }));
+    for (let i = 1; i <= 300; i++) store.appendLog(t.id, 'info', text(i), i);
+    store.applyBounds(Date.UTC(2026, 10, 28, 12));
+    assert.equal(store.getTask(t.id)!.logCount, 300);
+    store.updateTask(t.id, { status: 'failed', finishedAt: t.queuedAt + 1 });
+    store.applyBounds(Date.UTC(2026, 10, 28, 12));
+    checkTrimmedLog(store.logAfter(t.id, 0, 1000), 100, 300, text);
+    await store.dispose();
+  });
+
   it('clearHistory deletes finished tasks matching the filter and says how many', async () => {
     const { store } = await openStore(tempDir());
     const a1 = store.createTask(task({ envId: 'a', queuedAt: 100, finishedAt: 100 }));

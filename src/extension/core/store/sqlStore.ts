@@ -16,7 +16,7 @@ export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
   maxAgeDays: 90,
   maxTasks: 5000,
   maxLinesPerTask: 2000,
-  maxTotalLogChars: 6_000_000,
+  maxTotalLogChars: 4_000_000,
 };
 
 /** One write of tasks.db, for diagnostics, the benchmark and the crash test. */
@@ -91,6 +91,7 @@ export class SqlTaskStore implements TaskStore {
   private boundsDue = true;
   private freedPages = false;
   private followUp = false;
+  private nothingToCompact = false;
   private closed = false;
 
   constructor(
@@ -277,6 +278,7 @@ export class SqlTaskStore implements TaskStore {
   /** Applies at once; costs a write only when something was actually pruned. */
   setBounds(bounds: HistoryBounds): void {
     this.bounds = normalizeBounds(bounds);
+    this.nothingToCompact = false;
     this.applyBounds(this.options.clock.now());
   }
 
@@ -298,7 +300,7 @@ export class SqlTaskStore implements TaskStore {
     // A large backlog (bounds just lowered, an old file) goes over several saves, a slice each, so
     // that no single pause of the host is long.
     if (slice.length === PRUNE_SLICE) this.boundsDue = true;
-    else if (this.totalChars > this.bounds.maxTotalLogChars) this.compactOldLogs(now);
+    else if (this.totalChars > this.bounds.maxTotalLogChars && !this.nothingToCompact) this.compactOldLogs(now);
   }
 
   clearHistory(filter?: { envIds?: string[]; before?: number }): number {
@@ -352,7 +354,10 @@ export class SqlTaskStore implements TaskStore {
   private changed(revision: number, status?: TaskStatus): void {
     this.revision = revision;
     if (status) this.countEpoch++;
-    if (status && FINAL_STATUSES.includes(status)) this.boundsDue = true;
+    if (status && FINAL_STATUSES.includes(status)) {
+      this.boundsDue = true;
+      this.nothingToCompact = false;
+    }
     this.writer.markDirty();
   }
 
@@ -413,13 +418,25 @@ export class SqlTaskStore implements TaskStore {
   private compactOldLogs(now: number): void {
     const keep = Math.min(this.bounds.maxLinesPerTask, 100);
     const goal = Math.floor(this.bounds.maxTotalLogChars * 0.9);
+    let trimmed = 0;
     this.sql.transaction(() => {
       while (this.totalChars > goal) {
+        // Like pruning, a big backlog goes a slice per save.
+        if (trimmed >= PRUNE_SLICE / 5) {
+          this.boundsDue = true;
+          return;
+        }
         const batch = this.sql.rows(`SELECT id, last_seq, log_count FROM tasks WHERE ${FINISHED} AND log_count > ? ORDER BY id LIMIT 100`, [keep]);
-        if (batch.length === 0) break; // what is left belongs to running tasks or is already short
+        if (batch.length === 0) {
+          // What is left belongs to running tasks or is already short: do not look again at every
+          // save, only once another task has finished.
+          this.nothingToCompact = true;
+          break;
+        }
         for (const [id, lastSeq, count] of batch as number[][]) {
           const revision = this.revision + 1;
           this.trimLog(id, lastSeq, count, keep, now);
+          trimmed++;
           this.sql.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
           this.changed(revision);
           if (this.totalChars <= goal) break;

@@ -37,7 +37,7 @@ export interface HistoryBounds {
   maxTasks: number;
   maxLinesPerTask: number;
   /**
-   * Characters of log text across all tasks (default 6 million: a file of about 11 MB). Past it,
+   * Characters of log text across all tasks (default 4 million: a file of about 8 MB). Past it,
    * the logs of the oldest finished tasks are cut to their first and last lines. This bounds the
    * size of tasks.db, and so the pause of each save: maxTasks x maxLinesPerTask alone allows
    * 10 million lines.
