@@ -59,6 +59,23 @@ function ignoredByGitignore(layer: GitignoreLayer | undefined, rel: string, isDi
 }
 
 const LSTAT_BATCH = 128;
+const PREFETCH_DIRS = 8;
+/** Folders up to this size are listed with their entries' lstat in one go. */
+const PRESTAT_MAX = 1024;
+
+/** A folder's entries sorted by name, with their lstat results when the folder is small. */
+type Listing = { dirents: Dirent[]; stats?: (Stats | Error)[] } | Error;
+
+function list(abs: string): Promise<Listing> {
+  return fsp.readdir(abs, { withFileTypes: true }).then(
+    async (dirents) => {
+      dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (dirents.length > PRESTAT_MAX) return { dirents };
+      return { dirents, stats: await lstatAll(dirents.map((d) => join(abs, d.name))) };
+    },
+    (e: Error) => e,
+  );
+}
 
 /** lstat of many paths with one promise (callbacks inside): per-call promises cost more than the syscalls. */
 function lstatAll(paths: string[]): Promise<(Stats | Error)[]> {
@@ -79,16 +96,14 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
   const excluded = excludeMatcher(opts.exclude);
   const skip = new Set(opts.skipAbs ?? []);
 
-  async function* dir(abs: string, rel: string, parentLayer: GitignoreLayer | undefined): AsyncGenerator<TreeEntry> {
-    let dirents: Dirent[];
-    try {
-      dirents = await fsp.readdir(abs, { withFileTypes: true });
-    } catch (e) {
-      if (rel === '') throw e;
-      opts.warn(`Cannot read folder ${rel}: ${errorText(e)} (skipped)`);
+  async function* dir(abs: string, rel: string, parentLayer: GitignoreLayer | undefined, prefetched?: Promise<Listing>): AsyncGenerator<TreeEntry> {
+    const listing = await (prefetched ?? list(abs));
+    if (listing instanceof Error) {
+      if (rel === '') throw listing;
+      opts.warn(`Cannot read folder ${rel}: ${errorText(listing)} (skipped)`);
       return;
     }
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const { dirents } = listing;
 
     let layer = parentLayer;
     if (opts.useGitignore && dirents.some((d) => d.name === '.gitignore' && d.isFile())) {
@@ -101,27 +116,44 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
       }
     }
 
-    const kept = dirents.filter((d) => {
+    const kept: number[] = [];
+    dirents.forEach((d, i) => {
       const childRel = rel ? `${rel}/${d.name}` : d.name;
       const isDir = d.isDirectory();
-      return !excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !skip.has(join(abs, d.name));
+      if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !skip.has(join(abs, d.name))) kept.push(i);
     });
 
-    for (let i = 0; i < kept.length; i += LSTAT_BATCH) {
-      const batch = kept.slice(i, i + LSTAT_BATCH);
-      const stats = await lstatAll(batch.map((d) => join(abs, d.name)));
+    // The next few subfolders are listed while this one is walked: the walk is bound by
+    // thread-pool round trips, not by the syscalls.
+    const subdirs = kept.filter((i) => dirents[i].isDirectory());
+    const ahead = new Map<number, Promise<Listing>>();
+    let nextAhead = 0;
+    const prefetch = () => {
+      while (nextAhead < subdirs.length && ahead.size < PREFETCH_DIRS) {
+        const i = subdirs[nextAhead++];
+        ahead.set(i, list(join(abs, dirents[i].name)));
+      }
+    };
+    prefetch();
+
+    for (let b = 0; b < kept.length; b += LSTAT_BATCH) {
+      const batch = kept.slice(b, b + LSTAT_BATCH);
+      const stats = listing.stats ? batch.map((i) => listing.stats![i]) : await lstatAll(batch.map((i) => join(abs, dirents[i].name)));
       for (let j = 0; j < batch.length; j++) {
-        const name = batch[j].name;
+        const name = dirents[batch[j]].name;
         const childAbs = join(abs, name);
         const childRel = rel ? `${rel}/${name}` : name;
         const st = stats[j];
+        const early = ahead.get(batch[j]);
+        ahead.delete(batch[j]);
         if (st instanceof Error) {
           if (errCode(st) !== 'ENOENT') opts.warn(`Cannot read ${childRel}: ${errorText(st)} (skipped)`);
           continue;
         }
         if (st.isDirectory()) {
           yield { rel: childRel, abs: childAbs, type: 'dir', stat: st };
-          yield* dir(childAbs, childRel, layer);
+          prefetch();
+          yield* dir(childAbs, childRel, layer, early);
         } else if (st.isFile()) {
           yield { rel: childRel, abs: childAbs, type: 'file', stat: st };
         } else if (st.isSymbolicLink()) {
