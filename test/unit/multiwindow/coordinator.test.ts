@@ -55,7 +55,7 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 30_00
 }
 
 describe('many windows on one storage folder (real processes)', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let storage: string;
   let windows: Window[] = [];
   let replica: ReplicaStore | undefined;
@@ -88,10 +88,10 @@ describe('many windows on one storage folder (real processes)', function () {
       { id: 'long', name: 'Long', type: 'command', command: 'sleep 60', destination: join(storage, 'dst'), schedule: '0 3 * * *' },
     ];
     const a = open(envs);
-    await until('first window to lead', () => a.role === 'leader');
+    await until('first window to lead', () => a.role === 'leader', 90_000);
     const b = open(envs);
     const c = open(envs);
-    await until('the others to follow', () => b.role === 'follower' && c.role === 'follower');
+    await until('the others to follow', () => b.role === 'follower' && c.role === 'follower', 90_000);
 
     b.send({ op: 'runNow', envId: 'quick' });
     const r = await until('the answer', () => b.lines.find((l) => l.runNow)?.runNow);
