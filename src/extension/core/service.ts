@@ -3,6 +3,7 @@
 // kinds. Where does a scheduled run start? `Scheduler` -> `onFire` here -> `startBackup`.
 import type { TaskRecord, TaskResult, TaskTrigger } from '../../shared/model';
 import * as backup from './backup';
+import { findEnvironment, trustBlock } from './environments/lookup';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import type { Clock, Logger } from './ports';
 import { Scheduler, type ArmJob } from './scheduler/scheduler';
@@ -81,16 +82,12 @@ export class BackupService {
   }
 
   environment(id: string): Environment | undefined {
-    for (const e of this.entries) if (e.valid && e.environment.id === id) return e.environment;
-    return undefined;
+    return findEnvironment(this.entries, id);
   }
 
   /** Why an environment cannot run at all right now, or undefined. */
   blockedReason(env: Environment): string | undefined {
-    if (env.type === 'command' && env.origin === 'workspace' && !this.trusted) {
-      return 'blocked: a command from workspace settings runs only in a trusted workspace';
-    }
-    return undefined;
+    return trustBlock(env, this.trusted);
   }
 
   runNow(envId: string): RunOutcome {

@@ -3,6 +3,7 @@
 import type { TaskRecord } from '../../../shared/model';
 import type { ArchiveInfo } from '../backup';
 import { plannedRuns, type Backups, type CommandOutcome } from '../backups';
+import { findEnvironment, trustBlock } from '../environments/lookup';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock } from '../ports';
 import { Emitter, type Disposable } from '../util/emitter';
@@ -43,11 +44,10 @@ export class FollowerBackups implements Backups {
     return this.entries;
   }
   environment(id: string): Environment | undefined {
-    for (const e of this.entries) if (e.valid && e.environment.id === id) return e.environment;
-    return undefined;
+    return findEnvironment(this.entries, id);
   }
   blockedReason(env: Environment): string | undefined {
-    return env.type === 'command' && env.origin === 'workspace' && !this.trusted ? 'blocked: a command from workspace settings runs only in a trusted workspace' : undefined;
+    return trustBlock(env, this.trusted);
   }
   activeTasks(): TaskRecord[] {
     return this.reader.queryTasks({ statuses: ['running', 'queued'], sort: 'id', limit: 100 }).rows;
