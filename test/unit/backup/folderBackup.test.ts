@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFolderBackup, type FolderBackupOptions } from '../../../src/extension/core/backup';
+import { Lstatter } from '../../../src/extension/core/backup/walk';
 import { cleanupTemp, files, gnuExtract, gnuList, makeCtx, tempDir, treeDigest, type TestContext } from './helpers';
 
 function opts(source: string, destination: string, extra: Partial<FolderBackupOptions> = {}): FolderBackupOptions {
@@ -216,6 +217,20 @@ describe('folder backup', function () {
       await assert.rejects(runFolderBackup(makeCtx(), opts(src, dest!, { chunkSize: 128 * 1024 })), /Cannot write to destination .*full \(no space left on device\)/);
       assert.deepEqual(files(dest!), ['earlier-file']);
     });
+  });
+
+  it('lstat falls back to the thread pool after a slow call, with the same results', async () => {
+    const dir = tempDir();
+    const paths = ['a', 'b', 'missing', 'c'].map((n) => join(dir, n));
+    for (const p of paths) if (!p.endsWith('missing')) writeFileSync(p, p);
+    const fast = new Lstatter();
+    const slow = new Lstatter(-1); // every call counts as slow
+    const [a, b] = [await fast.many(paths), await slow.many(paths)];
+    assert.equal(fast.isAsync, false);
+    assert.equal(slow.isAsync, true);
+    const shape = (r: (import('node:fs').Stats | Error)[]) => r.map((x) => (x instanceof Error ? (x as NodeJS.ErrnoException).code : `${x.ino}:${x.size}`));
+    assert.deepEqual(shape(b), shape(a));
+    assert.deepEqual(shape(a)[2], 'ENOENT');
   });
 
   describe('skipIfUnchanged', () => {
