@@ -156,7 +156,10 @@ export class BackupService {
         exclude: env.exclude,
         useGitignore: env.useGitignore,
         skipIfUnchanged: env.skipIfUnchanged,
-        previous: previous?.result?.manifestHash ? { manifestHash: previous.result.manifestHash, finishedAt: previous.finishedAt ?? previous.queuedAt } : undefined,
+        // "No changes since" counts from the backup that wrote an archive, not from the last skip.
+        previous: previous?.result?.manifestHash
+          ? { manifestHash: previous.result.manifestHash, finishedAt: previous.result.unchangedSince ?? previous.finishedAt ?? previous.queuedAt, archivePath: previous.result.archivePath }
+          : undefined,
       });
     };
     return { envId: env.id, kind: 'backup', trigger, work, timeoutMs, followUps: (result) => this.followUps(env, trigger, result) };

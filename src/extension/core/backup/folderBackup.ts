@@ -145,7 +145,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     if (ctx.signal.aborted) throw new CancelledError(what);
   }
   const scanHash = scan.digest();
-  ctx.log('info', `Source ${source}: ${totalFiles} files, ${formatBytes(totalBytes)}`);
+  ctx.log('info', `Source ${source}: ${plural(totalFiles, 'file')}, ${formatBytes(totalBytes)}`);
 
   if (opts.skipIfUnchanged && opts.previous?.manifestHash === scanHash) {
     const stillThere = opts.previous.archivePath === undefined || (await fsp.stat(opts.previous.archivePath).then(() => true, () => false));
@@ -269,7 +269,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     throwIfAborted(ctx.signal, what);
     const archivePath = await file.commit(nameFor);
     const manifestHash = stored.digest();
-    const summary = `${files} files, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
+    const summary = `${plural(files, 'file')}, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
     ctx.log('debug', `${writer.members} gzip members, ${writer.storedMembers} stored uncompressed (incompressible data)`);
     ctx.progress({ files, bytes, percent: 100 });
@@ -282,4 +282,8 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     if (ctx.signal.aborted) throw new CancelledError(what);
     throw e;
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
