@@ -273,11 +273,8 @@ export class Coordinator implements Backups {
     const now = this.opts.clock.now();
     const ids = new Set(this.entries.map((e) => (e.valid ? e.environment.id : e.id)));
     const out = [...this.entries];
-    for (const [windowId, r] of this.registered) {
-      if (now - r.at > REGISTRATION_TTL_MS) {
-        this.registered.delete(windowId);
-        continue;
-      }
+    for (const r of this.registered.values()) {
+      if (now - r.at > REGISTRATION_TTL_MS) continue;
       for (const env of r.envs) {
         if (ids.has(env.id)) continue;
         ids.add(env.id);
@@ -318,7 +315,11 @@ export class Coordinator implements Backups {
 
   private tick(): void {
     if (this.inner.role === 'follower') return void this.sendRegistration();
-    this.inner.service.setEnvironments(this.mergedEntries()); // drops expired registrations
+    // Registrations of windows that went quiet (crashed) expire; re-schedule only when one did.
+    const now = this.opts.clock.now();
+    const expired = [...this.registered].filter(([, r]) => now - r.at > REGISTRATION_TTL_MS).map(([id]) => id);
+    for (const id of expired) this.registered.delete(id);
+    if (expired.length) this.inner.service.setEnvironments(this.mergedEntries());
     // A claim matters only as long as a takeover can take; a week covers any sleep that matters.
     if (++this.ticks % 240 === 0) pruneOccurrenceClaims(this.claimsDir, 7 * 86_400_000, this.opts.clock.now());
   }
