@@ -199,10 +199,14 @@ export class Coordinator implements Backups {
     const backups = new LocalBackups(service, store);
     service.setEnvironments(this.mergedEntries());
     service.start();
+    // Without its channel the leader still runs everything itself; only other windows' commands fail.
     const server = await serveLeaderChannel({
       path: channelEndpointFor(this.opts.storageDir),
       logger,
       handlers: leaderHandlers(backups, () => store.flush(), (windowId, envs) => this.register(windowId, envs)),
+    }).catch((e: Error): LeaderChannelServer => {
+      logger.error(`other windows cannot reach this one: ${e.message}`);
+      return { endpoint: '', dispose: () => undefined };
     });
     return { role: 'leader', backups, service, store, server };
   }
