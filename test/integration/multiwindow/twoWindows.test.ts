@@ -23,13 +23,24 @@ describe('two windows sharing global storage', function () {
     // User settings are shared by both windows: both see this environment.
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', [
       { id: 'shared', name: 'Shared', type: 'folder', source: join(root, 'src'), destination: join(root, 'dst'), schedule: '0 3 * * *' },
+      { id: 'tick', name: 'Tick', type: 'command', command: 'echo tick > "$BACKUP_FILE"', destination: join(root, 'ticks'), schedule: '*/2 * * * * *' },
     ], vscode.ConfigurationTarget.Global);
-    await until(() => api().backups.environments().length === 1);
+    await until(() => api().backups.environments().length === 2);
   });
 
   it('only the other window schedules and writes tasks.db; this one follows', () => {
     assert.equal(api().backups.role, 'follower');
     assert.equal(api().backups.service, undefined, 'a follower runs no scheduler and no tasks');
+  });
+
+  it('this window shows the scheduled runs the leader makes, each occurrence once', async () => {
+    const reader = api().backups.reader;
+    await until(() => reader.queryTasks({ envIds: ['tick'], statuses: ['succeeded'], limit: 10 }).total >= 3);
+    const runs = reader.queryTasks({ envIds: ['tick'], sort: 'id', limit: 100 }).rows.filter((t) => t.trigger === 'scheduled' && t.status === 'succeeded');
+    const occurrences = runs.map((t) => reader.logAfter(t.id, 0, 5).map((l) => /run of (\S+)$/.exec(l.text)?.[1]).find(Boolean));
+    assert.ok(occurrences.every(Boolean), JSON.stringify(occurrences));
+    assert.equal(new Set(occurrences).size, occurrences.length, `an occurrence ran twice: ${occurrences.join(', ')}`);
+    await vscode.commands.executeCommand('backupScheduler.disableEnvironment', 'tick');
   });
 
   it('Run now from this window runs in the leader, and this window shows the task finish', async () => {
@@ -57,7 +68,7 @@ describe('two windows sharing global storage', function () {
     console.log(`      takeover after the leader window closed: ${took} ms`);
     assert.ok(took <= 10_000, `took ${took} ms`);
     assert.ok(api().backups.service, 'this window now runs the scheduler');
-    assert.deepEqual(api().backups.scheduledIds(), ['shared']);
+    assert.deepEqual(api().backups.scheduledIds(), ['shared'], 'tick was disabled from this window');
     const id = (await vscode.commands.executeCommand('backupScheduler.runNow', 'shared')) as number;
     await until(() => api().backups.reader.getTask(id)?.finishedAt !== null);
     assert.equal(api().backups.reader.getTask(id)?.status, 'succeeded');
