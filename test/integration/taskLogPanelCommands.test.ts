@@ -1,6 +1,4 @@
-// The Task Log panel opens from its commands as a real webview panel. (Named to run after
-// taskLogPanel.test.ts: a panel closed right before that suite creates its own has made the
-// new webview slow to load there at times; see the closing note.)
+// The Task Log panel opens from its commands as a real webview panel.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { extension, until } from './manifest';
