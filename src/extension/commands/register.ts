@@ -54,15 +54,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('openDestination', async (arg) => {
       const env = service.environment(envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Open Destination'));
       if (!env) return;
-      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(env.destination)).then(undefined, () =>
-        vscode.env.openExternal(vscode.Uri.file(env.destination)),
-      );
+      await reveal(env.destination, 'Destination');
     }),
     reg('revealArchive', async (arg) => {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
       const p = t?.result?.archivePath;
       if (!p) return void vscode.window.showWarningMessage('Backup Scheduler: this task has no archive.');
-      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(p)).then(undefined, () => vscode.window.showInformationMessage(`Archive: ${p}`));
+      await reveal(p, 'Archive');
     }),
     reg('verifyBackup', async (arg) => {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
@@ -106,6 +104,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('showTaskLog', (arg) => deps.openTaskLog({ taskId: taskIdFrom(arg) })),
     reg('refresh', () => deps.refreshViews()),
   ];
+}
+
+/**
+ * Shows a file or folder in the system file manager. In a remote window (SSH, WSL, a browser)
+ * there is none on the extension's side, so the path is offered to copy instead.
+ */
+async function reveal(path: string, what: string): Promise<void> {
+  const shown = vscode.env.remoteName ? false : await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path)).then(() => true, () => false);
+  if (shown) return;
+  const choice = await vscode.window.showInformationMessage(`${what}: ${path}`, 'Copy Path');
+  if (choice === 'Copy Path') await vscode.env.clipboard.writeText(path);
 }
 
 /** Tells the user why nothing started; returns the new task's id when something did. */
