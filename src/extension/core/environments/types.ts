@@ -32,6 +32,21 @@ export interface Environment {
   verify: boolean;
   /** Where the entry came from; a workspace-defined command needs a trusted workspace. */
   origin: 'user' | 'workspace';
+  /** How backups are stored (SPEC "Engines"); parse fills 'archive' when the entry names none. */
+  engine?: 'archive' | 'restic';
+  /** restic: the repository string (path, sftp:, rest:, s3:, rclone:, ...), `~` and `${env:VAR}` expanded. */
+  repository?: string;
+  /** restic: restic's own --password-file / --password-command; else the password is in SecretStorage. */
+  passwordFile?: string;
+  passwordCommand?: string;
+  /** restic: extra backend variables; values may hold `${secret:NAME}`, resolved only when a task runs. */
+  backendEnv?: Record<string, string>;
+  /** restic: `check --read-data-subset` value for verify, e.g. "5%". */
+  verifyDataSubset?: string;
+  /** Pinged at /start, on success and at /fail of each backup (healthchecks.io / Uptime Kuma style). */
+  healthcheckUrl?: string;
+  /** command: pass the whole extension-host environment to the command (default: only what it needs). */
+  inheritEnv?: boolean;
 }
 
 /** One entry of the setting, valid or not, in the order the user wrote them. */
