@@ -104,9 +104,4 @@ export interface Engine {
   /** The content of one file of a backup, without reading the whole backup where the format allows. */
   readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array>;
   summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary>;
-  /**
-   * Operations that must not overlap others on the same storage (restic prune/check/unlock of one
-   * repository): the key of that storage, or undefined when the engine needs no such rule.
-   */
-  exclusiveKey?(env: Environment): string | undefined;
 }
