@@ -108,7 +108,22 @@ export class BackupService {
   }
 
   verify(env: Environment, archivePath: string, trigger: TaskTrigger = 'manual'): RunOutcome {
-    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archivePath) });
+    const expected = this.recorded(env.id, archivePath);
+    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archivePath, expected) });
+  }
+
+  /**
+   * What the backup that wrote `archivePath` recorded: without it, a dump cut short or an archive
+   * replaced by another readable one would verify as good.
+   */
+  private recorded(envId: string, archivePath: string): backup.VerifyExpectation | undefined {
+    const page = 500;
+    for (let offset = 0; ; offset += page) {
+      const { rows } = this.opts.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded'], sort: 'queuedAt', descending: true, offset, limit: page });
+      const r = rows.find((t) => t.result?.archivePath === archivePath)?.result;
+      if (r) return { sha256: r.sha256, fileCount: r.fileCount };
+      if (rows.length < page) return undefined;
+    }
   }
 
   restore(env: Environment, archivePath: string, target: string, overwrite: boolean): RunOutcome {

@@ -1,6 +1,8 @@
 // Reads an archive back end to end: the SHA-256 of its bytes, every gzip member (CRCs checked by
 // zlib), every tar header (checksums checked by node-tar, strict) and every entry's data, then
-// compares hash and file count with what the backup recorded.
+// compares hash and file count with what the backup recorded. The two zero blocks that end a tar
+// archive are required: an archive cut where one gzip member ends and a tar entry ends reads as
+// well-formed gzip and tar, and only their absence tells it was cut short.
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +33,7 @@ export async function verifyArchive(ctx: TaskContext, archivePath: string, expec
   let read = 0;
   let files = 0;
   const problems: string[] = [];
+  let sawEnd = false;
   ctx.log('info', `Verifying ${archivePath} (${formatBytes(size)})`);
 
   const input = createReadStream(archivePath, { highWaterMark: 1024 * 1024, signal: ctx.signal });
@@ -43,6 +46,7 @@ export async function verifyArchive(ctx: TaskContext, archivePath: string, expec
   try {
     if (isTar) {
       const parser = new Parser({ strict: true });
+      parser.on('eof', () => (sawEnd = true));
       parser.on('entry', (entry: ReadEntry) => {
         if (FILE_TYPES.has(entry.type)) files++;
         entry.resume();
@@ -58,6 +62,7 @@ export async function verifyArchive(ctx: TaskContext, archivePath: string, expec
     if (ctx.signal.aborted) throw new CancelledError('Verify');
     throw new Error(`Archive ${archivePath} is damaged: ${errorText(e)}`);
   }
+  if (isTar && !sawEnd && !problems.length) problems.push(`it ends before the end-of-archive marker (cut short after ${formatBytes(size)}?)`);
   if (problems.length) throw new Error(`Archive ${archivePath} is damaged: ${problems.slice(0, 3).join('; ')}`);
   const sha256 = hash.digest('hex');
   if (expected?.sha256 && expected.sha256 !== sha256) {
