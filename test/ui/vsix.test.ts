@@ -33,7 +33,7 @@ describe('packaged .vsix', () => {
     vsix = process.env.BACKUP_SCHEDULER_VSIX ?? join(tmp, 'backup-scheduler.vsix');
     if (!process.env.BACKUP_SCHEDULER_VSIX) {
       // The same flags as `npm run package`; vsce runs vscode:prepublish (the production build).
-      execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix], { cwd: repoRoot, stdio: 'pipe' });
+      execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, stdio: 'pipe' });
     }
   });
 
