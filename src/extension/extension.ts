@@ -12,6 +12,8 @@ import { watchNotifications } from './ui/notifications';
 import { BackupStatusBar } from './ui/statusBar';
 import { TasksTree } from './ui/tasksTree';
 import { createTaskLog } from './ui/taskLogWiring';
+import { registerBackupTasks } from './ui/backupTasks';
+import { watchHealthchecks } from './core/health/healthchecks';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
@@ -69,6 +71,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     statusBar,
     taskLog,
     watchNotifications(backups, () => settings, envName),
+    registerBackupTasks(backups),
+    watchHealthchecks({ backups, logger }),
     ...registerCommands({ service: backups, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;

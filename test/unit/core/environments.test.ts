@@ -78,6 +78,14 @@ describe('environments', () => {
     assert.ok(e.some((x) => /"enabled" must be true or false/.test(x)));
   });
 
+  it('takes an http(s) healthcheckUrl and rejects other schemes and non-URLs', () => {
+    assert.equal(valid(parseEnvironments([{ ...base, healthcheckUrl: 'https://hc-ping.com/5f1c' }], ctx)[0]).healthcheckUrl, 'https://hc-ping.com/5f1c');
+    assert.equal(valid(parseEnvironments([base], ctx)[0]).healthcheckUrl, undefined);
+    assert.match(errors(parseEnvironments([{ ...base, healthcheckUrl: 'file:///etc/passwd' }], ctx)[0]).join(), /"healthcheckUrl" must start with http:\/\/ or https:\/\//);
+    assert.match(errors(parseEnvironments([{ ...base, healthcheckUrl: 'hc-ping.com/5f1c' }], ctx)[0]).join(), /"healthcheckUrl" is not a valid URL/);
+    assert.match(errors(parseEnvironments([{ ...base, healthcheckUrl: 42 }], ctx)[0]).join(), /"healthcheckUrl" must be a string/);
+  });
+
   it('marks workspace-defined entries by origin', () => {
     const env = valid(parseEnvironments([base], { ...ctx, workspaceIds: new Set(['docs']) })[0]);
     assert.equal(env.origin, 'workspace');

@@ -115,6 +115,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
     else timeoutMinutes = o.timeoutMinutes;
   }
   const retention = parseRetention(o.retention, errors);
+  const healthcheckUrl = parseHealthcheckUrl(str('healthcheckUrl', false), errors);
   if (type === 'folder' && source && destination && isInside(destination, source)) {
     errors.push('"destination" is inside "source": each backup would contain the previous ones');
   }
@@ -143,6 +144,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
       skipIfUnchanged,
       verify,
       origin: ctx.workspaceIds?.has(id) ? 'workspace' : 'user',
+      ...(healthcheckUrl ? { healthcheckUrl } : {}),
     },
   };
 }
@@ -164,6 +166,23 @@ function parseRetention(v: unknown, errors: string[]): RetentionPolicy | undefin
     }
   }
   return out;
+}
+
+/** Only http(s): a monitor's ping URL, never a file or another scheme a request would follow. */
+function parseHealthcheckUrl(v: string | undefined, errors: string[]): string | undefined {
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    errors.push(`"healthcheckUrl" is not a valid URL`);
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    errors.push(`"healthcheckUrl" must start with http:// or https:// (got "${url.protocol}")`);
+    return undefined;
+  }
+  return v;
 }
 
 function isInside(child: string, parent: string): boolean {
