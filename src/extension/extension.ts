@@ -6,6 +6,7 @@ import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Sett
 import { registerCommands } from './commands/register';
 import { systemClock } from './core/ports';
 import { Coordinator } from './core/leader/coordinator';
+import { EngineRegistry } from './core/engines/registry';
 import { channelLogger } from './logger';
 import { EnvironmentsTree } from './ui/environmentsTree';
 import { watchNotifications } from './ui/notifications';
@@ -31,9 +32,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   const logger = channelLogger(channel);
   let settings = readSettings();
 
+  // Engines read their secrets from SecretStorage (shared by every window) and the restic path
+  // from the settings at the moment they need it.
+  const engines = new EngineRegistry({
+    clock: systemClock,
+    logger,
+    secrets: { get: async (name) => context.secrets.get(name) },
+    defaultCwd: workspaceFolderPath(),
+    settings: {
+      get resticPath() {
+        return vscode.workspace.getConfiguration(SECTION).get<string>('restic.path') || undefined;
+      },
+    },
+  });
   // Every window runs this; the coordinator decides which one schedules and writes tasks.db.
   const backups = await Coordinator.start(
     {
+      engines,
       storageDir: context.globalStorageUri.fsPath,
       clock: systemClock,
       logger,

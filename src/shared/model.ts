@@ -27,6 +27,8 @@ export interface TaskProgress {
 
 export interface TaskResult {
   archivePath?: string;
+  /** restic engine: the full id of the snapshot the backup wrote. */
+  snapshotId?: string;
   size?: number;
   fileCount?: number;
   sha256?: string;

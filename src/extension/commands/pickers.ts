@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import { formatDateTime } from '../../shared/format';
+import { formatBytes, formatDateTime } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Environment } from '../core/environments/types';
 import type { Backups } from '../core/backups';
+import type { BackupRef } from '../core/engines/types';
+import { storageOf, subjectOf } from '../core/environments/lookup';
 
 export async function pickEnvironment(service: Backups, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
   const envs = service.environments().flatMap((e) => (e.valid && filter(e.environment) ? [e.environment] : []));
@@ -12,7 +14,7 @@ export async function pickEnvironment(service: Backups, title: string, filter: (
   }
   if (envs.length === 1) return envs[0];
   const pick = await vscode.window.showQuickPick(
-    envs.map((e) => ({ label: e.name, description: e.id, detail: `${e.type === 'folder' ? e.source : e.command} → ${e.destination}${e.enabled ? '' : ' (disabled)'}`, env: e })),
+    envs.map((e) => ({ label: e.name, description: e.id, detail: `${subjectOf(e)} → ${storageOf(e)}${e.enabled ? '' : ' (disabled)'}`, env: e })),
     { title, placeHolder: 'Environment' },
   );
   return pick?.env;
@@ -25,4 +27,28 @@ export async function pickTask(tasks: TaskRecord[], title: string): Promise<Task
     { title },
   );
   return pick?.task;
+}
+
+/** One backup of `env`, newest first: time, size, host and short id (an archive's name). */
+export async function pickBackup(service: Backups, env: Environment, title: string): Promise<BackupRef | undefined> {
+  let backups: BackupRef[];
+  try {
+    backups = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Listing backups of ${env.name}` }, () => service.listBackups(env.id));
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Backup Scheduler: cannot list the backups of ${env.name}: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (backups.length === 0) {
+    void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no backups in ${storageOf(env)}.`);
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    backups.map((b) => ({
+      label: formatDateTime(b.time),
+      description: [b.size !== undefined ? formatBytes(b.size) : undefined, b.host, b.label].filter(Boolean).join(' · '),
+      b,
+    })),
+    { title, placeHolder: 'Backup (newest first)' },
+  );
+  return pick?.b;
 }

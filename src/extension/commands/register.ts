@@ -65,8 +65,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('verifyBackup', async (arg) => {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
       const env = t && service.environment(t.envId);
-      if (!t?.result?.archivePath || !env) return void vscode.window.showWarningMessage('Backup Scheduler: pick a finished backup that has an archive.');
-      return report(await service.verify(env.id, t.result.archivePath));
+      const made = t?.result?.archivePath ?? t?.result?.snapshotId;
+      if (!made || !env) return void vscode.window.showWarningMessage('Backup Scheduler: pick a finished backup that wrote an archive or a snapshot.');
+      return report(await service.verify(env.id, made));
     }),
     reg('restore', (arg) => restoreBackup(service, arg)),
     reg('addEnvironment', (arg) => addEnvironment(service, arg)),

@@ -3,36 +3,31 @@
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatBytes, formatDateTime } from '../../shared/format';
 import type { Backups } from '../core/backups';
 import { envIdFrom, optionsFrom } from './args';
-import { pickEnvironment } from './pickers';
+import { pickBackup, pickEnvironment } from './pickers';
 import { trackTask } from '../ui/progress';
 
 interface RestoreOptions {
   envId: string;
+  /** The backup: an archive's path (archive engine) or a snapshot id (restic). */
+  backupId: string;
+  /** Accepted from older callers: the same as backupId for the archive engine. */
   archivePath: string;
   target: string;
   overwrite: boolean;
+  paths: string[];
 }
 
 export async function restoreBackup(service: Backups, arg: unknown): Promise<number | undefined> {
   const opts = optionsFrom<RestoreOptions>(arg);
-  const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Restore Backup', (e) => e.type === 'folder'));
+  const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Restore Backup'));
   if (!env) return undefined;
-  let archivePath = opts.archivePath;
-  if (!archivePath) {
-    const archives = await service.listArchives(env.id);
-    if (archives.length === 0) {
-      void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no archives in ${env.destination}.`);
-      return undefined;
-    }
-    const pick = await vscode.window.showQuickPick(
-      archives.sort((a, b) => b.time - a.time).map((a) => ({ label: formatDateTime(a.time), description: formatBytes(a.size), detail: a.path, a })),
-      { title: `Restore ${env.name}: archive` },
-    );
-    if (!pick) return undefined;
-    archivePath = pick.a.path;
+  let backupId = opts.backupId ?? opts.archivePath;
+  if (!backupId) {
+    const picked = await pickBackup(service, env, `Restore ${env.name}: backup`);
+    if (!picked) return undefined;
+    backupId = picked.id;
   }
   let target = opts.target;
   if (!target) {
@@ -44,7 +39,7 @@ export async function restoreBackup(service: Backups, arg: unknown): Promise<num
   if (opts.overwrite === undefined && (await hasEntries(target))) {
     const intoSource = env.source !== undefined && path.resolve(env.source) === path.resolve(target);
     const answer = await vscode.window.showWarningMessage(
-      intoSource ? `Restore into the source folder ${target}? Files in it that the archive also has will be overwritten.` : `${target} is not empty. Overwrite files that the archive also has?`,
+      intoSource ? `Restore into the source folder ${target}? Files in it that the backup also has will be overwritten.` : `${target} is not empty. Overwrite files that the backup also has?`,
       { modal: true },
       'Overwrite',
       'Keep Existing Files',
@@ -52,7 +47,7 @@ export async function restoreBackup(service: Backups, arg: unknown): Promise<num
     if (!answer) return undefined;
     overwrite = answer === 'Overwrite';
   }
-  const outcome = await service.restore(env.id, archivePath, target, overwrite);
+  const outcome = await service.restore(env.id, { backupId, target, overwrite, paths: opts.paths });
   if (!('taskId' in outcome)) {
     void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}`);
     return undefined;

@@ -3,8 +3,8 @@
 // a follower window implements it over a read-only copy of tasks.db and calls to the leader
 // (leader/followerBackups.ts). Commands are asynchronous for that reason.
 import type { TaskRecord } from '../../shared/model';
-import type { ArchiveInfo } from './backup';
-import { listArchives } from './backup';
+import type { EngineRegistry } from './engines/registry';
+import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from './engines/types';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import { nextRuns } from './scheduler/cron';
 import type { BackupService, RunOutcome } from './service';
@@ -36,11 +36,45 @@ export interface Backups {
   onDidChangeEnvironments(listener: () => void): Disposable;
   runNow(envId: string): Promise<CommandOutcome>;
   retry(taskId: number): Promise<CommandOutcome>;
-  verify(envId: string, archivePath: string): Promise<CommandOutcome>;
-  restore(envId: string, archivePath: string, target: string, overwrite: boolean): Promise<CommandOutcome>;
+  /** Verify one backup (archive engine), or the environment's storage when `backupId` is absent. */
+  verify(envId: string, backupId?: string): Promise<CommandOutcome>;
+  restore(envId: string, req: RestoreRequest): Promise<CommandOutcome>;
   cancel(taskId: number): Promise<boolean>;
   clearHistory(filter?: { envIds?: string[] }): Promise<number>;
-  listArchives(envId: string): Promise<ArchiveInfo[]>;
+  // The read side runs in every window itself (through the engines), not through the leader:
+  // reading a backup changes nothing and needs no coordination.
+  /** The environment's backups, newest first. */
+  listBackups(envId: string): Promise<BackupRef[]>;
+  listFiles(envId: string, backupId: string): Promise<BackupEntry[]>;
+  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array>;
+  summary(envId: string): Promise<EngineSummary | undefined>;
+}
+
+/** The read side of Backups over the engines, shared by the leader's and a follower's implementation. */
+export class EngineReads {
+  constructor(private readonly engines: EngineRegistry, private readonly lookup: (envId: string) => Environment | undefined) {}
+
+  private env(envId: string): Environment {
+    const env = this.lookup(envId);
+    if (!env) throw new Error(`no valid environment "${envId}"`);
+    return env;
+  }
+  listBackups(envId: string): Promise<BackupRef[]> {
+    const env = this.env(envId);
+    return this.engines.for(env).listBackups(env);
+  }
+  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
+    const env = this.env(envId);
+    return this.engines.for(env).listFiles(env, backupId);
+  }
+  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
+    const env = this.env(envId);
+    return this.engines.for(env).readFile(env, backupId, path);
+  }
+  async summary(envId: string): Promise<EngineSummary | undefined> {
+    const env = this.lookup(envId);
+    return env ? this.engines.for(env).summary(env) : undefined;
+  }
 }
 
 export function toCommandOutcome(o: RunOutcome, envId: string): CommandOutcome {
@@ -58,7 +92,10 @@ export function toCommandOutcome(o: RunOutcome, envId: string): CommandOutcome {
 /** The leader's view: everything answered from this host's own service and store. */
 export class LocalBackups implements Backups {
   readonly role = 'leader' as const;
-  constructor(readonly service: BackupService, readonly store: TaskStore) {}
+  private readonly reads: EngineReads;
+  constructor(readonly service: BackupService, readonly store: TaskStore, engines: EngineRegistry) {
+    this.reads = new EngineReads(engines, (id) => service.environment(id));
+  }
 
   get reader(): TaskReader {
     return this.store;
@@ -102,15 +139,15 @@ export class LocalBackups implements Backups {
   async retry(taskId: number): Promise<CommandOutcome> {
     return toCommandOutcome(this.service.retry(taskId), this.store.getTask(taskId)?.envId ?? '?');
   }
-  async verify(envId: string, archivePath: string): Promise<CommandOutcome> {
+  async verify(envId: string, backupId?: string): Promise<CommandOutcome> {
     const env = this.service.environment(envId);
     if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
-    return toCommandOutcome(this.service.verify(env, archivePath), envId);
+    return toCommandOutcome(this.service.verify(env, backupId), envId);
   }
-  async restore(envId: string, archivePath: string, target: string, overwrite: boolean): Promise<CommandOutcome> {
+  async restore(envId: string, req: RestoreRequest): Promise<CommandOutcome> {
     const env = this.service.environment(envId);
     if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
-    return toCommandOutcome(this.service.restore(env, archivePath, target, overwrite), envId);
+    return toCommandOutcome(this.service.restore(env, req), envId);
   }
   async cancel(taskId: number): Promise<boolean> {
     return this.service.tasks.cancel(taskId);
@@ -118,9 +155,17 @@ export class LocalBackups implements Backups {
   async clearHistory(filter?: { envIds?: string[] }): Promise<number> {
     return this.store.clearHistory(filter);
   }
-  async listArchives(envId: string): Promise<ArchiveInfo[]> {
-    const env = this.service.environment(envId);
-    return env ? listArchives(env.destination, env.id) : [];
+  listBackups(envId: string): Promise<BackupRef[]> {
+    return this.reads.listBackups(envId);
+  }
+  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
+    return this.reads.listFiles(envId, backupId);
+  }
+  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
+    return this.reads.readFile(envId, backupId, path);
+  }
+  summary(envId: string): Promise<EngineSummary | undefined> {
+    return this.reads.summary(envId);
   }
 }
 

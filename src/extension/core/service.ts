@@ -2,7 +2,8 @@
 // turns "run environment X" (from a schedule, a catch-up or the user) into tasks of the right
 // kinds. Where does a scheduled run start? `Scheduler` -> `onFire` here -> `startBackup`.
 import type { TaskRecord, TaskResult, TaskTrigger } from '../../shared/model';
-import * as backup from './backup';
+import { EngineRegistry } from './engines/registry';
+import type { RestoreRequest } from './engines/types';
 import { findEnvironment, trustBlock } from './environments/lookup';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import type { Clock, Logger } from './ports';
@@ -13,6 +14,8 @@ import { Emitter } from './util/emitter';
 
 export interface BackupServiceOptions {
   store: TaskStore;
+  /** Where each environment's backups are stored and read (archive, restic, ...); default: no secrets, no settings. */
+  engines?: EngineRegistry;
   clock: Clock;
   logger: Logger;
   /** Folder commands run in when the environment names none (the first workspace folder). */
@@ -102,41 +105,23 @@ export class BackupService {
     if (!t) return { kind: 'unknown', reason: `no task #${taskId}` };
     const env = this.environment(t.envId);
     if (!env) return { kind: 'unknown', reason: `environment "${t.envId}" no longer exists or is invalid` };
-    if (t.kind === 'verify' && t.result?.archivePath) return this.verify(env, t.result.archivePath);
+    if (t.kind === 'verify') return this.verify(env, t.result?.archivePath ?? t.result?.snapshotId);
     if (t.kind === 'restore') return { kind: 'unknown', reason: 'a restore is retried from "Restore Backup…", which asks for the target again' };
     return this.startBackup(env, 'manual');
   }
 
-  verify(env: Environment, archivePath: string, trigger: TaskTrigger = 'manual'): RunOutcome {
-    const expected = this.recorded(env.id, archivePath);
-    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archivePath, expected) });
+  /** Checks one backup (archive engine) or the environment's storage (restic: the repository). */
+  verify(env: Environment, backupId: string | undefined, trigger: TaskTrigger = 'manual'): RunOutcome {
+    const blocked = this.blockedReason(env);
+    if (blocked) return { kind: 'blocked', reason: blocked };
+    const expected = backupId ? this.recordedFor(env.id, backupId) : undefined;
+    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => this.engine(env).verify(ctx, env, { backupId, expected }) });
   }
 
-  /**
-   * What the backup that wrote `archivePath` recorded: without it, a dump cut short or an archive
-   * replaced by another readable one would verify as good.
-   */
-  private recorded(envId: string, archivePath: string): backup.VerifyExpectation | undefined {
-    const page = 500;
-    for (let offset = 0; ; offset += page) {
-      const { rows } = this.opts.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded'], sort: 'queuedAt', descending: true, offset, limit: page });
-      const r = rows.find((t) => t.result?.archivePath === archivePath)?.result;
-      if (r) return { sha256: r.sha256, fileCount: r.fileCount };
-      if (rows.length < page) return undefined;
-    }
-  }
-
-  restore(env: Environment, archivePath: string, target: string, overwrite: boolean): RunOutcome {
-    return this.tasks.start({
-      envId: env.id,
-      kind: 'restore',
-      trigger: 'manual',
-      work: (ctx) => backup.restoreArchive(ctx, { archivePath, target, overwrite }),
-    });
-  }
-
-  async listArchives(env: Environment): Promise<backup.ArchiveInfo[]> {
-    return backup.listArchives(env.destination, env.id);
+  restore(env: Environment, req: RestoreRequest): RunOutcome {
+    const blocked = this.blockedReason(env);
+    if (blocked) return { kind: 'blocked', reason: blocked };
+    return this.tasks.start({ envId: env.id, kind: 'restore', trigger: 'manual', work: (ctx) => this.engine(env).restore(ctx, env, req) });
   }
 
   /** `occurrence`: the scheduled time this run is for (scheduled and catch-up runs). */
@@ -156,45 +141,58 @@ export class BackupService {
     return this.entries.flatMap((e) => (e.valid && !this.blockedReason(e.environment) ? [e.environment] : []));
   }
 
+  private engine(env: Environment) {
+    this.engines ??= this.opts.engines ?? new EngineRegistry({ clock: this.opts.clock, logger: this.opts.logger, secrets: { get: async () => undefined }, defaultCwd: this.opts.defaultCwd, settings: {} });
+    return this.engines.for(env);
+  }
+  private engines: EngineRegistry | undefined;
+
+  /**
+   * What the backup that made `backupId` recorded (hash, file count): without it, a dump cut
+   * short or an archive replaced by another readable one would verify as good.
+   */
+  private recordedFor(envId: string, backupId: string): { sha256?: string; fileCount?: number } | undefined {
+    const page = 500;
+    for (let offset = 0; ; offset += page) {
+      const { rows } = this.opts.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded'], sort: 'queuedAt', descending: true, offset, limit: page });
+      const r = rows.find((t) => t.result?.archivePath === backupId || t.result?.snapshotId === backupId)?.result;
+      if (r) return { sha256: r.sha256, fileCount: r.fileCount };
+      if (rows.length < page) return undefined;
+    }
+  }
+
   private backupSpec(env: Environment, trigger: TaskTrigger, occurrence?: number): TaskSpec {
     const timeoutMs = env.timeoutMinutes ? env.timeoutMinutes * 60_000 : undefined;
     const work: TaskSpec['work'] = async (ctx) => {
       if (occurrence !== undefined) ctx.log('info', `${trigger === 'catch-up' ? 'catch-up for the missed' : 'scheduled'} run of ${new Date(occurrence).toISOString()}`);
-      if (env.type === 'command') {
-        return backup.runCommandBackup(ctx, { envId: env.id, command: env.command!, destination: env.destination, cwd: env.source ?? this.opts.defaultCwd ?? process.cwd() });
-      }
       const previous = this.opts.store.lastSucceeded(env.id, 'backup');
-      return backup.runFolderBackup(ctx, {
-        envId: env.id,
-        source: env.source!,
-        destination: env.destination,
-        exclude: env.exclude,
-        useGitignore: env.useGitignore,
-        skipIfUnchanged: env.skipIfUnchanged,
-        // "No changes since" counts from the backup that wrote an archive, not from the last skip.
+      return this.engine(env).backup(ctx, env, {
+        trigger,
+        // "No changes since" counts from the backup that wrote something, not from the last skip.
         previous: previous?.result?.manifestHash
-          ? { manifestHash: previous.result.manifestHash, finishedAt: previous.result.unchangedSince ?? previous.finishedAt ?? previous.queuedAt, archivePath: previous.result.archivePath }
+          ? {
+              manifestHash: previous.result.manifestHash,
+              finishedAt: previous.result.unchangedSince ?? previous.finishedAt ?? previous.queuedAt,
+              archivePath: previous.result.archivePath,
+              snapshotId: previous.result.snapshotId,
+            }
           : undefined,
       });
     };
     return { envId: env.id, kind: 'backup', trigger, work, timeoutMs, followUps: (result) => this.followUps(env, trigger, result) };
   }
 
-  /** After a good backup: verify the new archive (if asked), then apply retention (if set). */
+  /** After a good backup: verify what it wrote (if asked), then apply retention (if set). */
   private followUps(env: Environment, trigger: TaskTrigger, result: TaskResult): TaskSpec[] {
     const out: TaskSpec[] = [];
-    const archive = result.archivePath;
-    if (!archive || result.unchangedSince !== undefined) return out;
+    const made = result.archivePath ?? result.snapshotId;
+    if (!made || result.unchangedSince !== undefined) return out;
     if (env.verify) {
-      out.push({ envId: env.id, kind: 'verify', trigger, work: (ctx) => backup.verifyArchive(ctx, archive, { sha256: result.sha256, fileCount: result.fileCount }) });
+      const expected = { sha256: result.sha256, fileCount: result.fileCount };
+      out.push({ envId: env.id, kind: 'verify', trigger, work: (ctx) => this.engine(env).verify(ctx, env, { backupId: made, expected }) });
     }
     if (env.retention && Object.values(env.retention).some((n) => n !== undefined)) {
-      out.push({
-        envId: env.id,
-        kind: 'prune',
-        trigger,
-        work: (ctx) => backup.applyRetention(ctx, { envId: env.id, destination: env.destination, policy: env.retention!, timeZone: env.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, newestGoodPath: archive }),
-      });
+      out.push({ envId: env.id, kind: 'prune', trigger, work: (ctx) => this.engine(env).prune(ctx, env, { newestGoodId: made }) });
     }
     return out;
   }

@@ -6,6 +6,7 @@ import type { TaskRecord } from '../../shared/model';
 import type { Environment, EnvironmentEntry } from '../core/environments/types';
 import { describeSchedule } from '../core/scheduler/cron';
 import type { Backups } from '../core/backups';
+import { subjectOf } from '../core/environments/lookup';
 
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
@@ -31,6 +32,25 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   }
 
   getTreeItem(item: EnvironmentItem): vscode.TreeItem {
+    return item;
+  }
+
+  /**
+   * On hover: what the storage holds (backup count, size; restic: the repository). Asked only
+   * when the user hovers, since listing a remote repository takes a round trip.
+   */
+  async resolveTreeItem(item: vscode.TreeItem, element: EnvironmentItem): Promise<vscode.TreeItem> {
+    if (!element.entry.valid || !(item.tooltip instanceof vscode.MarkdownString)) return item;
+    const env = element.entry.environment;
+    try {
+      const s = await this.service.summary(env.id);
+      if (s) {
+        const parts = [s.backupCount !== undefined ? `${s.backupCount} backup${s.backupCount === 1 ? '' : 's'}` : undefined, s.storedBytes !== undefined ? formatBytes(s.storedBytes) : undefined].filter(Boolean);
+        if (parts.length) item.tooltip.appendMarkdown(`\n\n**Stored:** ${parts.join(', ')}`);
+      }
+    } catch (e) {
+      item.tooltip.appendMarkdown(`\n\n**Stored:** unknown (${escape((e as Error).message)})`);
+    }
     return item;
   }
 
@@ -89,7 +109,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
 
   private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder archive' : 'command dump'}\n\n`);
+    md.appendMarkdown(`**${escape(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder' : 'command dump'}, ${env.engine === 'restic' ? 'restic snapshots' : 'archives'}\n\n`);
     if (blocked) md.appendMarkdown(`$(shield) ${escape(blocked)}\n\n`);
     md.appendMarkdown(`**Schedule:** ${escape(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ' — disabled'}\n\n`);
     if (next.length) md.appendMarkdown(`**Next runs:** ${next.map((t) => formatDateTime(t)).join(', ')}\n\n`);
@@ -101,7 +121,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
       md.appendMarkdown('**Last good backup:** never\n\n');
     }
     if (last && last.status !== 'succeeded') md.appendMarkdown(`**Last run ${last.status}:** ${escape(last.error ?? '')}\n\n`);
-    md.appendMarkdown(`**Source:** \`${env.type === 'folder' ? env.source : env.command}\`\n\n**Destination:** \`${env.destination}\``);
+    md.appendMarkdown(`**Source:** \`${subjectOf(env)}\`\n\n`);
+    md.appendMarkdown(env.engine === 'restic' ? `**Repository:** \`${env.repository ?? ''}\`` : `**Destination:** \`${env.destination}\``);
     return md;
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseEnvironments } from '../../../src/extension/core/environments/parse';
 import { silentLogger, systemClock } from '../../../src/extension/core/ports';
 import { BackupService, isStarted } from '../../../src/extension/core/service';
+import { EngineRegistry } from '../../../src/extension/core/engines/registry';
 import { openTaskStore } from '../../../src/extension/core/store/openTaskStore';
 import type { TaskStore } from '../../../src/extension/core/store/taskStore';
 import type { TaskRecord } from '../../../src/shared/model';
@@ -19,7 +20,8 @@ describe('BackupService (real store, real engines)', function () {
 
   async function make(envs: Record<string, unknown>[], opts: { trusted?: boolean; workspaceIds?: string[] } = {}) {
     ({ store } = await openTaskStore({ dir: join(dir, 'storage'), clock: systemClock, logger: silentLogger, bounds: { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 2000 } }));
-    service = new BackupService({ store, clock: systemClock, logger: silentLogger, defaultCwd: dir, trusted: opts.trusted ?? true });
+    const engines = new EngineRegistry({ clock: systemClock, logger: silentLogger, secrets: { get: async () => undefined }, defaultCwd: dir, settings: {} });
+    service = new BackupService({ store, engines, clock: systemClock, logger: silentLogger, defaultCwd: dir, trusted: opts.trusted ?? true });
     service.setEnvironments(parseEnvironments(envs, { workspaceFolder: dir, home: dir, env: {}, workspaceIds: new Set(opts.workspaceIds ?? []) }));
     service.start();
   }

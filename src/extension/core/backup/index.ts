@@ -5,5 +5,5 @@ export { runCommandBackup, type CommandBackupOptions } from './commandBackup';
 export { verifyArchive, type VerifyExpectation } from './verify';
 export { planRetention, applyRetention, type RetentionPolicy, type RetentionPlan, type ApplyRetentionOptions } from './retention';
 export { restoreArchive, type RestoreOptions } from './restore';
-export { listArchives, archiveName, parseArchiveName, type ArchiveInfo, type ArchiveKind } from './naming';
+export { listArchives, archiveName, parseArchiveName, FOLDER_EXT, DUMP_EXT, type ArchiveInfo, type ArchiveKind } from './naming';
 export { CancelledError } from './cancel';

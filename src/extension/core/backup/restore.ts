@@ -16,6 +16,18 @@ export interface RestoreOptions {
   target: string;
   /** Replace files that already exist in the target; otherwise they are kept and logged. */
   overwrite: boolean;
+  /** Only these entries (and what is below them), relative as the archive holds them; all when absent. */
+  paths?: string[];
+}
+
+/** Whether `entryPath` is one of `paths` or below one of them. */
+export function selected(entryPath: string, paths: readonly string[] | undefined): boolean {
+  if (!paths || paths.length === 0) return true;
+  const p = segments(entryPath).join('/');
+  return paths.some((want) => {
+    const w = segments(want).join('/');
+    return w === '' || p === w || p.startsWith(`${w}/`);
+  });
 }
 
 const ALLOWED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
@@ -119,6 +131,7 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
     preserveOwner: false,
     filter: (path: string, entry: ReadEntry | import('node:fs').Stats) => {
       const e = entry as ReadEntry;
+      if (!selected(e.path ?? path, opts.paths)) return false;
       const why = refusal(root, { path: e.path ?? path, type: e.type, linkpath: e.linkpath }, links, checkedDirs);
       if (why) {
         refused++;

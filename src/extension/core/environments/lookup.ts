@@ -10,3 +10,13 @@ export function findEnvironment(entries: readonly EnvironmentEntry[], id: string
 export function trustBlock(env: Environment, trusted: boolean): string | undefined {
   return env.type === 'command' && env.origin === 'workspace' && !trusted ? 'blocked: a command from workspace settings runs only in a trusted workspace' : undefined;
 }
+
+/** Where an environment's backups are kept, for people: the destination folder or the restic repository. */
+export function storageOf(env: Environment): string {
+  return env.engine === 'restic' ? `restic ${env.repository ?? '?'}` : env.destination;
+}
+
+/** What an environment backs up, for people: its folder or its command. */
+export function subjectOf(env: Environment): string {
+  return (env.type === 'folder' ? env.source : env.command) ?? '';
+}

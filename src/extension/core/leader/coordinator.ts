@@ -5,7 +5,8 @@
 // tells the views to redraw; the views never see the swap otherwise.
 import { join } from 'node:path';
 import type { TaskRecord } from '../../../shared/model';
-import type { ArchiveInfo } from '../backup';
+import type { EngineRegistry } from '../engines/registry';
+import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
 import { LocalBackups, type Backups, type CommandOutcome, type TaskReader } from '../backups';
 import { ENV_ID_PATTERN } from '../environments/parse';
 import type { Environment, EnvironmentEntry } from '../environments/types';
@@ -31,6 +32,7 @@ export interface CoordinatorOptions {
   trusted: boolean;
   defaultCwd: string | undefined;
   bounds: HistoryBounds;
+  engines: EngineRegistry;
   /** Shown to the user when opening tasks.db found a problem (moved aside, ...). */
   onStoreWarning?: (message: string) => void;
   election?: { heartbeatMs?: number; checkMs?: number; staleMs?: number };
@@ -149,11 +151,11 @@ export class Coordinator implements Backups {
   retry(taskId: number): Promise<CommandOutcome> {
     return this.inner.backups.retry(taskId);
   }
-  verify(envId: string, archivePath: string): Promise<CommandOutcome> {
-    return this.inner.backups.verify(envId, archivePath);
+  verify(envId: string, backupId?: string): Promise<CommandOutcome> {
+    return this.inner.backups.verify(envId, backupId);
   }
-  restore(envId: string, archivePath: string, target: string, overwrite: boolean): Promise<CommandOutcome> {
-    return this.inner.backups.restore(envId, archivePath, target, overwrite);
+  restore(envId: string, req: RestoreRequest): Promise<CommandOutcome> {
+    return this.inner.backups.restore(envId, req);
   }
   cancel(taskId: number): Promise<boolean> {
     return this.inner.backups.cancel(taskId);
@@ -161,8 +163,17 @@ export class Coordinator implements Backups {
   clearHistory(filter?: { envIds?: string[] }): Promise<number> {
     return this.inner.backups.clearHistory(filter);
   }
-  listArchives(envId: string): Promise<ArchiveInfo[]> {
-    return this.inner.backups.listArchives(envId);
+  listBackups(envId: string): Promise<BackupRef[]> {
+    return this.inner.backups.listBackups(envId);
+  }
+  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
+    return this.inner.backups.listFiles(envId, backupId);
+  }
+  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
+    return this.inner.backups.readFile(envId, backupId, path);
+  }
+  summary(envId: string): Promise<EngineSummary | undefined> {
+    return this.inner.backups.summary(envId);
   }
 
   async dispose(): Promise<void> {
@@ -195,8 +206,8 @@ export class Coordinator implements Backups {
     const { clock, logger } = this.opts;
     const { store, warnings } = await openTaskStore({ dir: this.opts.storageDir, clock, logger, bounds: this.opts.bounds, canPersist: () => this.election.isLeader() });
     for (const w of warnings) this.opts.onStoreWarning?.(w);
-    const service = new BackupService({ store, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
-    const backups = new LocalBackups(service, store);
+    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
+    const backups = new LocalBackups(service, store, this.opts.engines);
     service.setEnvironments(this.mergedEntries());
     service.start();
     // Without its channel the leader still runs everything itself; only other windows' commands fail.
@@ -241,7 +252,7 @@ export class Coordinator implements Backups {
   private async makeFollower(): Promise<Inner> {
     const replica = await ReplicaStore.open({ dir: this.opts.storageDir, clock: this.opts.clock, logger: this.opts.logger, pollMs: this.opts.replicaPollMs });
     const caller = new LeaderClientProxy(this.election);
-    const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted);
+    const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted, this.opts.engines);
     return { role: 'follower', backups, replica, caller };
   }
 

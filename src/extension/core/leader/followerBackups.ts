@@ -1,8 +1,9 @@
 // Backups as a follower window sees them: tasks and logs from a read-only copy of tasks.db,
 // environments from this window's own settings, and every command sent to the leader window.
 import type { TaskRecord } from '../../../shared/model';
-import type { ArchiveInfo } from '../backup';
-import { plannedRuns, type Backups, type CommandOutcome } from '../backups';
+import { EngineReads, plannedRuns, type Backups, type CommandOutcome } from '../backups';
+import type { EngineRegistry } from '../engines/registry';
+import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
 import { findEnvironment, trustBlock } from '../environments/lookup';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock } from '../ports';
@@ -21,9 +22,11 @@ export class FollowerBackups implements Backups {
   private readonly taskChanged = new Emitter<TaskRecord>();
   private readonly envChanged = new Emitter<void>();
   private readonly sub: Disposable;
+  private readonly reads: EngineReads;
 
-  constructor(readonly reader: ReplicaStore, private readonly leader: LeaderCaller, private readonly clock: Clock, trusted: boolean) {
+  constructor(readonly reader: ReplicaStore, private readonly leader: LeaderCaller, private readonly clock: Clock, trusted: boolean, engines: EngineRegistry) {
     this.trusted = trusted;
+    this.reads = new EngineReads(engines, (id) => this.environment(id));
     this.sub = reader.onDidChange((c) => {
       for (const t of c.tasks) this.taskChanged.fire(t);
       if (c.removed) this.envChanged.fire(); // views refetch everything
@@ -84,11 +87,11 @@ export class FollowerBackups implements Backups {
   async retry(taskId: number): Promise<CommandOutcome> {
     return this.command(LEADER_METHODS.retry, { taskId });
   }
-  async verify(envId: string, archivePath: string): Promise<CommandOutcome> {
-    return this.command(LEADER_METHODS.verify, { envId, archivePath });
+  async verify(envId: string, backupId?: string): Promise<CommandOutcome> {
+    return this.command(LEADER_METHODS.verify, { envId, backupId });
   }
-  async restore(envId: string, archivePath: string, target: string, overwrite: boolean): Promise<CommandOutcome> {
-    return this.command(LEADER_METHODS.restore, { envId, archivePath, target, overwrite });
+  async restore(envId: string, req: RestoreRequest): Promise<CommandOutcome> {
+    return this.command(LEADER_METHODS.restore, { envId, ...req });
   }
   async cancel(taskId: number): Promise<boolean> {
     const r = (await this.leader.call(LEADER_METHODS.cancel, { taskId })) === true;
@@ -100,8 +103,17 @@ export class FollowerBackups implements Backups {
     await this.reader.refresh();
     return n;
   }
-  async listArchives(envId: string): Promise<ArchiveInfo[]> {
-    return (await this.leader.call(LEADER_METHODS.listArchives, { envId })) as ArchiveInfo[];
+  listBackups(envId: string): Promise<BackupRef[]> {
+    return this.reads.listBackups(envId);
+  }
+  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
+    return this.reads.listFiles(envId, backupId);
+  }
+  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
+    return this.reads.readFile(envId, backupId, path);
+  }
+  summary(envId: string): Promise<EngineSummary | undefined> {
+    return this.reads.summary(envId);
   }
 
   dispose(): void {

@@ -10,7 +10,6 @@ export const LEADER_METHODS = {
   restore: 'restore',
   cancel: 'cancel',
   clearHistory: 'clearHistory',
-  listArchives: 'listArchives',
   registerEnvironments: 'registerEnvironments',
 } as const;
 
@@ -24,6 +23,12 @@ function str(o: Record<string, unknown>, k: string): string {
   const v = o[k];
   if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw new Error(`"${k}" must be a non-empty string`);
   return v;
+}
+function strList(o: Record<string, unknown>, k: string): string[] | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > 10_000 || v.some((x) => typeof x !== 'string' || x.length > 4096)) throw new Error(`"${k}" must be a list of paths`);
+  return v as string[];
 }
 function id(o: Record<string, unknown>, k: string): number {
   const v = o[k];
@@ -45,12 +50,12 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
     [LEADER_METHODS.retry]: async (p) => changed(await backups.retry(id(obj(p), 'taskId'))),
     [LEADER_METHODS.verify]: async (p) => {
       const o = obj(p);
-      return changed(await backups.verify(str(o, 'envId'), str(o, 'archivePath')));
+      return changed(await backups.verify(str(o, 'envId'), o.backupId === undefined ? undefined : str(o, 'backupId')));
     },
     [LEADER_METHODS.restore]: async (p) => {
       const o = obj(p);
       if (typeof o.overwrite !== 'boolean') throw new Error('"overwrite" must be true or false');
-      return changed(await backups.restore(str(o, 'envId'), str(o, 'archivePath'), str(o, 'target'), o.overwrite));
+      return changed(await backups.restore(str(o, 'envId'), { backupId: str(o, 'backupId'), target: str(o, 'target'), overwrite: o.overwrite, paths: strList(o, 'paths') }));
     },
     [LEADER_METHODS.cancel]: async (p) => changed(await backups.cancel(id(obj(p), 'taskId'))),
     [LEADER_METHODS.clearHistory]: async (p) => {
@@ -58,7 +63,6 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
       const envIds = o.envIds === undefined ? undefined : Array.isArray(o.envIds) && o.envIds.every((x) => typeof x === 'string') ? (o.envIds as string[]) : undefined;
       return changed(await backups.clearHistory(envIds ? { envIds } : undefined));
     },
-    [LEADER_METHODS.listArchives]: async (p) => backups.listArchives(str(obj(p), 'envId')),
     [LEADER_METHODS.registerEnvironments]: async (p) => {
       const o = obj(p);
       if (!Array.isArray(o.entries) || o.entries.length > 1000) throw new Error('"entries" must be a list');
