@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runFolderBackup, type FolderBackupOptions } from '../../../src/extension/core/backup';
 import { Lstatter } from '../../../src/extension/core/backup/walk';
 import { cleanupTemp, files, gnuExtract, gnuList, makeCtx, tempDir, treeDigest, type TestContext } from './helpers';
@@ -41,7 +41,7 @@ describe('folder backup', function () {
     // Small chunks: many gzip members, and files that straddle member boundaries.
     const r = await runFolderBackup(ctx, opts(src, dest, { chunkSize: 64 * 1024, parallel: 3 }));
     assert.equal(r.archivePath, join(dest, 'proj-20261128-140509.tar.gz'));
-    assert.deepEqual(files(dest), ['proj-20261128-140509.tar.gz']);
+    assert.deepEqual(files(dest), ['proj-20261128-140509.tar.gz', 'proj-20261128-140509.tar.gz.idx']);
     assert.equal(r.fileCount, 7);
     assert.equal(r.warnings, 0);
     assert.equal(r.size, readFileSync(r.archivePath!).length);
@@ -251,7 +251,7 @@ describe('folder backup', function () {
       assert.equal(second.summary, `no changes since ${new Date(t0 + 1000).toISOString()}`);
       assert.equal(second.archivePath, undefined);
       assert.equal(second.manifestHash, first.manifestHash);
-      assert.equal(files(dest).length, 1);
+      assert.deepEqual(files(dest), [basename(first.archivePath!), `${basename(first.archivePath!)}.idx`]);
 
       // skipIfUnchanged off: always a new archive.
       const forced = await runFolderBackup(makeCtx({ now: t0 + 2 * 3_600_000 }), opts(src, dest, { previous }));

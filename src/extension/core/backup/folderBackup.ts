@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
+import { writeArchiveIndex } from './archiveIndex';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
 import { CancelledError, errCode, errorText, throwIfAborted } from './cancel';
 import { formatBytes } from './format';
@@ -268,6 +269,9 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     const { size, sha256 } = await writer.finish();
     throwIfAborted(ctx.signal, what);
     const archivePath = await file.commit(nameFor);
+    // The index lets a single file be read (and a restore run) without inflating everything.
+    const index = writer.indexData();
+    if (index) await writeArchiveIndex(archivePath, index).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
     const manifestHash = stored.digest();
     const summary = `${plural(files, 'file')}, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);

@@ -7,3 +7,5 @@ export { planRetention, applyRetention, type RetentionPolicy, type RetentionPlan
 export { restoreArchive, type RestoreOptions } from './restore';
 export { listArchives, archiveName, parseArchiveName, FOLDER_EXT, DUMP_EXT, type ArchiveInfo, type ArchiveKind } from './naming';
 export { CancelledError } from './cancel';
+export { listArchiveEntries, readArchiveFile, ArchiveEntryError } from './randomRead';
+export { archiveIndex, writeArchiveIndex, clearArchiveIndexCache, type ArchiveIndex } from './archiveIndex';

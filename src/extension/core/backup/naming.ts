@@ -7,6 +7,13 @@ export const FOLDER_EXT = '.tar.gz';
 /** Command dumps get a fixed extension: the extension cannot know the format a command writes. */
 export const DUMP_EXT = '.dump';
 
+/** The sidecar index of a folder archive (archiveIndex.ts): `<archive>.idx`. */
+export const INDEX_EXT = '.idx';
+
+export function indexPathOf(archivePath: string): string {
+  return archivePath + INDEX_EXT;
+}
+
 export type ArchiveKind = 'folder' | 'command';
 
 export interface ArchiveInfo {
@@ -58,6 +65,11 @@ export function parseArchiveName(name: string, envId: string): { kind: ArchiveKi
   return { kind: m[2] === FOLDER_EXT ? 'folder' : 'command', time };
 }
 
+/** True for the sidecar index of an archive of `envId` (whether or not the archive still exists). */
+export function isIndexName(name: string, envId: string): boolean {
+  return name.endsWith(INDEX_EXT) && parseArchiveName(name.slice(0, -INDEX_EXT.length), envId)?.kind === 'folder';
+}
+
 /**
  * Temporary name of an archive being written: hidden, never matches the archive pattern, and
  * carries the writer's pid so a stale one can be told from one still being written.
@@ -68,7 +80,9 @@ export function tempName(finalName: string): string {
 
 export function parseTempName(name: string, envId: string): { pid: number } | undefined {
   const m = /^\.(.+)\.(\d+)\.[a-z0-9]+\.partial$/.exec(name);
-  if (!m || !parseArchiveName(m[1], envId)) return undefined;
+  // An index being written is `.<archive>.idx.<pid>...`: it belongs to the environment as much.
+  const stem = m?.[1].endsWith(INDEX_EXT) ? m[1].slice(0, -INDEX_EXT.length) : m?.[1];
+  if (!m || !stem || !parseArchiveName(stem, envId)) return undefined;
   return { pid: Number(m[2]) };
 }
 

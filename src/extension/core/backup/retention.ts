@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
 import { errorText, throwIfAborted } from './cancel';
-import { listArchives, type ArchiveInfo } from './naming';
+import { INDEX_EXT, indexPathOf, isIndexName, listArchives, type ArchiveInfo } from './naming';
 
 export interface RetentionPolicy {
   keepLast?: number;
@@ -101,6 +101,16 @@ export interface ApplyRetentionOptions {
   newestGoodPath?: string;
 }
 
+/** Index files whose archive is gone (deleted by hand, or by an older version of this extension). */
+async function removeOrphanIndexes(destination: string, envId: string): Promise<void> {
+  const names = new Set(await fsp.readdir(destination).catch(() => [] as string[]));
+  for (const name of names) {
+    if (isIndexName(name, envId) && !names.has(name.slice(0, -INDEX_EXT.length))) {
+      await fsp.unlink(resolve(destination, name)).catch(() => undefined);
+    }
+  }
+}
+
 export async function applyRetention(ctx: TaskContext, opts: ApplyRetentionOptions): Promise<TaskResult & { deleted: string[] }> {
   const archives = await listArchives(opts.destination, opts.envId);
   const plan = planRetention(archives, opts.policy, opts.timeZone, ctx.clock.now());
@@ -116,6 +126,7 @@ export async function applyRetention(ctx: TaskContext, opts: ApplyRetentionOptio
     try {
       await fsp.unlink(a.path);
       deleted.push(a.path);
+      await fsp.unlink(indexPathOf(a.path)).catch(() => undefined);
       ctx.log('info', `Deleted ${a.name}`);
     } catch (e) {
       failed++;
@@ -123,6 +134,7 @@ export async function applyRetention(ctx: TaskContext, opts: ApplyRetentionOptio
     }
     ctx.progress({ files: deleted.length, percent: (100 * (deleted.length + failed)) / plan.remove.length });
   }
+  await removeOrphanIndexes(opts.destination, opts.envId);
   const kept = archives.length - deleted.length;
   const summary = `${deleted.length} archive${deleted.length === 1 ? '' : 's'} deleted, ${kept} kept${failed ? `, ${failed} could not be deleted` : ''}`;
   ctx.log('info', summary);

@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { deflateRaw as deflateRawCb, gzip as gzipCb, type ZlibOptions } from 'node:zlib';
 import { Header, Pax, type HeaderData } from 'tar';
+import type { IndexData } from './archiveIndex';
+import type { TarEntry } from './tarReader';
 
 const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
 const deflateRaw = promisify<Buffer, ZlibOptions, Buffer>(deflateRawCb);
@@ -32,6 +34,8 @@ async function incompressible(data: Buffer): Promise<boolean> {
 }
 
 export const BLOCK = 512;
+/** Past this many entries the writer stops keeping its index in memory (it is rebuilt on demand). */
+const MAX_INDEXED_ENTRIES = 2_000_000;
 
 export interface Sink {
   write(buf: Buffer): Promise<void>;
@@ -50,7 +54,10 @@ export interface TarGzOptions {
 export class TarGzWriter {
   private chunk: Buffer;
   private pos = 0;
-  private readonly pending: { input: Buffer; output: Promise<Buffer> }[] = [];
+  private readonly pending: { input: Buffer; output: Promise<Buffer>; tarStart: number }[] = [];
+  /** The archive index: where each member and each entry starts. */
+  private readonly memberStarts = { c: [] as number[], u: [] as number[] };
+  private entries: TarEntry[] | undefined = [];
   /** Chunk buffers whose compression finished, reused so memory stays flat without waiting for GC. */
   private readonly free: Buffer[] = [];
   private readonly hash = createHash('sha256');
@@ -88,11 +95,31 @@ export class TarGzWriter {
 
   /** Writes the header block(s) for one entry: a pax header first when ustar cannot hold a field. */
   async header(data: HeaderData): Promise<void> {
+    const headerOffset = this.tarBytes + this.pos;
     const h = new Header(data);
-    if (h.encode()) {
+    const pax = h.encode();
+    if (pax) {
       await this.put(new Pax({ path: data.path, linkpath: data.linkpath, size: data.size, mtime: data.mtime }).encode());
     }
     await this.put(h.block!);
+    if (this.entries && this.entries.length >= MAX_INDEXED_ENTRIES) this.entries = undefined;
+    this.entries?.push({
+      path: data.path ?? '',
+      type: data.type ?? 'File',
+      size: data.type === 'File' ? (data.size ?? 0) : 0,
+      mode: (data.mode ?? 0) & 0o7777,
+      // What a reader decodes: whole seconds in the ustar header, decimal seconds in a pax header.
+      mtime: !data.mtime ? 0 : pax ? new Date((data.mtime.getTime() / 1000) * 1000).getTime() : Math.floor(data.mtime.getTime() / 1000) * 1000,
+      linkpath: data.linkpath || undefined,
+      headerOffset,
+      dataOffset: this.tarBytes + this.pos,
+    });
+  }
+
+  /** After finish(): the index of what was written, or undefined when it grew too large to keep. */
+  indexData(): IndexData | undefined {
+    if (!this.entries) return undefined;
+    return { members: this.memberStarts, entries: this.entries, tarSize: this.tarBytes };
   }
 
   async put(buf: Buffer): Promise<void> {
@@ -155,11 +182,12 @@ export class TarGzWriter {
     if (this.failed) throw this.failed;
     if (this.pos === 0) return;
     const input = this.chunk;
+    const tarStart = this.tarBytes;
     this.tarBytes += this.pos;
     const output = this.compress(input.subarray(0, this.pos));
     this.members++;
     output.catch(() => undefined); // observed in drainOne; avoids an unhandled rejection meanwhile
-    this.pending.push({ input, output });
+    this.pending.push({ input, output, tarStart });
     this.chunk = this.free.pop() ?? Buffer.allocUnsafe(this.chunkSize);
     this.pos = 0;
     // One more than the cores keeps every thread busy while the main thread writes a member.
@@ -167,10 +195,12 @@ export class TarGzWriter {
   }
 
   private async drainOne(): Promise<void> {
-    const { input, output } = this.pending.shift()!;
+    const { input, output, tarStart } = this.pending.shift()!;
     try {
       const member = await output;
       this.free.push(input);
+      this.memberStarts.c.push(this.written);
+      this.memberStarts.u.push(tarStart);
       this.hash.update(member);
       await this.sink.write(member);
       this.written += member.length;
