@@ -88,7 +88,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     watchNotifications(backups, () => settings, envName),
     registerBackupTasks(backups),
     watchHealthchecks({ backups, logger }),
-    ...registerCommands({ service: backups, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
+    ...registerCommands({ service: backups, secrets: context.secrets, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();

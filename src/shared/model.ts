@@ -1,7 +1,8 @@
 // Types shared by the extension host and the webview. Plain data only: both sides import this
 // file, so it must not import anything from either side.
 
-export const TASK_KINDS = ['backup', 'restore', 'prune', 'verify'] as const;
+// `init` and `unlock` are restic repository operations, run as tasks like the others.
+export const TASK_KINDS = ['backup', 'restore', 'prune', 'verify', 'init', 'unlock'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const TASK_TRIGGERS = ['scheduled', 'manual', 'catch-up'] as const;

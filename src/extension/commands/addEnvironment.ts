@@ -8,6 +8,7 @@ import { parseEnvironments, ENV_ID_PATTERN } from '../core/environments/parse';
 import { cronError, describeSchedule, nextRuns } from '../core/scheduler/cron';
 import type { Backups } from '../core/backups';
 import { addEnvironmentEntry, workspaceFolderPath } from '../config';
+import { localRepositoryExists } from './repository';
 
 const PRESETS = [
   { label: 'Every hour', cron: '0 * * * *' },
@@ -17,7 +18,7 @@ const PRESETS = [
   { label: 'Every 15 minutes', cron: '*/15 * * * *' },
 ];
 
-export async function addEnvironment(service: Backups, arg: unknown): Promise<string | undefined> {
+export async function addEnvironment(service: Backups, arg: unknown, secrets?: vscode.SecretStorage): Promise<string | undefined> {
   const given = arg && typeof arg === 'object' && !Array.isArray(arg) ? (arg as Record<string, unknown>) : undefined;
   const entry = given ?? (await ask(service));
   if (!entry) return undefined;
@@ -30,6 +31,7 @@ export async function addEnvironment(service: Backups, arg: unknown): Promise<st
   }
   await addEnvironmentEntry(entry);
   void vscode.window.showInformationMessage(`Backup Scheduler: added "${String(entry.name)}". ${describeSchedule(String(entry.schedule))}.`);
+  if (!given && secrets && entry.engine === 'restic') await offerRepositorySetup(String(entry.id), String(entry.repository), entry.passwordFile === undefined && entry.passwordCommand === undefined);
   return String(entry.id);
 }
 
@@ -53,9 +55,23 @@ async function ask(service: Backups): Promise<Record<string, unknown> | undefine
     if (!command) return undefined;
     entry.command = command;
   }
-  const dst = await vscode.window.showOpenDialog({ title: `${title} (3/5): destination folder for the archives`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Use as destination' });
-  if (!dst?.[0]) return undefined;
-  entry.destination = dst[0].fsPath;
+  const engine = await vscode.window.showQuickPick(
+    [
+      { label: '$(file-zip) Archive', description: 'one .tar.gz or dump file per backup, in a local or mounted folder', detail: 'Nothing to install; every backup is complete in itself.', value: 'archive' },
+      { label: '$(database) restic', description: 'deduplicated, encrypted, incremental snapshots', detail: 'Local or remote repository (sftp:, rest:, s3:, b2:, rclone:, …); needs the restic program.', value: 'restic' },
+    ],
+    { title: `${title} (3/5): how to store the backups` },
+  );
+  if (!engine) return undefined;
+  if (engine.value === 'restic') {
+    const storage = await askRestic(title);
+    if (!storage) return undefined;
+    Object.assign(entry, storage);
+  } else {
+    const dst = await vscode.window.showOpenDialog({ title: `${title} (3/5): destination folder for the archives`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Use as destination' });
+    if (!dst?.[0]) return undefined;
+    entry.destination = dst[0].fsPath;
+  }
   const schedule = await pickSchedule(`${title} (4/5): schedule`);
   if (!schedule) return undefined;
   entry.schedule = schedule;
@@ -64,7 +80,53 @@ async function ask(service: Backups): Promise<Record<string, unknown> | undefine
   if (!name) return undefined;
   entry.name = name.trim();
   entry.id = uniqueId(slug(name), service);
-  return { id: entry.id, name: entry.name, type: entry.type, ...(entry.source ? { source: entry.source } : {}), ...(entry.command ? { command: entry.command } : {}), destination: entry.destination, schedule: entry.schedule };
+  const { id, name: n, type: t, source, command, schedule: s, ...storage } = entry;
+  return { id, name: n, type: t, ...(source ? { source } : {}), ...(command ? { command } : {}), ...storage, schedule: s };
+}
+
+/** The restic part of the guided input: repository and where its password comes from. */
+async function askRestic(title: string): Promise<Record<string, unknown> | undefined> {
+  const repository = await vscode.window.showInputBox({
+    title: `${title} (3/5): restic repository`,
+    prompt: 'A local folder, or sftp:user@host:/path, rest:https://host/repo, s3:…, b2:…, rclone:remote:path',
+    placeHolder: '~/restic-repo',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? undefined : 'A repository is required'),
+  });
+  if (!repository) return undefined;
+  const source = await vscode.window.showQuickPick(
+    [
+      { label: 'Ask me once, keep it in VS Code\'s secret storage', value: 'secret' },
+      { label: 'A password file…', description: 'restic --password-file', value: 'file' },
+      { label: 'A password command…', description: 'restic --password-command, e.g. pass show restic', value: 'command' },
+    ],
+    { title: `${title} (3/5): repository password` },
+  );
+  if (!source) return undefined;
+  const out: Record<string, unknown> = { engine: 'restic', repository: repository.trim() };
+  if (source.value === 'file') {
+    const f = await vscode.window.showOpenDialog({ title: 'Password file', canSelectFiles: true, canSelectFolders: false });
+    if (!f?.[0]) return undefined;
+    out.passwordFile = f[0].fsPath;
+  } else if (source.value === 'command') {
+    const c = await vscode.window.showInputBox({ title: 'Password command', prompt: 'Prints the password on its standard output', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A command is required') });
+    if (!c) return undefined;
+    out.passwordCommand = c.trim();
+  }
+  return out;
+}
+
+/** After adding a restic environment: its password (when kept by us) and, if needed, `init`. */
+async function offerRepositorySetup(envId: string, repository: string, askPassword: boolean): Promise<void> {
+  if (askPassword) await vscode.commands.executeCommand('backupScheduler.setRepositoryPassword', { envId });
+  if (localRepositoryExists(repository) === true) return;
+  const init = 'Initialize Repository';
+  const answer = await vscode.window.showInformationMessage(
+    localRepositoryExists(repository) === false ? `${repository} is not a restic repository yet. Initialize it now?` : `Is ${repository} a new repository? Initialize it before the first backup.`,
+    init,
+    'It Already Exists',
+  );
+  if (answer === init) await vscode.commands.executeCommand('backupScheduler.initRepository', { envId });
 }
 
 async function pickSchedule(title: string): Promise<string | undefined> {

@@ -10,11 +10,13 @@ import { addEnvironment } from './addEnvironment';
 import { envIdFrom, optionsFrom, taskIdFrom } from './args';
 import { exportHistory } from './exportHistory';
 import { pickEnvironment, pickTask } from './pickers';
+import { initRepository, setRepositoryPassword } from './repository';
 import { restoreBackup } from './restore';
 import { trackTask } from '../ui/progress';
 
 export interface CommandDeps {
   service: Backups;
+  secrets: vscode.SecretStorage;
   now: () => number;
   openTaskLog: (options?: { taskId?: number; envId?: string }) => void | Promise<void>;
   refreshViews: () => void;
@@ -70,7 +72,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return report(await service.verify(env.id, made));
     }),
     reg('restore', (arg) => restoreBackup(service, arg)),
-    reg('addEnvironment', (arg) => addEnvironment(service, arg)),
+    reg('addEnvironment', (arg) => addEnvironment(service, arg, deps.secrets)),
+    reg('setRepositoryPassword', (arg) => setRepositoryPassword(service, deps.secrets, arg)),
+    reg('initRepository', (arg) => initRepository(service, deps.secrets, arg)),
     reg('exportHistory', (arg) => exportHistory(store, arg)),
     reg('clearHistory', async (arg) => {
       const opts = optionsFrom<{ confirm: boolean; envId: string }>(arg);

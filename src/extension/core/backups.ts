@@ -39,6 +39,8 @@ export interface Backups {
   /** Verify one backup (archive engine), or the environment's storage when `backupId` is absent. */
   verify(envId: string, backupId?: string): Promise<CommandOutcome>;
   restore(envId: string, req: RestoreRequest): Promise<CommandOutcome>;
+  /** Creates the environment's storage (restic: `init`), as a task. */
+  initRepository(envId: string): Promise<CommandOutcome>;
   cancel(taskId: number): Promise<boolean>;
   clearHistory(filter?: { envIds?: string[] }): Promise<number>;
   // The read side runs in every window itself (through the engines), not through the leader:
@@ -148,6 +150,11 @@ export class LocalBackups implements Backups {
     const env = this.service.environment(envId);
     if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
     return toCommandOutcome(this.service.restore(env, req), envId);
+  }
+  async initRepository(envId: string): Promise<CommandOutcome> {
+    const env = this.service.environment(envId);
+    if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
+    return toCommandOutcome(this.service.initRepository(env), envId);
   }
   async cancel(taskId: number): Promise<boolean> {
     return this.service.tasks.cancel(taskId);

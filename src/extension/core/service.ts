@@ -124,6 +124,16 @@ export class BackupService {
     return this.tasks.start({ envId: env.id, kind: 'restore', trigger: 'manual', work: (ctx) => this.engine(env).restore(ctx, env, req) });
   }
 
+  /** "Initialize Repository…": creates the environment's storage where its engine needs that. */
+  initRepository(env: Environment): RunOutcome {
+    const blocked = this.blockedReason(env);
+    if (blocked) return { kind: 'blocked', reason: blocked };
+    const engine = this.engine(env);
+    const init = engine.init?.bind(engine);
+    if (!init) return { kind: 'unknown', reason: `the ${engine.name} engine has nothing to initialize` };
+    return this.tasks.start({ envId: env.id, kind: 'init', trigger: 'manual', work: (ctx) => init(ctx, env) });
+  }
+
   /** `occurrence`: the scheduled time this run is for (scheduled and catch-up runs). */
   startBackup(env: Environment, trigger: TaskTrigger, occurrence?: number): RunOutcome {
     const blocked = this.blockedReason(env);

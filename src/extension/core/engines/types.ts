@@ -104,4 +104,9 @@ export interface Engine {
   /** The content of one file of a backup, without reading the whole backup where the format allows. */
   readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array>;
   summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary>;
+  /**
+   * Engines whose storage must be created first (restic): create it. Never called by a scheduled
+   * run: only "Initialize Repository…" does, so a mistyped repository is reported, not created.
+   */
+  init?(ctx: TaskContext, env: Environment): Promise<TaskResult>;
 }

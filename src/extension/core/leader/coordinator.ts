@@ -157,6 +157,9 @@ export class Coordinator implements Backups {
   restore(envId: string, req: RestoreRequest): Promise<CommandOutcome> {
     return this.inner.backups.restore(envId, req);
   }
+  initRepository(envId: string): Promise<CommandOutcome> {
+    return this.inner.backups.initRepository(envId);
+  }
   cancel(taskId: number): Promise<boolean> {
     return this.inner.backups.cancel(taskId);
   }

@@ -93,6 +93,9 @@ export class FollowerBackups implements Backups {
   async restore(envId: string, req: RestoreRequest): Promise<CommandOutcome> {
     return this.command(LEADER_METHODS.restore, { envId, ...req });
   }
+  async initRepository(envId: string): Promise<CommandOutcome> {
+    return this.command(LEADER_METHODS.initRepository, { envId });
+  }
   async cancel(taskId: number): Promise<boolean> {
     const r = (await this.leader.call(LEADER_METHODS.cancel, { taskId })) === true;
     await this.reader.refresh();

@@ -8,6 +8,7 @@ export const LEADER_METHODS = {
   retry: 'retry',
   verify: 'verify',
   restore: 'restore',
+  initRepository: 'initRepository',
   cancel: 'cancel',
   clearHistory: 'clearHistory',
   registerEnvironments: 'registerEnvironments',
@@ -57,6 +58,7 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
       if (typeof o.overwrite !== 'boolean') throw new Error('"overwrite" must be true or false');
       return changed(await backups.restore(str(o, 'envId'), { backupId: str(o, 'backupId'), target: str(o, 'target'), overwrite: o.overwrite, paths: strList(o, 'paths') }));
     },
+    [LEADER_METHODS.initRepository]: async (p) => changed(await backups.initRepository(str(obj(p), 'envId'))),
     [LEADER_METHODS.cancel]: async (p) => changed(await backups.cancel(id(obj(p), 'taskId'))),
     [LEADER_METHODS.clearHistory]: async (p) => {
       const o = obj(p);
