@@ -24,6 +24,8 @@ export interface TaskProgress {
   percent?: number;
   /** File or step being worked on. */
   current?: string;
+  /** Seconds left, when the engine estimates it (restic's status lines). */
+  etaSeconds?: number;
 }
 
 export interface TaskResult {
@@ -39,6 +41,8 @@ export interface TaskResult {
   manifestHash?: string;
   /** Free-form summary line shown in the history table ("3 archives deleted", ...). */
   summary?: string;
+  /** restic engine: the full id of the snapshot this backup made (or, when unchanged, still holds). */
+  snapshotId?: string;
 }
 
 export interface TaskRecord {

@@ -26,6 +26,8 @@ export interface WalkOptions {
   /** Absolute paths never to enter (the destination, when it lies inside the source). */
   skipAbs?: string[];
   warn(text: string): void;
+  /** Told of every entry the rules leave out (a folder once, not what is below it): the restic engine hands these to restic. */
+  onExcluded?(rel: string, isDir: boolean): void;
 }
 
 interface GitignoreLayer {
@@ -167,6 +169,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
       const childRel = rel ? `${rel}/${d.name}` : d.name;
       const isDir = d.isDirectory();
       if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !(skip.size && skip.has(child(abs, d.name)))) kept.push(i);
+      else opts.onExcluded?.(childRel, isDir);
     });
 
     // The next few subfolders are listed while this one is walked: the walk is bound by

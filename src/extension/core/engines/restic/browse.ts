@@ -1,0 +1,65 @@
+// Read-only looks into a repository: snapshots, the files of one, one file's content, the
+// repository's size. They run with --no-lock, as a browser should: a long `check` holding the
+// repository must not freeze a picker.
+import type { Environment } from '../../environments/types';
+import type { BackupEntry, BackupRef } from '../types';
+import type { ResticCli } from './cli';
+import { exactPattern } from './excludes';
+import { parseLsLine, parseSnapshots, type StatsJson } from './json';
+import { ourTags } from './tags';
+
+const MAX_READ_BYTES = 512 * 1024 * 1024;
+
+export async function listSnapshots(cli: ResticCli, env: Environment, signal?: AbortSignal): Promise<BackupRef[]> {
+  const r = await cli.run('Listing snapshots', ['snapshots', '--json', '--no-lock', ...ourTags(env.id)], { signal });
+  return parseSnapshots(r.stdout.toString('utf8'))
+    .map((s) => ({
+      id: s.id,
+      label: s.short_id ?? s.id.slice(0, 8),
+      time: Date.parse(s.time),
+      size: s.summary?.total_bytes_processed,
+      host: s.hostname,
+      kind: env.type,
+    }))
+    .sort((a, b) => b.time - a.time);
+}
+
+/** A snapshot id as restic takes it: hex only, so nothing can be read as an option. */
+export function snapshotArg(id: string): string {
+  if (!/^[0-9a-f]{8,64}$/.test(id)) throw new Error(`"${id}" is not a restic snapshot id`);
+  return id;
+}
+
+export async function listFiles(cli: ResticCli, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+  const out: BackupEntry[] = [];
+  await cli.run('Listing files', ['ls', '--json', '--no-lock', snapshotArg(backupId)], {
+    signal,
+    onStdoutLine: (l) => {
+      const e = parseLsLine(l);
+      if (e) out.push(e);
+    },
+  });
+  return out;
+}
+
+export async function readFile(cli: ResticCli, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const rel = path.replace(/^\/+/, '');
+  if (!rel || rel.split('/').includes('..')) throw new Error(`"${path}" is not a path inside the backup`);
+  const r = await cli.run('Reading a file', ['dump', '--no-lock', snapshotArg(backupId), `/${rel}`], { signal, maxStdoutBytes: MAX_READ_BYTES });
+  return new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+}
+
+export async function repositorySize(cli: ResticCli, signal?: AbortSignal): Promise<number | undefined> {
+  const r = await cli.run('Repository size', ['stats', '--json', '--no-lock', '--mode', 'raw-data'], { signal });
+  const line = r.stdout.toString('utf8').split('\n').find((l) => l.trim().startsWith('{'));
+  return line ? (JSON.parse(line) as StatsJson).total_size : undefined;
+}
+
+/** restic --include patterns selecting exactly these paths of a snapshot (and what is below them). */
+export function includeArgs(paths: string[] | undefined): string[] {
+  return (paths ?? []).flatMap((p) => {
+    const rel = p.replace(/^\/+/, '').replace(/\/+$/, '');
+    if (!rel || rel.split('/').includes('..')) throw new Error(`"${p}" is not a path inside the backup`);
+    return ['--include', exactPattern(`/${rel}`, false)];
+  });
+}

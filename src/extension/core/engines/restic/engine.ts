@@ -1,0 +1,127 @@
+// The restic engine: snapshots in a restic repository (SPEC "Engines"). Each operation finds
+// restic, builds the run's credentials, and takes our per-repository lock: backups share it,
+// prune/check/unlock/init hold it alone.
+import type { TaskResult } from '../../../../shared/model';
+import type { Environment } from '../../environments/types';
+import type { TaskContext } from '../../ports';
+import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
+import { backupCommand, backupFolder, localRepositoryPath } from './backup';
+import { ResticLocator, versionText } from './binary';
+import { listFiles, listSnapshots, readFile, repositorySize } from './browse';
+import { ResticCli, type LogFn } from './cli';
+import { credentialsFor, redactUrl, repositoryOf } from './credentials';
+import { check, init, prune } from './maintenance';
+import { withRepositoryLock } from './repoLock';
+import { restoreSnapshot } from './restore';
+
+const SIZE_CACHE_MS = 10 * 60_000;
+
+export class ResticEngine implements Engine {
+  readonly name = 'restic' as const;
+  private readonly sizes = new Map<string, { at: number; bytes: number }>();
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly locator = new ResticLocator(),
+  ) {}
+
+  private async cli(env: Environment, log?: LogFn): Promise<ResticCli> {
+    const bin = await this.locator.locate(this.deps.settings.resticPath || undefined);
+    const creds = await credentialsFor(env, this.deps.secrets);
+    return new ResticCli(bin, creds, repositoryOf(env), log);
+  }
+
+  /** One lock per repository, however it is spelled in different environments. */
+  private lockKey(env: Environment): string {
+    const repo = repositoryOf(env);
+    return localRepositoryPath(repo) ?? repo;
+  }
+
+  private locked<T>(ctx: TaskContext, env: Environment, exclusive: boolean, fn: () => Promise<T>): Promise<T> {
+    return withRepositoryLock(this.lockKey(env), exclusive, fn, {
+      signal: ctx.signal,
+      onWait: () => ctx.log('info', `Waiting for ${exclusive ? 'other operations on' : 'a prune or check of'} repository ${redactUrl(repositoryOf(env))} to finish`),
+    });
+  }
+
+  private async start(ctx: TaskContext, env: Environment): Promise<ResticCli> {
+    const cli = await this.cli(env, ctx.log.bind(ctx));
+    ctx.log('debug', `restic ${versionText(cli.bin.version)} (${cli.bin.path}), repository ${redactUrl(cli.repository)}`);
+    return cli;
+  }
+
+  async backup(ctx: TaskContext, env: Environment, req: BackupRequest): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    const lock = <T>(fn: () => Promise<T>) => this.locked(ctx, env, false, fn);
+    const result =
+      env.type === 'command'
+        ? await backupCommand(ctx, cli, env, req, { cwd: env.source ?? this.deps.defaultCwd ?? process.cwd(), lock })
+        : await backupFolder(ctx, cli, env, req, lock);
+    if (result.unchangedSince === undefined) this.sizes.delete(this.lockKey(env));
+    return result;
+  }
+
+  async verify(ctx: TaskContext, env: Environment, _req: VerifyRequest): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    return this.locked(ctx, env, true, () => check(ctx, cli, env));
+  }
+
+  async prune(ctx: TaskContext, env: Environment, req: PruneRequest): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    const r = await this.locked(ctx, env, true, () => prune(ctx, cli, env, req));
+    this.sizes.delete(this.lockKey(env));
+    return r;
+  }
+
+  async restore(ctx: TaskContext, env: Environment, req: RestoreRequest): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    return this.locked(ctx, env, false, () => restoreSnapshot(ctx, cli, req));
+  }
+
+  /** "Initialize Repository…": creates the repository (a scheduled backup never does). */
+  async init(ctx: TaskContext, env: Environment): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    return this.locked(ctx, env, true, () => init(ctx, cli));
+  }
+
+  /** Removes stale locks (dead processes on this host, or older than 30 minutes); never live ones. */
+  async unlock(ctx: TaskContext, env: Environment): Promise<TaskResult> {
+    const cli = await this.start(ctx, env);
+    await this.locked(ctx, env, true, () => cli.unlock(ctx.signal));
+    return { summary: 'stale locks removed' };
+  }
+
+  async listBackups(env: Environment, signal?: AbortSignal): Promise<BackupRef[]> {
+    return listSnapshots(await this.cli(env), env, signal);
+  }
+
+  async listFiles(env: Environment, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return listFiles(await this.cli(env), backupId, signal);
+  }
+
+  async readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return readFile(await this.cli(env), backupId, path, signal);
+  }
+
+  /** Snapshot count and repository size; the size (a slow `stats`) is cached for a while. */
+  async summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary> {
+    const out: EngineSummary = { location: redactUrl(repositoryOf(env)) };
+    try {
+      const cli = await this.cli(env);
+      out.backupCount = (await listSnapshots(cli, env, signal)).length;
+      const key = this.lockKey(env);
+      const cached = this.sizes.get(key);
+      if (cached && this.deps.clock.monotonic() - cached.at < SIZE_CACHE_MS) out.storedBytes = cached.bytes;
+      else {
+        const bytes = await repositorySize(cli, signal);
+        if (bytes !== undefined) {
+          this.sizes.set(key, { at: this.deps.clock.monotonic(), bytes });
+          out.storedBytes = bytes;
+        }
+      }
+    } catch (e) {
+      this.deps.logger.debug(`restic summary of ${out.location}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+// One rule set for both engines: the same walk the archive engine does (exclude globs and every
+// .gitignore level) decides what is left out, and restic is handed the exact paths it left out,
+// as anchored patterns. Translating the globs into restic's own pattern language instead would
+// give two matchers that disagree at the edges (negations, nested .gitignore files).
+// The walk also yields the manifest hash that skipIfUnchanged compares.
+import { ManifestHasher, walkTree } from '../../backup/walk';
+
+export interface SourceScan {
+  manifestHash: string;
+  files: number;
+  bytes: number;
+  /** restic --exclude-file lines: one anchored pattern per excluded path. */
+  excludeLines: string[];
+  warnings: string[];
+}
+
+/**
+ * An absolute path as a restic pattern matching exactly that path. Glob characters are escaped;
+ * what the exclude-file reader would alter ($ is env-expanded, outer spaces trimmed, a line ends
+ * at a newline) becomes `?`, which matches that one character (and, rarely, a sibling name that
+ * differs only there).
+ */
+export function exactPattern(abs: string, windows = process.platform === 'win32'): string {
+  const p = windows ? abs.replace(/\\/g, '/') : abs;
+  let out = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '$' || c === '\n' || c === '\r') out += '?';
+    // Go's filepath.Match has no escape character on Windows.
+    else if ('*?[\\'.includes(c)) out += windows ? '?' : `\\${c}`;
+    else out += c;
+  }
+  return out.replace(/^\s/, '?').replace(/\s$/, '?');
+}
+
+export async function scanSource(root: string, opts: { exclude: string[]; useGitignore: boolean; skipAbs?: string[]; signal?: AbortSignal }): Promise<SourceScan> {
+  const hasher = new ManifestHasher();
+  const warnings: string[] = [];
+  const excludeLines: string[] = [];
+  const sep = root.endsWith('/') || root.endsWith('\\') ? '' : process.platform === 'win32' ? '\\' : '/';
+  let files = 0;
+  let bytes = 0;
+  for await (const e of walkTree(root, {
+    exclude: opts.exclude,
+    useGitignore: opts.useGitignore,
+    skipAbs: opts.skipAbs,
+    warn: (t) => warnings.push(t),
+    onExcluded: (rel) => excludeLines.push(exactPattern(root + sep + (sep === '\\' ? rel.replace(/\//g, '\\') : rel))),
+  })) {
+    hasher.add(e);
+    if (e.type === 'file') {
+      files++;
+      bytes += e.stat.size;
+    }
+    if (opts.signal?.aborted) break;
+  }
+  return { manifestHash: hasher.digest(), files, bytes, excludeLines, warnings };
+}

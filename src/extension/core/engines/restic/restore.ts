@@ -1,0 +1,109 @@
+// Restore: restic writes the snapshot (or the chosen paths) into a fresh private folder inside
+// the target, then its entries are moved into place under the archive engine's rules: nothing
+// that could land outside the target, no writing through links, and an existing file is only
+// replaced when the user asked to overwrite. A cancel or failure leaves the target untouched.
+import { promises as fsp, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskResult } from '../../../../shared/model';
+import { refusal } from '../../backup/restore';
+import { CancelledError, errorText } from '../../backup/cancel';
+import type { TaskContext } from '../../ports';
+import type { RestoreRequest } from '../types';
+import type { ResticCli } from './cli';
+import { includeArgs, snapshotArg } from './browse';
+
+const STAGING_PREFIX = '.backup-scheduler-restore-';
+
+function tarType(st: Stats): string {
+  return st.isDirectory() ? 'Directory' : st.isSymbolicLink() ? 'SymbolicLink' : st.isFile() ? 'File' : 'Other';
+}
+
+async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  return fsp.lstat(p).catch(() => undefined);
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for (const d of await fsp.readdir(dir, { withFileTypes: true })) n += d.isDirectory() ? await countFiles(join(dir, d.name)) : 1;
+  return n;
+}
+
+interface MergeState {
+  root: string;
+  overwrite: boolean;
+  links: Set<string>;
+  checked: Set<string>;
+  restored: number;
+  kept: number;
+  refused: number;
+  signal: AbortSignal;
+  log: TaskContext['log'];
+}
+
+/** Moves everything below `from` (the staging folder) to the same place below s.root. */
+async function merge(s: MergeState, from: string, rel: string): Promise<void> {
+  for (const name of (await fsp.readdir(from)).sort()) {
+    if (s.signal.aborted) throw new CancelledError('Restore');
+    const path = rel ? `${rel}/${name}` : name;
+    const src = join(from, name);
+    const dst = join(s.root, path);
+    const st = await fsp.lstat(src);
+    const type = tarType(st);
+    const linkpath = st.isSymbolicLink() ? await fsp.readlink(src) : undefined;
+    const why = type === 'Other' ? `unsupported entry type (FIFO, socket or device)` : refusal(s.root, { path, type, linkpath }, s.links, s.checked);
+    if (why) {
+      s.refused++;
+      s.log('warn', `Refused ${path}: ${why}`);
+      continue;
+    }
+    const existing = await lstatOrUndefined(dst);
+    if (existing?.isDirectory() && st.isDirectory()) {
+      await merge(s, src, path);
+      continue;
+    }
+    const files = st.isDirectory() ? await countFiles(src) : 1;
+    if (existing) {
+      // A folder is never replaced by a file or link: that would delete everything in it.
+      if (!s.overwrite || existing.isDirectory()) {
+        s.kept += files;
+        s.log('warn', `Kept existing ${path} (${existing.isDirectory() ? 'a folder is not replaced by a file' : 'not overwritten'})`);
+        continue;
+      }
+      await fsp.unlink(dst); // the link or file itself, never what a link points to
+    }
+    await fsp.rename(src, dst);
+    if (st.isSymbolicLink()) s.links.add(path);
+    s.restored += files;
+  }
+}
+
+export async function restoreSnapshot(ctx: TaskContext, cli: ResticCli, req: RestoreRequest): Promise<TaskResult> {
+  try {
+    await fsp.mkdir(req.target, { recursive: true });
+  } catch (e) {
+    throw new Error(`Cannot create target folder ${req.target}: ${errorText(e)}`);
+  }
+  const root = await fsp.realpath(req.target);
+  const what = req.paths?.length ? req.paths.join(', ') : 'everything';
+  ctx.log('info', `Restoring ${what} of snapshot ${req.backupId.slice(0, 8)} into ${root}${req.overwrite ? ' (overwriting existing files)' : ''}`);
+  const staging = await fsp.mkdtemp(join(root, STAGING_PREFIX));
+  try {
+    ctx.progress({ current: 'restic restore' });
+    await cli.run('Restore', ['restore', snapshotArg(req.backupId), '--target', staging, ...includeArgs(req.paths)], {
+      signal: ctx.signal,
+      retryOnLock: true,
+      onStderrLine: (l) => l.trim() && ctx.log('warn', `restic: ${cli.redact(l.trim())}`),
+    });
+    const s: MergeState = { root, overwrite: req.overwrite, links: new Set(), checked: new Set(), restored: 0, kept: 0, refused: 0, signal: ctx.signal, log: ctx.log.bind(ctx) };
+    ctx.progress({ current: 'moving restored files into place' });
+    await merge(s, staging, '');
+    if (req.paths?.length && s.restored + s.kept + s.refused === 0) throw new Error(`${what}: not found in snapshot ${req.backupId.slice(0, 8)}`);
+    const extra = [s.refused && `${s.refused} refused`, s.kept && `${s.kept} kept`].filter(Boolean).join(', ');
+    const summary = `${s.restored} files restored into ${root}${extra ? `; ${extra}` : ''}`;
+    ctx.log('info', summary);
+    ctx.progress({ files: s.restored, percent: 100 });
+    return { fileCount: s.restored, summary, snapshotId: req.backupId };
+  } finally {
+    await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
