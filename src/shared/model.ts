@@ -41,8 +41,6 @@ export interface TaskResult {
   manifestHash?: string;
   /** Free-form summary line shown in the history table ("3 archives deleted", ...). */
   summary?: string;
-  /** restic engine: the full id of the snapshot this backup made (or, when unchanged, still holds). */
-  snapshotId?: string;
 }
 
 export interface TaskRecord {

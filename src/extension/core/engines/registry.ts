@@ -2,10 +2,12 @@
 // and one line in FACTORIES.
 import type { Environment } from '../environments/types';
 import { ArchiveEngine } from './archive/archiveEngine';
+import { ResticEngine } from './restic';
 import type { Engine, EngineDeps, EngineName } from './types';
 
 const FACTORIES: Partial<Record<EngineName, (deps: EngineDeps) => Engine>> = {
   archive: (deps) => new ArchiveEngine(deps),
+  restic: (deps) => new ResticEngine(deps),
 };
 
 export class EngineRegistry {
