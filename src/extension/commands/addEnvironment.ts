@@ -37,10 +37,13 @@ export async function addEnvironment(service: Backups, arg: unknown, secrets?: v
 
 async function ask(service: Backups): Promise<Record<string, unknown> | undefined> {
   const title = 'Add Environment';
+  // cmd.exe does not expand $BACKUP_FILE: Windows users are shown the form their shell reads.
+  const file = process.platform === 'win32' ? '%BACKUP_FILE%' : '$BACKUP_FILE';
+  const shell = process.platform === 'win32' ? 'cmd.exe' : '/bin/sh';
   const type = await vscode.window.showQuickPick(
     [
       { label: '$(folder) Folder', description: 'archive a folder as .tar.gz', value: 'folder' },
-      { label: '$(terminal) Command', description: 'run a shell command that writes a dump to $BACKUP_FILE', value: 'command' },
+      { label: '$(terminal) Command', description: `run a shell command that writes a dump to ${file}`, value: 'command' },
     ],
     { title: `${title} (1/5): what to back up` },
   );
@@ -51,7 +54,7 @@ async function ask(service: Backups): Promise<Record<string, unknown> | undefine
     if (!src?.[0]) return undefined;
     entry.source = src[0].fsPath;
   } else {
-    const command = await vscode.window.showInputBox({ title: `${title} (2/5): command`, prompt: 'Runs in the workspace folder; write the dump to "$BACKUP_FILE".', placeHolder: 'pg_dump mydb > "$BACKUP_FILE"', validateInput: (v) => (v.trim() ? undefined : 'A command is required') });
+    const command = await vscode.window.showInputBox({ title: `${title} (2/5): command`, prompt: `Runs in the workspace folder through ${shell}; write the dump to "${file}". Keep passwords out of it (a password file, ~/.pgpass).`, placeHolder: `pg_dump mydb > "${file}"`, validateInput: (v) => (v.trim() ? undefined : 'A command is required') });
     if (!command) return undefined;
     entry.command = command;
   }

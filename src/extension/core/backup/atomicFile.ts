@@ -26,7 +26,8 @@ export function destinationError(e: unknown, destination: string): Error {
 
 export async function ensureDestination(destination: string): Promise<void> {
   try {
-    await fsp.mkdir(destination, { recursive: true });
+    // Every folder created here is private: archives hold whatever the source held (restic does the same).
+    await fsp.mkdir(destination, { recursive: true, mode: 0o700 });
     const st = await fsp.stat(destination);
     if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
   } catch (e) {
@@ -69,7 +70,7 @@ export class AtomicFile {
   static async create(destination: string, finalName: string): Promise<AtomicFile> {
     const tempPath = join(destination, tempName(finalName));
     try {
-      const fh = await fsp.open(tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+      const fh = await fsp.open(tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
       return new AtomicFile(destination, tempPath, fh);
     } catch (e) {
       throw destinationError(e, destination);

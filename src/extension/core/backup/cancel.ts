@@ -18,3 +18,9 @@ export function errorText(e: unknown): string {
 export function errCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
+
+/** The time limit's error when the TaskManager aborted `signal` for it (it aborts cancels the same way). */
+export function abortedByTimeout(signal: AbortSignal): Error | undefined {
+  const r: unknown = signal.aborted ? signal.reason : undefined;
+  return r instanceof Error && r.name === 'TimeoutError' ? r : undefined;
+}

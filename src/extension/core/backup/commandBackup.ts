@@ -6,8 +6,10 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
+import { maskSecrets } from '../util/maskSecrets';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
-import { CancelledError, errorText } from './cancel';
+import { abortedByTimeout, CancelledError, errorText } from './cancel';
+import { commandEnvironment, shellInvocation } from './commandLine';
 import { formatBytes } from './format';
 import { LineLog } from './lineLog';
 import { archiveName, assertEnvId, tempName, utcStamp } from './naming';
@@ -20,6 +22,10 @@ export interface CommandBackupOptions {
   cwd: string;
   timeoutMs?: number;
   env?: Record<string, string>;
+  /** Pass the whole extension-host environment (default: only what a command needs). */
+  inheritEnv?: boolean;
+  /** Tests build other platforms' command lines; default: this one. */
+  platform?: NodeJS.Platform;
   /** Output caps (lines per task, characters per line); defaults 2000 and 2000. */
   maxLogLines?: number;
   maxLineLength?: number;
@@ -46,25 +52,28 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
   const nameFor = (bump: number) => archiveName(opts.envId, 'command', startedAt + bump * 1000);
   const tempPath = join(destination, tempName(nameFor(0)));
   const dump = AtomicFile.adopt(destination, tempPath);
-  const env = {
-    ...process.env,
-    ...opts.env,
-    BACKUP_FILE: tempPath,
-    BACKUP_DIR: destination,
-    BACKUP_ENV_ID: opts.envId,
-    BACKUP_TIMESTAMP: utcStamp(startedAt),
-  };
-  ctx.log('info', `Running: ${opts.command}`);
-  ctx.log('debug', `cwd ${cwd}, BACKUP_FILE=${tempPath}`);
+  const platform = opts.platform ?? process.platform;
+  const env = commandEnvironment({
+    platform,
+    host: process.env,
+    inherit: opts.inheritEnv === true,
+    extra: opts.env,
+    backup: { BACKUP_FILE: tempPath, BACKUP_DIR: destination, BACKUP_ENV_ID: opts.envId, BACKUP_TIMESTAMP: utcStamp(startedAt) },
+  });
+  const shell = shellInvocation(opts.command, platform, env.ComSpec ?? env.COMSPEC);
+  // The log ends up in tasks.db, exports and screenshots: no password from the command line or its output.
+  const log = (level: Parameters<TaskContext['log']>[0], text: string) => ctx.log(level, maskSecrets(text));
+  log('info', `Running: ${opts.command}`);
+  log('debug', `cwd ${cwd}, BACKUP_FILE=${tempPath}${opts.inheritEnv ? ', with the whole host environment (inheritEnv)' : ''}`);
 
-  const out = new LineLog(ctx.log.bind(ctx), opts.maxLogLines, opts.maxLineLength);
+  const out = new LineLog(log, opts.maxLogLines, opts.maxLineLength);
   const stdout = out.stream('info');
   const stderr = out.stream('warn');
-  const child = spawn(opts.command, [], {
-    shell: true,
+  const child = spawn(shell.file, shell.args, {
     cwd,
     env,
-    detached: process.platform !== 'win32', // own process group, so the whole tree can be killed
+    detached: shell.detached,
+    windowsVerbatimArguments: shell.windowsVerbatimArguments,
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
   });
@@ -77,10 +86,12 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
   const stop = (why: 'timeout' | 'cancel') => {
     if (stopping) return;
     stopping = why;
-    ctx.log('warn', why === 'timeout' ? `Timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s: stopping the command and its children` : 'Cancelled: stopping the command and its children');
+    ctx.log('warn', why === 'timeout' ? `${capital(timeoutText())}: stopping the command and its children` : 'Cancelled: stopping the command and its children');
     killed = terminateTree(child, opts.killGraceMs ?? 3000);
   };
-  const onAbort = () => stop('cancel');
+  // The task's time limit aborts the same signal as a cancel; the log must say which it was.
+  const timeoutText = () => abortedByTimeout(ctx.signal)?.message ?? `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`;
+  const onAbort = () => stop(abortedByTimeout(ctx.signal) ? 'timeout' : 'cancel');
   ctx.signal.addEventListener('abort', onAbort);
   if (ctx.signal.aborted) onAbort();
   const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
@@ -100,8 +111,8 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     out.finish();
 
     if (stopping === 'cancel') throw new CancelledError('Backup');
-    if (stopping === 'timeout') throw new Error(`Command timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s; it and its child processes were killed`);
-    const lastErr = stderr.last();
+    if (stopping === 'timeout') throw new Error(`Command ${timeoutText()}; it and its child processes were killed`);
+    const lastErr = maskSecrets(stderr.last() ?? '');
     if (exit.signal) throw new Error(`Command was killed by ${exit.signal}${lastErr ? `: ${lastErr}` : ''}`);
     if (exit.code !== 0) throw new Error(`Command failed with exit code ${exit.code}${lastErr ? `: ${lastErr}` : ''}`);
 
@@ -109,11 +120,13 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     if (!st) throw new Error('Command exited with code 0 but wrote no dump to $BACKUP_FILE');
     if (!st.isFile()) throw new Error('Command exited with code 0 but $BACKUP_FILE is not a regular file');
     if (st.size === 0) throw new Error('Command exited with code 0 but the dump in $BACKUP_FILE is empty');
+    // Covers a dump the command moved into place (umask does not apply to a rename).
+    if (platform !== 'win32') await fsp.chmod(tempPath, 0o600);
     const sha256 = await sha256Of(tempPath);
     if (ctx.signal.aborted) throw new CancelledError('Backup');
     const archivePath = await dump.commit(nameFor);
     const summary = `dump of ${formatBytes(st.size)}`;
-    ctx.log('info', `Dump ${archivePath}: ${formatBytes(st.size)}, sha256 ${sha256}`);
+    log('info', `Dump ${archivePath}: ${formatBytes(st.size)}, sha256 ${sha256}`);
     return { archivePath, size: st.size, sha256, summary };
   } catch (e) {
     await dump.discard();
@@ -126,4 +139,8 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     if (timer) clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
   }
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -99,6 +99,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
   const useGitignore = bool('useGitignore', true);
   const skipIfUnchanged = bool('skipIfUnchanged', false);
   const verify = bool('verify', false);
+  const inheritEnv = bool('inheritEnv', false);
   let exclude: string[] = [];
   if (o.exclude !== undefined) {
     if (!Array.isArray(o.exclude) || o.exclude.some((x) => typeof x !== 'string')) errors.push('"exclude" must be a list of glob strings');
@@ -143,6 +144,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
       timeoutMinutes,
       skipIfUnchanged,
       verify,
+      inheritEnv,
       origin: ctx.workspaceIds?.has(id) ? 'workspace' : 'user',
       ...(healthcheckUrl ? { healthcheckUrl } : {}),
     },

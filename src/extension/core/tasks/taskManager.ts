@@ -38,6 +38,7 @@ export interface TaskManagerOptions {
 }
 
 export class TimeoutError extends Error {
+  override name = 'TimeoutError';
   constructor(readonly ms: number) {
     super(`timed out after ${formatDuration(ms)}`);
   }
@@ -288,6 +289,5 @@ export class TaskManager {
 function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  const minutes = Math.round(ms / 6000) / 10;
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `${Math.round(ms / 6000) / 10} min`;
 }

@@ -16,7 +16,7 @@ export class ArchiveEngine implements Engine {
 
   backup(ctx: TaskContext, env: Environment, req: BackupRequest): Promise<TaskResult> {
     if (env.type === 'command') {
-      return backup.runCommandBackup(ctx, { envId: env.id, command: env.command!, destination: env.destination, cwd: env.source ?? this.deps.defaultCwd ?? process.cwd() });
+      return backup.runCommandBackup(ctx, { envId: env.id, command: env.command!, destination: env.destination, cwd: env.source ?? this.deps.defaultCwd ?? process.cwd(), inheritEnv: env.inheritEnv });
     }
     return backup.runFolderBackup(ctx, {
       envId: env.id,
