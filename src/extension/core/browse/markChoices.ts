@@ -1,0 +1,45 @@
+// Fills in the "same as now / different / not in this backup" marks of a list of backups, a
+// few at a time so a picker can show them as they come. Only listings are read, except where
+// a backup's copy has the same size as the file but another time: then, for a small file, the
+// two contents decide (a file touched but not changed is still "same as now").
+import type { EntryIndex } from './entryIndex';
+import { markFor, sameBytes, type Choice, type FileMark } from './compareMarks';
+
+export interface MarkDeps {
+  index(envId: string, backupId: string): Promise<EntryIndex>;
+  readBackup(envId: string, backupId: string, path: string): Promise<Uint8Array>;
+  /** The file now; undefined when it does not exist. */
+  current: { size: number; mtime: number } | undefined;
+  readCurrent(): Promise<Uint8Array>;
+  /** Called once per choice, in any order, with its final mark (or the error that prevented one). */
+  onMark(i: number, mark: FileMark | undefined, error?: string): void;
+  signal?: AbortSignal;
+}
+
+export const MARK_LIMITS = { choices: 30, contentCheckBytes: 1 << 20, concurrency: 2 };
+
+/** Marks at most MARK_LIMITS.choices choices (the newest); the rest stay unmarked. */
+export async function markChoices(choices: readonly Choice[], deps: MarkDeps, limits = MARK_LIMITS): Promise<void> {
+  let next = 0;
+  let currentBytes: Promise<Uint8Array> | undefined;
+  const one = async (i: number) => {
+    const { holder, backup } = choices[i];
+    try {
+      const entry = (await deps.index(holder.env.id, backup.id)).stat(holder.rel);
+      let mark = markFor(entry, deps.current);
+      if (mark === 'unsure' && entry && entry.size <= limits.contentCheckBytes) {
+        currentBytes ??= deps.readCurrent();
+        const [a, b] = await Promise.all([deps.readBackup(holder.env.id, backup.id, entry.path), currentBytes]);
+        mark = sameBytes(a, b) ? 'same' : 'different';
+      }
+      deps.onMark(i, mark);
+    } catch (err) {
+      deps.onMark(i, undefined, err instanceof Error ? err.message : String(err));
+    }
+  };
+  const count = Math.min(choices.length, limits.choices);
+  const worker = async () => {
+    while (next < count && !deps.signal?.aborted) await one(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limits.concurrency, count) }, worker));
+}
