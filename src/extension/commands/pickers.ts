@@ -6,7 +6,7 @@ import type { Backups } from '../core/backups';
 import type { BackupRef } from '../core/engines/types';
 import { storageOf, subjectOf } from '../core/environments/lookup';
 
-export async function pickEnvironment(service: Backups, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
+export async function pickEnvironment(service: Pick<Backups, 'environments'>, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
   const envs = service.environments().flatMap((e) => (e.valid && filter(e.environment) ? [e.environment] : []));
   if (envs.length === 0) {
     void vscode.window.showInformationMessage('Backup Scheduler: no environment fits. Add one with "Backup Scheduler: Add Environment…".');

@@ -1,0 +1,93 @@
+// The quick pick of "Compare with Backup…": every backup of every environment that holds the
+// file, newest first, opened at once and marked as the listings arrive.
+import { stat, readFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { formatBytes, formatDateTime } from '../../shared/format';
+import { MARK_TEXT, newestFirst, type Choice, type FileMark, type Holder } from '../core/browse/compareMarks';
+import { markChoices } from '../core/browse/markChoices';
+import type { BrowseDeps } from './browseDeps';
+import { message } from '../ui/backupFileSystem';
+
+const ICON: Record<FileMark, string> = { same: '$(check)', different: '$(diff)', missing: '$(circle-slash)', unsure: '$(question)' };
+
+interface Item extends vscode.QuickPickItem {
+  choice: Choice;
+  mark?: FileMark;
+}
+
+export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Holder[], title: string): Promise<Choice | undefined> {
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = title;
+  qp.placeholder = 'Backups that hold this file, newest first';
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.busy = true;
+  const ac = new AbortController();
+  const many = holders.length > 1;
+  let items: Item[] = [];
+  const refresh = () => {
+    const active = qp.activeItems[0];
+    qp.items = [...items];
+    if (active && items.includes(active)) qp.activeItems = [active];
+  };
+  const picked = new Promise<Choice | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (!item) return;
+      if (item.mark === 'missing') {
+        qp.placeholder = `The ${formatDateTime(item.choice.backup.time)} backup does not hold this file: pick another`;
+        return;
+      }
+      resolve(item.choice);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      ac.abort();
+      resolve(undefined);
+      qp.dispose();
+    });
+  });
+  qp.show();
+
+  const lists = await Promise.all(
+    holders.map(async (holder) => {
+      try {
+        return { holder, backups: await deps.backups.listBackups(holder.env.id) };
+      } catch (err) {
+        void vscode.window.showWarningMessage(`Backup Scheduler: cannot list the backups of ${holder.env.name}: ${message(err)}`);
+        return { holder, backups: [] };
+      }
+    }),
+  );
+  if (ac.signal.aborted) return picked;
+  const choices = newestFirst(lists);
+  if (choices.length === 0) {
+    qp.hide();
+    void vscode.window.showInformationMessage(`Backup Scheduler: ${holders.map((h) => h.env.name).join(', ')} has no backup yet.`);
+    return picked;
+  }
+  items = choices.map((choice) => ({
+    choice,
+    label: formatDateTime(choice.backup.time),
+    description: '$(loading~spin) checking…',
+    detail: [many ? choice.holder.env.name : '', choice.backup.label, choice.backup.size !== undefined ? formatBytes(choice.backup.size) : '', choice.backup.host ?? ''].filter(Boolean).join(' · '),
+  }));
+  refresh();
+  const current = await stat(file).then((s) => ({ size: s.size, mtime: s.mtimeMs }), () => undefined);
+  await markChoices(choices, {
+    index: (envId, backupId) => deps.fs.listings.get(envId, backupId),
+    readBackup: (envId, backupId, p) => deps.backups.readFile(envId, backupId, p),
+    current,
+    readCurrent: () => readFile(file),
+    signal: ac.signal,
+    onMark: (i, mark, error) => {
+      items[i].mark = mark;
+      items[i].description = mark ? `${ICON[mark]} ${MARK_TEXT[mark]}` : `$(warning) ${error}`;
+      refresh();
+    },
+  });
+  for (const item of items) if (!item.mark && item.description?.startsWith('$(loading')) item.description = '';
+  qp.busy = false;
+  refresh();
+  return picked;
+}

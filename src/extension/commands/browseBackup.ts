@@ -1,0 +1,118 @@
+// "Browse Backup…" and what the browse view offers on its items: restore a file, a folder or the
+// whole backup to its place or elsewhere (through the engine's restore, as a task), open a
+// backup as a workspace folder, close it.
+import * as path from 'node:path';
+import { readdir } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { formatBytes, formatDateTime } from '../../shared/format';
+import { BACKUP_SCHEME } from '../core/browse/backupUri';
+import type { BackupRef } from '../core/engines/types';
+import { backupUri, message } from '../ui/backupFileSystem';
+import type { BrowseNode } from '../ui/browseTree';
+import { envIdFrom, optionsFrom } from './args';
+import { exists, isBrowseNode, whenText, type BrowseDeps } from './browseDeps';
+import { pickEnvironment } from './pickers';
+
+/** Returns the backup: URI of the browsed backup's root. */
+export async function browseBackup(deps: BrowseDeps, arg: unknown): Promise<string | undefined> {
+  const opts = optionsFrom<{ envId: string; backupId: string }>(arg);
+  const env = deps.backups.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(deps.backups, 'Browse Backup'));
+  if (!env) return undefined;
+  let refs: BackupRef[];
+  try {
+    refs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Listing the backups of ${env.name}` }, () => deps.backups.listBackups(env.id));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Backup Scheduler: cannot list the backups of ${env.name}: ${message(err)}`);
+    return undefined;
+  }
+  let ref = opts.backupId ? refs.find((r) => r.id === opts.backupId) : undefined;
+  if (opts.backupId && !ref) {
+    void vscode.window.showWarningMessage(`Backup Scheduler: ${env.name} has no backup ${opts.backupId}.`);
+    return undefined;
+  }
+  if (!ref) {
+    if (refs.length === 0) {
+      void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no backup yet.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      refs.map((r) => ({ label: formatDateTime(r.time), description: [r.label, r.size !== undefined ? formatBytes(r.size) : '', r.host ?? ''].filter(Boolean).join(' · '), ref: r })),
+      { title: `Browse ${env.name}: backup`, placeHolder: 'Newest first' },
+    );
+    ref = pick?.ref;
+    if (!ref) return undefined;
+  }
+  const root = deps.tree.open(env.id, ref);
+  // The view is shown only while something is browsed: let it appear before revealing in it.
+  await vscode.commands.executeCommand('setContext', 'backupScheduler.browsing', true);
+  await Promise.resolve(deps.treeView.reveal(root, { expand: true, select: true, focus: true })).catch(() => undefined);
+  return backupUri({ envId: env.id, backupId: ref.id, path: '' }).toString();
+}
+
+interface RestoreFromOptions {
+  target: string;
+  overwrite: boolean;
+}
+
+/** Restores the item's file or folder (the whole backup for its root); returns the task id. */
+export async function restoreFromBackup(deps: BrowseDeps, arg: unknown, options?: unknown): Promise<number | undefined> {
+  if (!isBrowseNode(arg)) return undefined;
+  const opts = optionsFrom<RestoreFromOptions>(options);
+  const env = deps.backups.environment(arg.envId);
+  if (!env) return void vscode.window.showWarningMessage(`Backup Scheduler: no valid environment "${arg.envId}".`);
+  const rel = arg.kind === 'entry' ? arg.entry.path : '';
+  const what = rel || `the whole backup of ${whenText(arg.ref)}`;
+  let target = opts.target;
+  if (!target) {
+    const place = env.type === 'folder' ? env.source : undefined;
+    const choices = [
+      ...(place ? [{ label: '$(reply) To its place', detail: rel ? path.join(place, ...rel.split('/')) : place, target: place }] : []),
+      { label: '$(folder-opened) Elsewhere…', detail: rel ? `into a folder you pick, as ${rel} inside it` : 'into a folder you pick', target: undefined },
+    ];
+    const pick = await vscode.window.showQuickPick(choices, { title: `Restore ${what}` });
+    if (!pick) return undefined;
+    target = pick.target;
+    if (!target) {
+      const chosen = await vscode.window.showOpenDialog({ title: `Restore ${what}: into folder`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Restore here' });
+      target = chosen?.[0]?.fsPath;
+      if (!target) return undefined;
+    }
+  }
+  let overwrite = opts.overwrite ?? false;
+  const landing = rel ? path.join(target, ...rel.split('/')) : target;
+  if (opts.overwrite === undefined && (rel ? await exists(vscode.Uri.file(landing)) : await hasEntries(landing))) {
+    const answer = await vscode.window.showWarningMessage(
+      `${landing} exists. Replace what the backup also has?`,
+      { modal: true, detail: '"Keep Existing Files" restores only what is missing and reports the rest.' },
+      'Overwrite',
+      'Keep Existing Files',
+    );
+    if (!answer) return undefined;
+    overwrite = answer === 'Overwrite';
+  }
+  const outcome = await deps.backups.restore(env.id, { backupId: arg.ref.id, target, overwrite, paths: rel ? [rel] : undefined });
+  if (!('taskId' in outcome)) {
+    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}`);
+    return undefined;
+  }
+  deps.track(outcome.taskId, `Restoring ${rel || env.name} into ${target}`);
+  return outcome.taskId;
+}
+
+/** Adds the backup as a (read-only) folder of the workspace, to search and open like any other. */
+export function addBackupToWorkspace(deps: BrowseDeps, arg: unknown): boolean {
+  if (!isBrowseNode(arg)) return false;
+  const uri = backupUri({ envId: arg.envId, backupId: arg.ref.id, path: '' });
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.some((f) => f.uri.scheme === BACKUP_SCHEME && f.uri.toString() === uri.toString())) return true;
+  const name = `${deps.backups.environment(arg.envId)?.name ?? arg.envId} (backup ${whenText(arg.ref)})`;
+  return vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name });
+}
+
+export function closeBrowsedBackup(deps: BrowseDeps, arg: unknown): void {
+  deps.tree.close(isBrowseNode(arg) ? (arg as BrowseNode) : undefined);
+}
+
+async function hasEntries(dir: string): Promise<boolean> {
+  return readdir(dir).then((names) => names.length > 0, () => false);
+}

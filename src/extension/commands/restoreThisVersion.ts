@@ -1,0 +1,90 @@
+// "Restore This Version": the backup's copy of a file becomes the file's content again, as one
+// edit that Undo takes back (a text edit for a text file, a file operation for bytes or a file
+// that is gone), saved to disk, after the user said yes.
+import * as vscode from 'vscode';
+import { BACKUP_SCHEME } from '../core/browse/backupUri';
+import { isText, lineEnding } from '../core/browse/compareMarks';
+import { locationOf, message } from '../ui/backupFileSystem';
+import { optionsFrom } from './args';
+import { currentFileOf, exists, findRef, toUri, whenText, type BrowseDeps } from './browseDeps';
+
+interface RestoreVersionOptions {
+  backupUri: string | vscode.Uri;
+  targetUri: string | vscode.Uri;
+  /** false: no confirmation (tests, scripts). */
+  confirm: boolean;
+}
+
+/** Returns true when the file now holds the backup's content. */
+export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promise<boolean> {
+  const opts = optionsFrom<RestoreVersionOptions>(arg);
+  const pair = versionPair(deps, toUri(opts.backupUri) ?? (arg instanceof vscode.Uri ? arg : undefined), toUri(opts.targetUri));
+  if (!pair) {
+    void vscode.window.showWarningMessage('Backup Scheduler: "Restore This Version" works in a diff opened by "Compare with Backup…" or on a file opened from a backup.');
+    return false;
+  }
+  const { backup, target } = pair;
+  const loc = locationOf(backup);
+  const rel = vscode.workspace.asRelativePath(target);
+  let bytes: Uint8Array;
+  try {
+    bytes = await vscode.workspace.fs.readFile(backup);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Backup Scheduler: cannot read ${loc.path} from the backup: ${message(err)}`);
+    return false;
+  }
+  if (opts.confirm !== false) {
+    const ref = await findRef(deps.backups, loc.envId, loc.backupId);
+    const answer = await vscode.window.showWarningMessage(
+      `Restore ${rel} to its version of ${whenText(ref)}?`,
+      { modal: true, detail: `${target.fsPath} gets the backup's content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.` },
+      'Restore',
+    );
+    if (answer !== 'Restore') return false;
+  }
+  try {
+    const done = await applyVersion(target, bytes);
+    if (!done) void vscode.window.showInformationMessage(`Backup Scheduler: ${rel} is already the same as in the backup.`);
+    return true;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Backup Scheduler: could not restore ${rel}: ${message(err)}`);
+    return false;
+  }
+}
+
+/** The backup file and the file it restores: given, from the active diff, or from a backup: URI. */
+function versionPair(deps: BrowseDeps, backup: vscode.Uri | undefined, target: vscode.Uri | undefined): { backup: vscode.Uri; target: vscode.Uri } | undefined {
+  if (backup?.scheme === BACKUP_SCHEME && target) return { backup, target };
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (!backup && input instanceof vscode.TabInputTextDiff && input.original.scheme === BACKUP_SCHEME) return { backup: input.original, target: input.modified };
+  if (!backup && input instanceof vscode.TabInputText && input.uri.scheme === BACKUP_SCHEME) backup = input.uri;
+  if (backup?.scheme !== BACKUP_SCHEME) return undefined;
+  const loc = locationOf(backup);
+  const to = currentFileOf(deps.backups.environment(loc.envId), loc);
+  return to ? { backup, target: to } : undefined;
+}
+
+/** Applies the content as one undoable edit and saves; false when the file already had it. */
+async function applyVersion(target: vscode.Uri, bytes: Uint8Array): Promise<boolean> {
+  const edit = new vscode.WorkspaceEdit();
+  const meta = { label: 'Restore from backup', needsConfirmation: false };
+  const there = await exists(target);
+  const textNow = there && isText(await vscode.workspace.fs.readFile(target));
+  if (!there || !textNow || !isText(bytes)) {
+    edit.createFile(target, { overwrite: true, contents: bytes }, meta);
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+    return true;
+  }
+  const doc = await vscode.workspace.openTextDocument(target);
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const eol = lineEnding(text);
+  const wantEol = eol === 'crlf' ? vscode.EndOfLine.CRLF : eol === 'lf' ? vscode.EndOfLine.LF : doc.eol;
+  if (doc.getText() === text && doc.eol === wantEol && !doc.isDirty) return false;
+  const all = new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  const edits = [vscode.TextEdit.replace(all, text)];
+  if (wantEol !== doc.eol) edits.push(vscode.TextEdit.setEndOfLine(wantEol));
+  edit.set(target, edits.map((e) => [e, meta] as [vscode.TextEdit, vscode.WorkspaceEditEntryMetadata]));
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+  if (!(await doc.save())) throw new Error('the restored content could not be saved');
+  return true;
+}
