@@ -13,6 +13,7 @@ import { watchNotifications } from './ui/notifications';
 import { BackupStatusBar } from './ui/statusBar';
 import { TasksTree } from './ui/tasksTree';
 import { createTaskLog } from './ui/taskLogWiring';
+import { createBrowsing, type Browsing } from './ui/browseWiring';
 import { registerBackupTasks } from './ui/backupTasks';
 import { watchHealthchecks } from './core/health/healthchecks';
 
@@ -21,6 +22,8 @@ export interface BackupSchedulerApi {
   backups: Coordinator;
   statusBar: BackupStatusBar;
   views: { environments: EnvironmentsTree; tasks: TasksTree };
+  /** The backup: file system and the Browse Backup view. */
+  browse: Browsing;
   settings(): Settings;
 }
 
@@ -72,6 +75,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   tasksTree.attach(tasksView);
   const statusBar = new BackupStatusBar(backups, now);
   const taskLog = createTaskLog(context, backups, logger, () => settings.pollIntervalMs);
+  const browse = createBrowsing(backups);
   const refreshViews = () => {
     envTree.refresh();
     tasksTree.refresh();
@@ -85,6 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     tasksView,
     statusBar,
     taskLog,
+    browse,
     watchNotifications(backups, () => settings, envName),
     registerBackupTasks(backups),
     watchHealthchecks({ backups, logger }),
@@ -107,7 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
 
   void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
   teardown = () => backups.dispose();
-  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, settings: () => settings };
+  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings };
 }
 
 export async function deactivate(): Promise<void> {

@@ -7,6 +7,7 @@ const EXPECTED = [
   'addEnvironment', 'runNow', 'cancelTask', 'restore', 'openTaskLog', 'enableEnvironment', 'disableEnvironment',
   'showNextRuns', 'clearHistory', 'exportHistory', 'editEnvironment', 'openDestination', 'showTaskLog',
   'retryTask', 'revealArchive', 'verifyBackup', 'refresh',
+  'compareWithBackup', 'restoreThisVersion', 'browseBackup', 'restoreFromBackup', 'addBackupToWorkspace', 'closeBrowsedBackup',
 ].map((c) => `backupScheduler.${c}`);
 
 describe('commands', () => {

@@ -9,6 +9,7 @@ interface MenuEntry {
 
 const ENVIRONMENTS = 'backupScheduler.environments';
 const TASKS = 'backupScheduler.tasks';
+const BROWSE = 'backupScheduler.browse';
 
 /** Evaluates the when-clause forms the manifest uses for view items (`a && b`, `==`, `=~ /re/`). */
 function matches(when: string, context: Record<string, string>): boolean {
@@ -42,7 +43,7 @@ describe('menus', () => {
 
   it('keep item-only commands out of the command palette', () => {
     const hidden = menus().commandPalette.filter((m) => m.when === 'false').map((m) => m.command.replace('backupScheduler.', '')).sort();
-    assert.deepEqual(hidden, ['editEnvironment', 'openDestination', 'refresh', 'retryTask', 'revealArchive', 'showTaskLog', 'verifyBackup']);
+    assert.deepEqual(hidden, ['addBackupToWorkspace', 'closeBrowsedBackup', 'editEnvironment', 'openDestination', 'refresh', 'restoreFromBackup', 'retryTask', 'revealArchive', 'showTaskLog', 'verifyBackup']);
   });
 
   it('give each kind of tree item its inline actions', () => {
@@ -70,5 +71,32 @@ describe('menus', () => {
     const title = (view: string) => menus()['view/title'].filter((m) => matches(m.when ?? '', { view }) && m.group?.startsWith('navigation')).map((m) => m.command.replace('backupScheduler.', ''));
     assert.deepEqual(title(ENVIRONMENTS), ['addEnvironment', 'showNextRuns', 'refresh']);
     assert.deepEqual(title(TASKS), ['openTaskLog', 'refresh']);
+  });
+
+  it('give each item of a browsed backup its actions: compare a file, restore anything, close or add the backup', () => {
+    const inline = (item: string) => actions('view/item/context', BROWSE, item, true);
+    const context = (item: string) => actions('view/item/context', BROWSE, item, false);
+    assert.deepEqual(inline('backup.file'), ['compareWithBackup', 'restoreFromBackup']);
+    assert.deepEqual(inline('backup.folder'), ['restoreFromBackup']);
+    assert.deepEqual(inline('backup.root'), ['closeBrowsedBackup', 'restoreFromBackup']);
+    assert.deepEqual(inline('backup.other'), []);
+    assert.deepEqual(context('backup.root'), ['addBackupToWorkspace', 'closeBrowsedBackup', 'restoreFromBackup']);
+    assert.ok(actions('view/item/context', ENVIRONMENTS, 'environment.enabled', false).includes('browseBackup'));
+  });
+
+  it('offer Compare with Backup on files in the Explorer and editors, and Restore This Version in a backup diff', () => {
+    // In a remote window VS Code rewrites `resourceScheme == file` to the scheme the workbench
+    // sees (vscode-remote), quotes values and may reorder terms: compare the terms, normalized.
+    const terms = (when = '') => when.split(' && ').map((t) => t.replace(/'/g, '').replace('resourceScheme == vscode-remote', 'resourceScheme == file')).sort().join(' && ');
+    const where = (command: string) => Object.entries(menus()).flatMap(([menu, entries]) => entries.filter((e) => e.command === `backupScheduler.${command}`).map((e) => `${menu}: ${terms(e.when)}`)).sort();
+    assert.deepEqual(where('compareWithBackup').filter((w) => !w.startsWith('view/')), [
+      'editor/context: !isInDiffEditor && resourceScheme == file',
+      'editor/title/context: resourceScheme == file',
+      'explorer/context: !explorerResourceIsFolder && resourceScheme == file',
+    ]);
+    assert.deepEqual(where('restoreThisVersion'), [
+      'commandPalette: backupScheduler.backupDiffActive || resourceScheme == backup',
+      'editor/title: backupScheduler.backupDiffActive || resourceScheme == backup',
+    ]);
   });
 });

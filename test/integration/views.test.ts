@@ -5,9 +5,10 @@ import { contributes, extension, until } from './manifest';
 describe('views', () => {
   before(() => until(() => extension().isActive));
 
-  it('contributes the Backups container holding the Environments and Tasks views', () => {
+  it('contributes the Backups container holding the Environments and Tasks views, and Browse Backup while a backup is browsed', () => {
     assert.deepEqual(contributes().viewsContainers.activitybar.map((c) => c.id), ['backupScheduler']);
-    assert.deepEqual(contributes().views.backupScheduler.map((v) => v.id), ['backupScheduler.environments', 'backupScheduler.tasks']);
+    assert.deepEqual(contributes().views.backupScheduler.map((v) => v.id), ['backupScheduler.environments', 'backupScheduler.tasks', 'backupScheduler.browse']);
+    assert.equal((contributes().views.backupScheduler[2] as { when?: string }).when, 'backupScheduler.browsing');
   });
 
   it('the workbench knows the container and both views (their open and focus commands exist)', async () => {

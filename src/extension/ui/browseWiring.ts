@@ -1,0 +1,28 @@
+// Connects browsing to VS Code: the backup: file system, the Browse Backup view, the context key
+// of a backup diff, and their commands.
+import * as vscode from 'vscode';
+import type { Backups } from '../core/backups';
+import { registerBrowseCommands } from '../commands/registerBrowse';
+import { BackupFileSystem } from './backupFileSystem';
+import { trackBackupDiff } from './backupDiffContext';
+import { BROWSE_VIEW, BrowseTree } from './browseTree';
+import { trackTask } from './progress';
+
+export interface Browsing extends vscode.Disposable {
+  fs: BackupFileSystem;
+  tree: BrowseTree;
+}
+
+export function createBrowsing(backups: Backups): Browsing {
+  const fs = new BackupFileSystem(backups);
+  const tree = new BrowseTree(backups, fs);
+  const treeView = vscode.window.createTreeView(BROWSE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
+  const disposables = [
+    fs.register(),
+    tree,
+    treeView,
+    trackBackupDiff(),
+    ...registerBrowseCommands({ backups, fs, tree, treeView, track: (id, title) => trackTask(backups, id, title, vscode.ProgressLocation.Notification) }),
+  ];
+  return { fs, tree, dispose: () => vscode.Disposable.from(...disposables.reverse()).dispose() };
+}
