@@ -42,16 +42,37 @@ describe('packaged .vsix', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('is under 3 MB and holds the bundles, the wasm and media, but no sources, tests or node_modules', () => {
+  it('is under 3 MB and holds the bundles, the wasm, media, icon, CHANGELOG and nls files, but nothing else', () => {
     const size = statSync(vsix).size;
     console.log(`      ${vsix}: ${(size / 1024).toFixed(0)} KB`);
     assert.ok(size < MAX_BYTES, `${size} bytes`);
     const files = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).trim().split('\n');
-    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg']) {
-      assert.ok(files.includes(f), `${f} is missing from the .vsix`);
-    }
-    const unwanted = files.filter((f) => /^extension\/(src|test|out|node_modules|demo|scripts|\.ci)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));
-    assert.deepEqual(unwanted, []);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    const required = [
+      'extension/package.json', 'extension/package.nls.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
+      'extension/dist/extension.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
+      `extension/${manifest.icon}`,
+    ];
+    for (const f of required) assert.ok(files.includes(f), `${f} is missing from the .vsix`);
+    // Everything else must be one of these: no sources, tests, scripts, maps, screenshots or node_modules.
+    const allowed = [
+      /^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/,
+      /^extension\/package(\.nls(\.[a-z-]+)?)?\.json$/, /^extension\/(readme|changelog)\.md$/, /^extension\/LICENSE\.txt$/,
+      /^extension\/dist\/[^/]+\.(js|css|wasm|svg|png|ttf|woff2?)$/,
+      /^extension\/media\/[^/]+\.(svg|png)$/, /^extension\/media\/walkthrough\/[^/]+\.(md|svg|png)$/,
+    ];
+    assert.deepEqual(files.filter((f) => !allowed.some((re) => re.test(f))), []);
+    const icon = readFileSync(join(repoRoot, manifest.icon));
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128], 'a 128x128 PNG icon');
+  });
+
+  it('passes `vsce ls` with the same files (what a publish would upload)', () => {
+    const listed = execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['ls', '--no-dependencies'], { cwd: repoRoot, encoding: 'utf8' })
+      .trim().split('\n').map((l) => l.trim()).filter(Boolean);
+    const packed = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).trim().split('\n')
+      .filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
+    const norm = (f: string) => f.toLowerCase().replace(/^license(\.txt)?$/, 'license');
+    assert.deepEqual(listed.map(norm).sort(), packed.map(norm).sort());
   });
 
   it('installs into a fresh host and activates there, without extensionDevelopmentPath', async () => {
