@@ -2,7 +2,7 @@
 // through here, so defaults live in one place (and match package.json's).
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { parseEnvironments } from './core/environments/parse';
+import { parseEnvironmentLists, type ParseContext } from './core/environments/parse';
 import type { EnvironmentEntry } from './core/environments/types';
 import type { HistoryBounds } from './core/store/taskStore';
 
@@ -37,23 +37,40 @@ export function workspaceFolderPath(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
+function idsOf(list: unknown): Set<string> {
+  const ids = new Set<string>();
+  if (Array.isArray(list)) for (const e of list) if (e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string') ids.add((e as { id: string }).id);
+  return ids;
+}
+
 /**
- * Reads and validates `backupScheduler.environments`. Entries that come from workspace (not
- * user) settings are marked, so a command from an untrusted repository never runs by itself.
+ * Reads and validates `backupScheduler.environments` (README "Environments and workspace
+ * folders"). The window's list is the workspace's when it defines one (VS Code's rule for a
+ * setting), else the user's. An entry that depends on the workspace folder is one environment
+ * per open folder when it comes from user settings or a multi-root workspace file (each window
+ * and folder has its own "workspace folder"); in a multi-root window, each folder's own
+ * `.vscode/settings.json` adds entries bound to that folder. Entries from workspace or folder
+ * settings are marked, so a command from an untrusted repository never runs by itself.
  */
 export function readEnvironments(): EnvironmentEntry[] {
   const c = vscode.workspace.getConfiguration(SECTION);
   const info = c.inspect<unknown[]>('environments');
-  const workspaceIds = new Set<string>();
-  for (const list of [info?.workspaceValue, info?.workspaceFolderValue]) {
-    if (Array.isArray(list)) for (const e of list) if (e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string') workspaceIds.add((e as { id: string }).id);
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
+  const multiRoot = vscode.workspace.workspaceFile !== undefined;
+  const base: Omit<ParseContext, 'workspaceFolder'> = { home: os.homedir(), env: process.env, folders };
+  const lists: { raw: unknown; ctx: ParseContext }[] = [];
+  if (info?.workspaceValue !== undefined) {
+    lists.push({ raw: info.workspaceValue, ctx: { ...base, workspaceFolder: folders[0]?.path, workspaceIds: idsOf(info.workspaceValue), perFolder: multiRoot } });
+  } else {
+    lists.push({ raw: info?.globalValue ?? info?.defaultValue, ctx: { ...base, workspaceFolder: folders[0]?.path, perFolder: true } });
   }
-  return parseEnvironments(c.get('environments'), {
-    workspaceFolder: workspaceFolderPath(),
-    home: os.homedir(),
-    env: process.env,
-    workspaceIds,
-  });
+  if (multiRoot) {
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      const own = vscode.workspace.getConfiguration(SECTION, f.uri).inspect<unknown[]>('environments')?.workspaceFolderValue;
+      if (own !== undefined) lists.push({ raw: own, ctx: { ...base, workspaceFolder: f.uri.fsPath, folders: [{ name: f.name, path: f.uri.fsPath }], workspaceIds: idsOf(own), perFolder: true } });
+    }
+  }
+  return parseEnvironmentLists(lists);
 }
 
 /** Where an environment's raw entry lives, so edits go back to the same settings file. */

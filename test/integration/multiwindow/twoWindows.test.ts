@@ -2,6 +2,7 @@
 // one follows, shows what the leader runs, has its commands run there, and takes over when the
 // leader window closes.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +24,12 @@ describe('two windows sharing global storage', function () {
     // User settings are shared by both windows: both see this environment.
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', [
       { id: 'shared', name: 'Shared', type: 'folder', source: join(root, 'src'), destination: join(root, 'dst'), schedule: '0 3 * * *' },
-      { id: 'tick', name: 'Tick', type: 'command', command: 'echo tick > "$BACKUP_FILE"', destination: join(root, 'ticks'), schedule: '*/2 * * * * *' },
+      // A working folder of its own: without one it would run per workspace folder (below).
+      { id: 'tick', name: 'Tick', type: 'command', command: 'echo tick > "$BACKUP_FILE"', source: root, destination: join(root, 'ticks'), schedule: '*/2 * * * * *' },
+      // Follows each window's folder: one environment per folder, each backing up its own.
+      { id: 'here', name: 'Here', type: 'folder', source: '${workspaceFolder}', destination: join(root, 'here'), schedule: '0 3 * * *' },
     ], vscode.ConfigurationTarget.Global);
-    await until(() => api().backups.environments().length === 2);
+    await until(() => api().backups.environments().length === 3);
   });
 
   it('only the other window schedules and writes tasks.db; this one follows', () => {
@@ -59,6 +63,24 @@ describe('two windows sharing global storage', function () {
     });
   });
 
+  it('an environment of "the workspace folder" runs in this window\'s folder, under an id of its own, even though the other window leads', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    writeFileSync(join(folder, 'only-in-this-window.txt'), 'mine\n');
+    const ids = api().backups.environments().flatMap((e) => (e.valid ? [e.environment.id] : []));
+    const mine = ids.find((id) => id.startsWith('here@'));
+    assert.ok(mine, `no per-folder environment among ${ids.join(', ')}`);
+    assert.equal(api().backups.environment(mine)!.source, folder);
+    const outcome = await api().backups.runNow(mine);
+    assert.ok('taskId' in outcome, JSON.stringify(outcome));
+    await until(() => api().backups.reader.getTask(outcome.taskId)?.finishedAt != null);
+    const t = api().backups.reader.getTask(outcome.taskId)!;
+    assert.equal(t.status, 'succeeded', t.error ?? '');
+    assert.equal(t.envId, mine);
+    assert.ok(t.result!.archivePath!.includes(`${mine}-`), t.result!.archivePath);
+    const listing = execFileSync('tar', ['-tzf', t.result!.archivePath!], { encoding: 'utf8' });
+    assert.match(listing, /only-in-this-window\.txt/, 'the leader backed up its own folder instead of this window\'s');
+  });
+
   it('closing the leader window makes this one the leader within 10 s, and it runs tasks itself', async () => {
     writeFileSync(join(control, 'close-second-window'), '');
     await until(() => existsSync(join(control, 'second-window-closed')));
@@ -68,7 +90,7 @@ describe('two windows sharing global storage', function () {
     console.log(`      takeover after the leader window closed: ${took} ms`);
     assert.ok(took <= 10_000, `took ${took} ms`);
     assert.ok(api().backups.service, 'this window now runs the scheduler');
-    assert.deepEqual(api().backups.scheduledIds(), ['shared'], 'tick was disabled from this window');
+    assert.deepEqual(api().backups.scheduledIds().filter((id) => !id.startsWith('here@')), ['shared'], 'tick was disabled from this window');
     const id = (await vscode.commands.executeCommand('backupScheduler.runNow', 'shared')) as number;
     await until(() => api().backups.reader.getTask(id)?.finishedAt !== null);
     assert.equal(api().backups.reader.getTask(id)?.status, 'succeeded');

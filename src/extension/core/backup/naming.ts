@@ -25,7 +25,8 @@ export interface ArchiveInfo {
   size: number;
 }
 
-const ENV_ID = /^[a-z0-9_-]+$/;
+// An environment bound to a workspace folder has the id `<id>@<folder key>`.
+const ENV_ID = /^[a-z0-9_-]+(@[a-z0-9_-]+)?$/;
 
 export function assertEnvId(envId: string): void {
   if (!ENV_ID.test(envId)) throw new Error(`Invalid environment id "${envId}": use lowercase letters, digits, "_" and "-"`);

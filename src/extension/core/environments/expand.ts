@@ -5,6 +5,8 @@ import * as path from 'node:path';
 
 export interface ExpandContext {
   workspaceFolder: string | undefined;
+  /** Every folder of the window, for `${workspaceFolder:<name>}` (multi-root workspaces). */
+  folders?: readonly { name: string; path: string }[];
   home: string;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -15,6 +17,12 @@ export function expandPath(value: string, ctx: ExpandContext): { value: string }
     if (name === 'workspaceFolder') {
       if (ctx.workspaceFolder === undefined) missing ??= '${workspaceFolder} is used but no folder is open';
       return ctx.workspaceFolder ?? whole;
+    }
+    if (name.startsWith('workspaceFolder:')) {
+      const wanted = name.slice('workspaceFolder:'.length);
+      const f = ctx.folders?.find((x) => x.name === wanted);
+      if (!f) missing ??= `\${workspaceFolder:${wanted}} is used but no folder named "${wanted}" is open`;
+      return f?.path ?? whole;
     }
     if (name.startsWith('env:')) {
       const v = ctx.env[name.slice(4)];

@@ -1,27 +1,83 @@
 // Turns the raw `backupScheduler.environments` setting into typed environments. Each entry is
 // checked on its own and collects every problem it has, so the user fixes them in one go and a
 // broken entry never takes the others down with it.
+import { createHash } from 'node:crypto';
 import * as nodePath from 'node:path';
 import { cronError, isValidTimeZone } from '../scheduler/cron';
 import { expandPath, type ExpandContext } from './expand';
 import type { Environment, EnvironmentEntry, RetentionPolicy } from './types';
 
 export const ENV_ID_PATTERN = /^[a-z0-9_-]+$/;
+/** An id as the core uses it: the user's id, plus `@<folder key>` for an environment bound to a workspace folder. */
+export const RESOLVED_ID_PATTERN = /^[a-z0-9_-]+(@[a-z0-9_-]+)?$/;
 const RETENTION_KEYS = ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'] as const;
 
 export interface ParseContext extends ExpandContext {
   /** Ids of entries that come from workspace (not user) settings. */
   workspaceIds?: ReadonlySet<string>;
+  /**
+   * The list's entries follow the window's folders: an entry that depends on the workspace
+   * folder (`${workspaceFolder}` in a path, or no `source`) becomes one environment per folder
+   * in `folders`, with the id `<id>@<folder key>`; with no folder open it cannot run here.
+   * Set for user settings and a multi-root workspace's own settings, where "the" folder is
+   * a different one in each window or folder.
+   */
+  perFolder?: boolean;
 }
 
 export function parseEnvironments(raw: unknown, ctx: ParseContext): EnvironmentEntry[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    return [{ index: 0, valid: false, id: undefined, name: 'backupScheduler.environments', errors: ['the setting must be an array of environments'] }];
+  return parseEnvironmentLists([{ raw, ctx }]);
+}
+
+/** Several lists (user or workspace settings, each folder's own) as one, ids unique across them. */
+export function parseEnvironmentLists(lists: readonly { raw: unknown; ctx: ParseContext }[]): EnvironmentEntry[] {
+  const entries: EnvironmentEntry[] = [];
+  for (const { raw, ctx } of lists) {
+    if (raw === undefined || raw === null) continue;
+    if (!Array.isArray(raw)) {
+      entries.push({ index: entries.length, valid: false, id: undefined, name: 'backupScheduler.environments', errors: ['the setting must be an array of environments'] });
+      continue;
+    }
+    for (const item of raw) {
+      for (const e of ctx.perFolder && dependsOnFolder(item) ? perFolderEntries(item, entries.length, ctx) : [parseEntry(item, entries.length, ctx)]) {
+        entries.push({ ...e, index: entries.length });
+      }
+    }
   }
-  const entries = raw.map((item, index) => parseEntry(item, index, ctx));
   markDuplicates(entries);
   return entries;
+}
+
+const FOLDER_VAR = /\$\{workspaceFolder\}/;
+
+/** Whether an entry means "the window's folder": `${workspaceFolder}` in a path, or a source left to default. */
+export function dependsOnFolder(item: unknown): boolean {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+  const o = item as Record<string, unknown>;
+  if ((o.source === undefined || o.source === '') && o.type === 'command') return true;
+  return ['source', 'destination', 'repository', 'passwordFile'].some((k) => typeof o[k] === 'string' && FOLDER_VAR.test(o[k] as string));
+}
+
+/** Short, stable, readable key of a folder: its name and a hash of its path (two "app" folders differ). */
+export function folderKey(folderPath: string): string {
+  const base = nodePath.basename(folderPath).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24) || 'folder';
+  return `${base}-${createHash('sha256').update(nodePath.resolve(folderPath)).digest('hex').slice(0, 6)}`;
+}
+
+function perFolderEntries(item: unknown, index: number, ctx: ParseContext): EnvironmentEntry[] {
+  const folders = ctx.folders ?? (ctx.workspaceFolder ? [{ name: nodePath.basename(ctx.workspaceFolder), path: ctx.workspaceFolder }] : []);
+  const o = item as Record<string, unknown>;
+  if (folders.length === 0) {
+    const id = typeof o.id === 'string' ? o.id : undefined;
+    const name = typeof o.name === 'string' && o.name ? o.name : (id ?? `entry ${index + 1}`);
+    return [{ index, valid: false, id, name, errors: ['runs in each open workspace folder (its source is the workspace folder): no folder is open in this window'] }];
+  }
+  return folders.map((f) => {
+    const e = parseEntry(item, index, { ...ctx, workspaceFolder: f.path });
+    if (!e.valid) return e.id ? { ...e, id: `${e.id}@${folderKey(f.path)}` } : e;
+    const env = e.environment;
+    return { ...e, environment: { ...env, id: `${env.id}@${folderKey(f.path)}`, name: `${env.name} (${f.name})`, folder: f.path } };
+  });
 }
 
 function markDuplicates(entries: EnvironmentEntry[]): void {

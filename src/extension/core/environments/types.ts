@@ -45,6 +45,11 @@ export interface Environment {
   verifyDataSubset?: string;
   /** Pinged at /start, on success and at /fail of each backup (healthchecks.io / Uptime Kuma style). */
   healthcheckUrl?: string;
+  /**
+   * The workspace folder this environment belongs to, when it depends on one (its id is then
+   * `<id>@<folder key>`): it runs only while that folder is open in some window.
+   */
+  folder?: string;
   /** command: pass the whole extension-host environment to the command (default: only what it needs). */
   inheritEnv?: boolean;
 }

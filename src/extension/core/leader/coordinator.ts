@@ -8,7 +8,7 @@ import type { TaskRecord } from '../../../shared/model';
 import type { EngineRegistry } from '../engines/registry';
 import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
 import { LocalBackups, type Backups, type CommandOutcome, type TaskReader } from '../backups';
-import { ENV_ID_PATTERN } from '../environments/parse';
+import { RESOLVED_ID_PATTERN } from '../environments/parse';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock, Logger } from '../ports';
 import { cronError } from '../scheduler/cron';
@@ -375,7 +375,7 @@ function isEnvironment(v: unknown): v is Environment {
   if (!v || typeof v !== 'object') return false;
   const e = v as Partial<Environment>;
   return (
-    typeof e.id === 'string' && ENV_ID_PATTERN.test(e.id) && typeof e.name === 'string' && (e.type === 'folder' || e.type === 'command') &&
+    typeof e.id === 'string' && RESOLVED_ID_PATTERN.test(e.id) && typeof e.name === 'string' && (e.type === 'folder' || e.type === 'command') &&
     typeof e.destination === 'string' && typeof e.schedule === 'string' && cronError(e.schedule) === undefined &&
     typeof e.enabled === 'boolean' && Array.isArray(e.exclude) && (e.type === 'folder' ? typeof e.source === 'string' : typeof e.command === 'string')
   );
