@@ -31,6 +31,8 @@ function tsFiles(dir) {
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info' };
 const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // The restore worker thread's script: restore.ts starts it from beside extension.js.
+  { ...common, entryPoints: ['src/extension/core/backup/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022' },
 ];
 

@@ -139,8 +139,8 @@ export async function readArchiveFile(archivePath: string, path: string, signal?
       e = entryByPath(idx, want);
     }
     if (!e) throw new ArchiveEntryError(`${path} is not in ${archivePath}`, 'ENOENT');
-    if (e.type === 'Directory') throw new ArchiveEntryError(`${path} is a folder in ${archivePath}`, 'EISDIR');
-    if (!FILE_TYPES.has(e.type)) throw new ArchiveEntryError(`${path} is not a regular file (${e.type})`, 'ENOENT');
+    if (e.type === 'Directory') throw new ArchiveEntryError(`${path} is a folder, not a file, in ${archivePath}`, 'EISDIR');
+    if (!FILE_TYPES.has(e.type)) throw new ArchiveEntryError(`${path} is not a file (${e.type}) in ${archivePath}`, 'ENOENT');
     let data: Uint8Array | undefined;
     try {
       data = await readEntryData(archivePath, idx, e, signal);

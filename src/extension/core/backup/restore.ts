@@ -1,15 +1,19 @@
-// Restore: extracts an archive into a target folder. node-tar's Unpack does the writing (and
-// already refuses to write through symlinks); in front of it, a filter refuses every entry
-// that could land outside the target and logs why.
-import { createReadStream, lstatSync, promises as fsp } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { Unpack, type ReadEntry } from 'tar';
+// Restore: extracts an archive (or some of its paths) into a target folder. The work runs in a
+// worker thread (restoreJob.ts): the extension host's main thread only relays its logs and
+// progress. What may be written, replaced or refused is decided by restoreRules.ts, which the
+// restic engine's restores follow too.
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
-import { CancelledError, errCode, errorText } from './cancel';
+import { CancelledError, errorText } from './cancel';
 import { formatBytes } from './format';
 import { DUMP_EXT } from './naming';
-import { pumpTarGz } from './tarInput';
+import { RestoreRefused, runRestoreJob, type RestoreFs, type RestoreJob, type RestoreOutcome } from './restoreJob';
+import { pathSelector, WriteFailures, type RestoreLimits } from './restoreRules';
+
+export { refusal } from './restoreRules';
 
 export interface RestoreOptions {
   archivePath: string;
@@ -18,82 +22,50 @@ export interface RestoreOptions {
   overwrite: boolean;
   /** Only these entries (and what is below them), relative as the archive holds them; all when absent. */
   paths?: string[];
+  limits?: RestoreLimits;
+  /** Tests: run in this thread through this file-system layer (to inject write errors). */
+  fsLayer?: RestoreFs;
 }
 
 /** Whether `entryPath` is one of `paths` or below one of them. */
 export function selected(entryPath: string, paths: readonly string[] | undefined): boolean {
-  if (!paths || paths.length === 0) return true;
-  const p = segments(entryPath).join('/');
-  return paths.some((want) => {
-    const w = segments(want).join('/');
-    return w === '' || p === w || p.startsWith(`${w}/`);
+  return pathSelector(paths)?.(entryPath) ?? true;
+}
+
+/** Where the worker's script is: beside this module in tests, beside extension.js in the bundle. */
+const WORKER_SCRIPT = join(__dirname, 'restoreWorker.js');
+
+type WorkerMessage =
+  | { kind: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
+  | { kind: 'progress'; progress: Parameters<TaskContext['progress']>[0] }
+  | { kind: 'done'; outcome: RestoreOutcome }
+  | { kind: 'error'; message: string; refused: boolean };
+
+function inWorker(ctx: TaskContext, job: RestoreJob): Promise<RestoreOutcome> {
+  const cancel = new SharedArrayBuffer(4);
+  const flag = new Int32Array(cancel);
+  const worker = new Worker(WORKER_SCRIPT, { workerData: { job, cancel } });
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    Atomics.store(flag, 0, 1);
+    // A write stuck in the kernel (a hung network share) must not keep the task alive forever.
+    killTimer = setTimeout(() => void worker.terminate(), 10_000);
+  };
+  return new Promise<RestoreOutcome>((resolve, reject) => {
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'log') ctx.log(m.level, m.text);
+      else if (m.kind === 'progress') ctx.progress(m.progress);
+      else if (m.kind === 'done') resolve(m.outcome);
+      else reject(m.refused ? new RestoreRefused(m.message) : new Error(m.message));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the restore worker stopped (exit code ${code})`)));
+  }).finally(() => {
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (killTimer) clearTimeout(killTimer);
   });
-}
-
-const ALLOWED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
-
-function inside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
-}
-
-function looksAbsolute(p: string): boolean {
-  return p.startsWith('/') || p.startsWith('\\') || /^[a-zA-Z]:/.test(p);
-}
-
-function segments(p: string): string[] {
-  return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-}
-
-/**
- * Why an entry must not be extracted, or undefined when it is safe.
- * `links` holds the symlinks this archive already created (they may not be on disk yet: node-tar
- * writes asynchronously), so nothing is ever written through them.
- */
-export function refusal(root: string, entry: { path: string; type: string; linkpath?: string }, links: Set<string>, checkedDirs = new Set<string>()): string | undefined {
-  const p = entry.path;
-  if (looksAbsolute(p)) return 'absolute path';
-  const parts = segments(p);
-  if (parts.includes('..')) return 'path contains ".."';
-  if (!ALLOWED.has(entry.type)) return `unsupported entry type ${entry.type}`;
-  for (let i = 1; i < parts.length; i++) {
-    if (links.has(parts.slice(0, i).join('/'))) return `parent ${parts.slice(0, i).join('/')} is a symbolic link`;
-  }
-  // Links already in the target (not from this archive). A parent checked once stays checked:
-  // only this archive's own links (in `links`) could turn it into a link during the restore.
-  for (let i = 1; i < parts.length; i++) {
-    const prefix = parts.slice(0, i).join('/');
-    if (checkedDirs.has(prefix)) continue;
-    if (lstatOrUndefined(resolve(root, prefix))?.isSymbolicLink()) return `parent ${prefix} is a symbolic link in the target`;
-    checkedDirs.add(prefix);
-  }
-  if (entry.type === 'SymbolicLink') {
-    const lp = entry.linkpath ?? '';
-    if (lp === '' || looksAbsolute(lp)) return `symbolic link to absolute path ${lp}`;
-    // Leading ".." only: a ".." after a name could climb out of whatever that name links to.
-    const lparts = segments(lp);
-    const firstName = lparts.findIndex((s) => s !== '..');
-    if (firstName >= 0 && lparts.slice(firstName).includes('..')) return `symbolic link target ${lp} has ".." after a name`;
-    if (!inside(root, resolve(root, dirname(parts.join('/')), lp))) return `symbolic link pointing outside the target (${lp})`;
-  }
-  if (entry.type === 'Link') {
-    const lp = entry.linkpath ?? '';
-    const lparts = segments(lp);
-    if (lp === '' || looksAbsolute(lp) || lparts.includes('..')) return `hard link to ${lp} outside the target`;
-    for (let i = 1; i <= lparts.length; i++) {
-      const prefix = lparts.slice(0, i).join('/');
-      if (links.has(prefix) || lstatOrUndefined(resolve(root, prefix))?.isSymbolicLink()) return `hard link through symbolic link ${prefix}`;
-    }
-  }
-  return undefined;
-}
-
-function lstatOrUndefined(p: string) {
-  try {
-    return lstatSync(p);
-  } catch {
-    return undefined;
-  }
 }
 
 export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Promise<TaskResult> {
@@ -101,79 +73,51 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
   if (opts.archivePath.endsWith(DUMP_EXT)) {
     throw new Error(`${opts.archivePath} is a command dump: restore it with the tool that wrote it (for example psql or mongorestore)`);
   }
-  let size: number;
   try {
-    size = (await fsp.stat(opts.archivePath)).size;
+    await fsp.stat(opts.archivePath);
   } catch (e) {
     throw new Error(`Cannot read archive ${opts.archivePath}: ${errorText(e)}`);
   }
+  pathSelector(opts.paths); // a bad path is refused before the target is touched
   try {
     await fsp.mkdir(opts.target, { recursive: true });
   } catch (e) {
     throw new Error(`Cannot create target folder ${opts.target}: ${errorText(e)}`);
   }
   const root = await fsp.realpath(opts.target);
-  ctx.log('info', `Restoring ${opts.archivePath} into ${root}${opts.overwrite ? ' (overwriting existing files)' : ''}`);
+  const only = opts.paths?.length ? ` (only ${opts.paths.join(', ')})` : '';
+  ctx.log('info', `Restoring ${opts.archivePath}${only} into ${root}${opts.overwrite ? ' (overwriting existing files)' : ''}`);
 
-  const links = new Set<string>();
-  const checkedDirs = new Set<string>();
-  let refused = 0;
-  let kept = 0;
-  let files = 0;
-  let bytes = 0;
-  let read = 0;
-  const warnings: string[] = [];
-
-  const unpack = new Unpack({
-    cwd: root,
-    strict: false,
-    unlink: true, // replace, never write into, whatever is there (a hard link's other name, a symlink's target)
-    preserveOwner: false,
-    filter: (path: string, entry: ReadEntry | import('node:fs').Stats) => {
-      const e = entry as ReadEntry;
-      if (!selected(e.path ?? path, opts.paths)) return false;
-      const why = refusal(root, { path: e.path ?? path, type: e.type, linkpath: e.linkpath }, links, checkedDirs);
-      if (why) {
-        refused++;
-        // Whatever comes below a refused link is refused too, rather than made a real folder.
-        if (e.type === 'SymbolicLink') links.add(segments(e.path).join('/'));
-        ctx.log('warn', `Refused ${e.path}: ${why}`);
-        return false;
-      }
-      const norm = segments(e.path).join('/');
-      const existing = lstatOrUndefined(resolve(root, norm));
-      if (existing && !(existing.isDirectory() && e.type === 'Directory') && !opts.overwrite) {
-        kept++;
-        ctx.log('warn', `Kept existing ${norm} (not overwritten)`);
-        return false;
-      }
-      if (e.type === 'SymbolicLink') links.add(norm);
-      if (e.type !== 'Directory') {
-        files++;
-        bytes += e.size ?? 0;
-        ctx.progress({ files, bytes, current: norm, percent: size ? Math.min(99, (100 * read) / size) : undefined });
-      }
-      return true;
-    },
-    onwarn: (code: string, message: string | Error) => {
-      warnings.push(`${code}: ${errorText(message)}`);
-      ctx.log('warn', `${errorText(message)} (${code})`);
-    },
-  });
-  const input = createReadStream(opts.archivePath, { highWaterMark: 1024 * 1024, signal: ctx.signal });
-  input.on('data', (c) => (read += c.length));
+  const job: RestoreJob = { archivePath: opts.archivePath, root, overwrite: opts.overwrite, paths: opts.paths, limits: opts.limits };
+  let o: RestoreOutcome;
   try {
-    await pumpTarGz(input, unpack, 'close');
+    o = opts.fsLayer
+      ? await runRestoreJob(job, { log: (l, t) => ctx.log(l, t), progress: (p) => ctx.progress(p), cancelled: () => ctx.signal.aborted }, opts.fsLayer)
+      : await inWorker(ctx, job);
   } catch (e) {
-    if (ctx.signal.aborted || errCode(e) === 'ABORT_ERR') {
-      ctx.log('warn', `Restore cancelled after ${files} files; files already written stay in ${root}`);
-      throw new CancelledError(what);
-    }
+    if (ctx.signal.aborted) throw new CancelledError(what);
+    if (e instanceof RestoreRefused) throw new Error(e.message);
     throw new Error(`Restore of ${opts.archivePath} failed: ${errorText(e)}`);
   }
-  const extra = [refused && `${refused} refused`, kept && `${kept} kept`].filter(Boolean).join(', ');
-  const summary = `${files} entries restored (${formatBytes(bytes)}) into ${root}${extra ? `; ${extra}` : ''}`;
+  const entries = o.files + o.links;
+  const written = `${entries} ${entries === 1 ? 'entry' : 'entries'} (${formatBytes(o.bytes)}) written into ${root}`;
+  if (o.cancelled) {
+    ctx.log('warn', `Restore cancelled: ${written} stay there`);
+    throw new CancelledError(what);
+  }
+  if (o.failures.length || o.stopped) {
+    const failures = new WriteFailures();
+    failures.items.push(...o.failures);
+    const parts = [o.failures.length ? failures.describe() : '', o.stopped && !o.failures.length ? `stopped: ${o.stopped}` : ''].filter(Boolean);
+    throw new Error(`Restore failed: ${parts.join('; ')}. Only ${written}.`);
+  }
+  const extra = [
+    o.refused && `${o.refused} refused`,
+    o.kept && `${o.kept} kept`,
+    o.conflicts && `${o.conflicts} conflict${o.conflicts === 1 ? '' : 's'}${o.blocked ? ` (${o.blocked} entries below not restored)` : ''}`,
+  ].filter(Boolean).join(', ');
+  const summary = `${entries} ${entries === 1 ? 'entry' : 'entries'} restored (${formatBytes(o.bytes)}) into ${root}${extra ? `; ${extra}` : ''}`;
   ctx.log('info', summary);
-  ctx.progress({ files, bytes, percent: 100 });
-  return { archivePath: opts.archivePath, fileCount: files, summary };
+  ctx.progress({ files: o.files, bytes: o.bytes, percent: 100 });
+  return { archivePath: opts.archivePath, fileCount: o.files, summary };
 }

@@ -8,7 +8,6 @@ import * as backup from '../../backup';
 import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
-import { archiveEntries, readArchiveEntry } from './archiveRead';
 
 export class ArchiveEngine implements Engine {
   readonly name = 'archive' as const;
@@ -62,7 +61,7 @@ export class ArchiveEngine implements Engine {
       const st = await fsp.stat(path);
       return [{ path: dumpEntryName(env, path), type: 'file', size: st.size, mtime: st.mtimeMs }];
     }
-    return archiveEntries(path, signal);
+    return backup.listArchiveEntries(path, signal);
   }
 
   async readFile(env: Environment, backupId: string, entryPath: string, signal?: AbortSignal): Promise<Uint8Array> {
@@ -71,7 +70,7 @@ export class ArchiveEngine implements Engine {
       if (entryPath !== dumpEntryName(env, path)) throw new Error(`${entryPath} is not in ${basename(path)}`);
       return fsp.readFile(path, { signal });
     }
-    return readArchiveEntry(path, entryPath, signal);
+    return backup.readArchiveFile(path, entryPath, signal);
   }
 
   async summary(env: Environment): Promise<EngineSummary> {
