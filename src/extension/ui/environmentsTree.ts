@@ -7,6 +7,8 @@ import type { Environment, EnvironmentEntry } from '../core/environments/types';
 import { describeSchedule } from '../core/scheduler/cron';
 import type { Backups } from '../core/backups';
 import { subjectOf } from '../core/environments/lookup';
+import { maskSecrets } from '../core/util/maskSecrets';
+import { codeSpan, escapeMarkdown } from './markdownText';
 
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
@@ -49,7 +51,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
         if (parts.length) item.tooltip.appendMarkdown(`\n\n**Stored:** ${parts.join(', ')}`);
       }
     } catch (e) {
-      item.tooltip.appendMarkdown(`\n\n**Stored:** unknown (${escape((e as Error).message)})`);
+      item.tooltip.appendMarkdown(`\n\n**Stored:** unknown (${escapeMarkdown((e as Error).message)})`);
     }
     return item;
   }
@@ -71,7 +73,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
       item.description = `invalid: ${entry.errors[0]}`;
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
       item.contextValue = 'environment.invalid';
-      item.tooltip = new vscode.MarkdownString(`**${escape(entry.name)}** is invalid and does not run:\n\n${entry.errors.map((e) => `- ${escape(e)}`).join('\n')}`);
+      item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(entry.name)}** is invalid and does not run:\n\n${entry.errors.map((e) => `- ${escapeMarkdown(e)}`).join('\n')}`);
       return item;
     }
     const env = entry.environment;
@@ -109,9 +111,9 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
 
   private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder' : 'command dump'}, ${env.engine === 'restic' ? 'restic snapshots' : 'archives'}\n\n`);
-    if (blocked) md.appendMarkdown(`$(shield) ${escape(blocked)}\n\n`);
-    md.appendMarkdown(`**Schedule:** ${escape(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ' — disabled'}\n\n`);
+    md.appendMarkdown(`**${escapeMarkdown(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder' : 'command dump'}, ${env.engine === 'restic' ? 'restic snapshots' : 'archives'}\n\n`);
+    if (blocked) md.appendMarkdown(`$(shield) ${escapeMarkdown(blocked)}\n\n`);
+    md.appendMarkdown(`**Schedule:** ${escapeMarkdown(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ' — disabled'}\n\n`);
     if (next.length) md.appendMarkdown(`**Next runs:** ${next.map((t) => formatDateTime(t)).join(', ')}\n\n`);
     if (good) {
       const r = good.result ?? {};
@@ -120,16 +122,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     } else {
       md.appendMarkdown('**Last good backup:** never\n\n');
     }
-    if (last && last.status !== 'succeeded') md.appendMarkdown(`**Last run ${last.status}:** ${escape(last.error ?? '')}\n\n`);
-    md.appendMarkdown(`**Source:** \`${subjectOf(env)}\`\n\n`);
-    md.appendMarkdown(env.engine === 'restic' ? `**Repository:** \`${env.repository ?? ''}\`` : `**Destination:** \`${env.destination}\``);
+    if (last && last.status !== 'succeeded') md.appendMarkdown(`**Last run ${last.status}:** ${escapeMarkdown(last.error ?? '')}\n\n`);
+    md.appendMarkdown(`**Source:** ${codeSpan(maskSecrets(subjectOf(env)))}\n\n`);
+    md.appendMarkdown(env.engine === 'restic' ? `**Repository:** ${codeSpan(env.repository ?? '')}` : `**Destination:** ${codeSpan(env.destination)}`);
     return md;
   }
 }
 
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, (c) => `\\${c}`);
-}
 
 export function toVs(d: { dispose(): void }): vscode.Disposable {
   return new vscode.Disposable(() => d.dispose());

@@ -5,6 +5,7 @@ import { formatBytes, formatDateTime, formatDay, formatDuration } from '../../sh
 import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
+import { taskTooltipMarkdown } from './markdownText';
 
 const HISTORY_ITEMS = 50;
 
@@ -111,13 +112,7 @@ function taskItem(t: TaskRecord, envName: string): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.description = describe(t);
   item.contextValue = t.status === 'running' ? 'task.running' : t.status === 'queued' ? 'task.queued' : t.result?.archivePath ? 'task.finished.archive' : 'task.finished';
-  const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**#${t.id} ${t.kind} of ${envName}** — ${statusText(t)} (${t.trigger})\n\n`);
-  md.appendMarkdown(`Queued ${formatDateTime(t.queuedAt)}${t.startedAt ? `, started ${formatDateTime(t.startedAt)}` : ''}${t.finishedAt ? `, finished ${formatDateTime(t.finishedAt)}` : ''}\n\n`);
-  if (t.error) md.appendMarkdown(`Error: ${t.error}\n\n`);
-  if (t.skipReason) md.appendMarkdown(`Skipped: ${t.skipReason}\n\n`);
-  if (t.result?.archivePath) md.appendMarkdown(`Archive: \`${t.result.archivePath}\` (${formatBytes(t.result.size)}, ${t.result.fileCount ?? '?'} files)\n\n`);
-  item.tooltip = md;
+  item.tooltip = new vscode.MarkdownString(taskTooltipMarkdown(t, envName, statusText(t)));
   item.command = { command: 'backupScheduler.showTaskLog', title: 'Show Log', arguments: [t.id] };
   return item;
 }
