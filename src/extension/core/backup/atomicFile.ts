@@ -3,11 +3,21 @@
 // cancel removes the temporary file.
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { errCode, errorText } from './cancel';
+import { DestinationError, ensureFolder, fsGuard, UnresponsiveError } from '../fsguard';
+import { CancelledError, errCode, errorText } from './cancel';
 import { parseTempName, tempName } from './naming';
+
+/** Every call on a destination goes through the guard (a stuck mount fails the task, not the pool). */
+function onDest<T>(destination: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return fsGuard.run(destination, 'destination', fn, signal);
+}
+
+/** Temporary files a live writer of this process owns; any other of our pid was abandoned. */
+const liveTemps = new Set<string>();
 
 /** Turns the errors a destination can produce into a sentence a user can act on. */
 export function destinationError(e: unknown, destination: string): Error {
+  if (e instanceof UnresponsiveError || e instanceof DestinationError || e instanceof CancelledError) return e;
   const code = errCode(e);
   const why: Record<string, string> = {
     ENOSPC: 'the destination is full (no space left on device)',
@@ -24,12 +34,10 @@ export function destinationError(e: unknown, destination: string): Error {
   return err;
 }
 
-export async function ensureDestination(destination: string): Promise<void> {
+export async function ensureDestination(destination: string, signal?: AbortSignal): Promise<void> {
   try {
     // Every folder created here is private: archives hold whatever the source held (restic does the same).
-    await fsp.mkdir(destination, { recursive: true, mode: 0o700 });
-    const st = await fsp.stat(destination);
-    if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    await ensureFolder(destination, { guard: fsGuard, signal, mode: 0o700 });
   } catch (e) {
     throw destinationError(e, destination);
   }
@@ -46,16 +54,20 @@ function pidAlive(pid: number): boolean {
 
 /** Removes temporary files left by a writer of this environment that died (host crash, kill -9). */
 export async function removeStalePartials(destination: string, envId: string, log: (text: string) => void): Promise<void> {
-  const names = await fsp.readdir(destination).catch(() => [] as string[]);
+  const names = await onDest(destination, () => fsp.readdir(destination)).catch((e: unknown) => {
+    if (e instanceof UnresponsiveError) throw e;
+    return [] as string[];
+  });
   for (const name of names) {
     const t = parseTempName(name, envId);
-    if (!t || t.pid === process.pid) continue;
+    if (!t) continue;
     const path = join(destination, name);
-    const st = await fsp.stat(path).catch(() => undefined);
+    if (t.pid === process.pid && liveTemps.has(path)) continue;
+    const st = await onDest(destination, () => fsp.stat(path)).catch(() => undefined);
     if (!st) continue;
     const idleHours = (Date.now() - st.mtimeMs) / 3_600_000;
-    if (pidAlive(t.pid) && idleHours < 6) continue;
-    await fsp.unlink(path).then(() => log(`Removed stale temporary file ${name}`), () => undefined);
+    if (t.pid !== process.pid && pidAlive(t.pid) && idleHours < 6) continue;
+    await onDest(destination, () => fsp.unlink(path)).then(() => log(`Removed stale temporary file ${name}`), () => undefined);
   }
 }
 
@@ -70,7 +82,8 @@ export class AtomicFile {
   static async create(destination: string, finalName: string): Promise<AtomicFile> {
     const tempPath = join(destination, tempName(finalName));
     try {
-      const fh = await fsp.open(tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      const fh = await onDest(destination, () => fsp.open(tempPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+      liveTemps.add(tempPath);
       return new AtomicFile(destination, tempPath, fh);
     } catch (e) {
       throw destinationError(e, destination);
@@ -79,6 +92,7 @@ export class AtomicFile {
 
   /** Adopts a temporary path that someone else (a dump command) wrote. */
   static adopt(destination: string, tempPath: string): AtomicFile {
+    liveTemps.add(tempPath);
     return new AtomicFile(destination, tempPath, undefined);
   }
 
@@ -87,7 +101,8 @@ export class AtomicFile {
     try {
       let off = 0;
       while (off < buf.length) {
-        const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
+        const fh = this.fh;
+        const { bytesWritten } = await onDest(this.destination, () => fh.write(buf, off, buf.length - off));
         off += bytesWritten;
       }
     } catch (e) {
@@ -102,12 +117,12 @@ export class AtomicFile {
    */
   async commit(nameFor: (bumpSeconds: number) => string): Promise<string> {
     try {
-      let fh = this.fh;
-      if (!fh) fh = await fsp.open(this.tempPath, 'r');
-      await fh.sync();
-      await fh.close();
+      const fh = this.fh ?? (await onDest(this.destination, () => fsp.open(this.tempPath, 'r')));
+      await onDest(this.destination, () => fh.sync());
+      await onDest(this.destination, () => fh.close());
       this.fh = undefined;
       const finalPath = await this.publish(nameFor);
+      liveTemps.delete(this.tempPath);
       await this.syncDir();
       return finalPath;
     } catch (e) {
@@ -119,16 +134,19 @@ export class AtomicFile {
     for (let bump = 0; bump < 60; bump++) {
       const finalPath = join(this.destination, nameFor(bump));
       try {
-        await fsp.link(this.tempPath, finalPath);
-        await fsp.unlink(this.tempPath);
+        await onDest(this.destination, () => fsp.link(this.tempPath, finalPath));
+        await onDest(this.destination, () => fsp.unlink(this.tempPath));
         return finalPath;
       } catch (e) {
         const code = errCode(e);
         if (code === 'EEXIST') continue;
         // File systems without hard links (FAT, some network shares): check, then rename.
         if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
-          if (await fsp.lstat(finalPath).then(() => true, () => false)) continue;
-          await fsp.rename(this.tempPath, finalPath);
+          if (await onDest(this.destination, () => fsp.lstat(finalPath)).then(() => true, (le: unknown) => {
+            if (le instanceof UnresponsiveError) throw le;
+            return false;
+          })) continue;
+          await onDest(this.destination, () => fsp.rename(this.tempPath, finalPath));
           return finalPath;
         }
         throw e;
@@ -141,20 +159,26 @@ export class AtomicFile {
     // Makes the new directory entry durable; not possible on Windows, where it is skipped.
     let dh: fsp.FileHandle | undefined;
     try {
-      dh = await fsp.open(this.destination, 'r');
-      await dh.sync();
+      dh = await onDest(this.destination, () => fsp.open(this.destination, 'r'));
+      const h = dh;
+      await onDest(this.destination, () => h.sync());
     } catch {
       /* best effort */
     } finally {
-      await dh?.close().catch(() => undefined);
+      const h = dh;
+      if (h) await onDest(this.destination, () => h.close()).catch(() => undefined);
     }
   }
 
-  /** Closes and deletes the temporary file; safe to call twice and after a failed commit. */
+  /**
+   * Closes and deletes the temporary file; safe to call twice and after a failed commit. On a
+   * destination that does not answer it gives up at once: the next run removes the file.
+   */
   async discard(): Promise<void> {
     const fh = this.fh;
     this.fh = undefined;
-    await fh?.close().catch(() => undefined);
-    await fsp.unlink(this.tempPath).catch(() => undefined);
+    liveTemps.delete(this.tempPath);
+    if (fh) await onDest(this.destination, () => fh.close()).catch(() => undefined);
+    await onDest(this.destination, () => fsp.unlink(this.tempPath)).catch(() => undefined);
   }
 }

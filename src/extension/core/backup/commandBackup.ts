@@ -2,10 +2,11 @@
 // name in the destination), then publishes the dump under its final name in one step.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
+import { fsGuard } from '../fsguard';
 import { maskSecrets } from '../util/maskSecrets';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
 import { abortedByTimeout, CancelledError, errorText } from './cancel';
@@ -33,9 +34,21 @@ export interface CommandBackupOptions {
   killGraceMs?: number;
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** Reads the dump in 1 MB steps, each under the destination's guard (it may be a stuck mount). */
+async function sha256Of(path: string, destination: string, signal: AbortSignal): Promise<string> {
+  const run = <T>(fn: () => Promise<T>) => fsGuard.run(destination, 'destination', fn, signal);
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  const fh = await run(() => fsp.open(path, 'r'));
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await run(() => fh.read(buf, 0, buf.length, null));
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await run(() => fh.close()).catch(() => undefined);
+  }
   return h.digest('hex');
 }
 
@@ -43,8 +56,12 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
   assertEnvId(opts.envId);
   const destination = resolve(opts.destination);
   const cwd = resolve(opts.cwd);
-  if (!(await fsp.stat(cwd).then((s) => s.isDirectory(), () => false))) throw new Error(`Working folder ${cwd} does not exist`);
-  await ensureDestination(destination);
+  const cwdIsDir = await fsGuard.run(cwd, 'source', () => fsp.stat(cwd), ctx.signal).then((s) => s.isDirectory(), (e: unknown) => {
+    if (!(e as NodeJS.ErrnoException).code) throw e; // the guard's verdict: no answer, or cancelled
+    return false;
+  });
+  if (!cwdIsDir) throw new Error(`Working folder ${cwd} does not exist`);
+  await ensureDestination(destination, ctx.signal);
   await removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t));
   if (ctx.signal.aborted) throw new CancelledError('Backup');
 
@@ -116,13 +133,16 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     if (exit.signal) throw new Error(`Command was killed by ${exit.signal}${lastErr ? `: ${lastErr}` : ''}`);
     if (exit.code !== 0) throw new Error(`Command failed with exit code ${exit.code}${lastErr ? `: ${lastErr}` : ''}`);
 
-    const st = await fsp.stat(tempPath).catch(() => undefined);
+    const st = await fsGuard.run(destination, 'destination', () => fsp.stat(tempPath), ctx.signal).catch((e: unknown) => {
+      if (!(e as NodeJS.ErrnoException).code) throw e;
+      return undefined;
+    });
     if (!st) throw new Error('Command exited with code 0 but wrote no dump to $BACKUP_FILE');
     if (!st.isFile()) throw new Error('Command exited with code 0 but $BACKUP_FILE is not a regular file');
     if (st.size === 0) throw new Error('Command exited with code 0 but the dump in $BACKUP_FILE is empty');
     // Covers a dump the command moved into place (umask does not apply to a rename).
-    if (platform !== 'win32') await fsp.chmod(tempPath, 0o600);
-    const sha256 = await sha256Of(tempPath);
+    if (platform !== 'win32') await fsGuard.run(destination, 'destination', () => fsp.chmod(tempPath, 0o600), ctx.signal);
+    const sha256 = await sha256Of(tempPath, destination, ctx.signal);
     if (ctx.signal.aborted) throw new CancelledError('Backup');
     const archivePath = await dump.commit(nameFor);
     const summary = `dump of ${formatBytes(st.size)}`;

@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
+import { fsGuard, onNetworkFs, UnresponsiveError } from '../fsguard';
 import { writeArchiveIndex } from './archiveIndex';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
 import { CancelledError, errCode, errorText, throwIfAborted } from './cancel';
@@ -37,11 +38,17 @@ const SMALL_FILE = 256 * 1024;
 const READ_AHEAD_FILES = 64;
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
-async function checkSource(source: string): Promise<void> {
+/** Every call on the source goes through the guard (a stuck mount fails the task, not the pool). */
+function onSource<T>(source: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return fsGuard.run(source, 'source', fn, signal);
+}
+
+async function checkSource(source: string, signal: AbortSignal): Promise<void> {
   let st;
   try {
-    st = await fsp.stat(source);
+    st = await onSource(source, () => fsp.stat(source), signal);
   } catch (e) {
+    if (e instanceof UnresponsiveError || e instanceof CancelledError) throw e;
     if (errCode(e) === 'ENOENT') throw new Error(`Source folder ${source} does not exist`);
     throw new Error(`Cannot read source folder ${source}: ${errorText(e)}`);
   }
@@ -49,8 +56,11 @@ async function checkSource(source: string): Promise<void> {
 }
 
 /** When the destination lies inside the source, it must not be archived into itself. */
-async function destinationInsideSource(source: string, destination: string): Promise<string[]> {
-  const [rs, rd] = await Promise.all([fsp.realpath(source), fsp.realpath(destination)]);
+async function destinationInsideSource(source: string, destination: string, signal: AbortSignal): Promise<string[]> {
+  const [rs, rd] = await Promise.all([
+    onSource(source, () => fsp.realpath(source), signal),
+    fsGuard.run(destination, 'destination', () => fsp.realpath(destination), signal),
+  ]);
   const rel = relative(rs, rd);
   if (rel === '') throw new Error('The destination cannot be the source folder itself');
   if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) return [];
@@ -125,11 +135,12 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const what = 'Backup';
   const source = resolve(opts.source);
   const destination = resolve(opts.destination);
-  await checkSource(source);
-  await ensureDestination(destination);
+  await checkSource(source, ctx.signal);
+  await ensureDestination(destination, ctx.signal);
   await removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t));
-  const skipAbs = await destinationInsideSource(source, destination);
-  const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs };
+  const skipAbs = await destinationInsideSource(source, destination, ctx.signal);
+  const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
+  const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
 
   // Pass 1: manifest and totals. Its warnings are kept back: pass 2 reports the same ones.
   const scanWarnings: string[] = [];
@@ -189,7 +200,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       const e = n.value;
       if (e.type === 'file' && e.stat.size <= SMALL_FILE) {
         const { buf, release } = slabs.take(e.stat.size);
-        queue.push({ entry: e, data: readSmall(e.abs, buf), release });
+        queue.push({ entry: e, data: run(() => readSmall(e.abs, buf)), release });
         queuedBytes += e.stat.size;
       } else queue.push({ entry: e });
     }
@@ -198,8 +209,9 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   async function storeLarge(e: TreeEntry): Promise<void> {
     let fh: fsp.FileHandle;
     try {
-      fh = await fsp.open(e.abs, 'r');
+      fh = await run(() => fsp.open(e.abs, 'r'));
     } catch (err) {
+      if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
       if (errCode(err) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);
       else warn(`Cannot read ${e.rel}: ${errorText(err)} (skipped)`);
       return;
@@ -212,10 +224,11 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       const got = await writer.fill(size, async (buf, off, len) => {
         throwIfAborted(ctx.signal, what);
         try {
-          const { bytesRead } = await fh.read(buf, off, len, pos);
+          const { bytesRead } = await run(() => fh.read(buf, off, len, pos));
           pos += bytesRead;
           return bytesRead;
         } catch (err) {
+          if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
           readError = err;
           return 0;
         }
@@ -231,7 +244,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       bytes += size;
       if (!readError && got === size) stored.add(e);
     } finally {
-      await fh.close().catch(() => undefined);
+      await run(() => fh.close()).catch(() => undefined);
     }
   }
 
@@ -241,8 +254,9 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       throwIfAborted(ctx.signal, what);
       const { entry: e, data, release } = queue.shift()!;
       if (data) {
-        const buf = await data;
+        const buf = await data.catch((err: Error) => err);
         queuedBytes -= e.stat.size;
+        if (buf instanceof UnresponsiveError || buf instanceof CancelledError) throw buf;
         if (buf instanceof Error) {
           if (errCode(buf) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);
           else warn(`Cannot read ${e.rel}: ${errorText(buf)} (skipped)`);

@@ -7,7 +7,8 @@ import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { errCode, errorText } from './cancel';
+import { UnresponsiveError } from '../fsguard';
+import { CancelledError, errCode, errorText } from './cancel';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
 
@@ -28,6 +29,18 @@ export interface WalkOptions {
   warn(text: string): void;
   /** Told of every entry the rules leave out (a folder once, not what is below it): the restic engine hands these to restic. */
   onExcluded?(rel: string, isDir: boolean): void;
+  /**
+   * Runs each file-system step (a folder's listing, a link, a .gitignore) under the caller's
+   * bound (the FsGuard); a step that does not answer ends the walk with that error.
+   */
+  run?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Start with the asynchronous lstat at once (network and FUSE sources, where a synchronous call could hold the host). */
+  asyncOnly?: boolean;
+}
+
+/** Errors that end the walk instead of skipping one entry with a warning. */
+function fatal(e: unknown): boolean {
+  return e instanceof UnresponsiveError || e instanceof CancelledError;
 }
 
 interface GitignoreLayer {
@@ -86,7 +99,9 @@ export class Lstatter {
   private asyncOnly = false;
   private sliceStart = performance.now();
 
-  constructor(private readonly slowCallMs = SLOW_CALL_MS) {}
+  constructor(private readonly slowCallMs = SLOW_CALL_MS, asyncOnly = false) {
+    this.asyncOnly = asyncOnly;
+  }
 
   /** True once a slow call moved this walk to the thread pool. */
   get isAsync(): boolean {
@@ -131,23 +146,23 @@ function lstatAll(paths: string[]): Promise<(Stats | Error)[]> {
 export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerator<TreeEntry> {
   const excluded = excludeMatcher(opts.exclude);
   const skip = new Set(opts.skipAbs ?? []);
-  const lstat = new Lstatter();
+  const lstat = new Lstatter(undefined, opts.asyncOnly);
+  const run = opts.run ?? (<T>(fn: () => Promise<T>) => fn());
 
   function list(abs: string): Promise<Listing> {
-    return fsp.readdir(abs, { withFileTypes: true }).then(
+    return run(() => fsp.readdir(abs, { withFileTypes: true })).then(
       async (dirents) => {
         dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         if (dirents.length > PRESTAT_MAX) return { dirents };
-        return { dirents, stats: await lstat.many(dirents.map((d) => child(abs, d.name))) };
+        return { dirents, stats: await run(() => lstat.many(dirents.map((d) => child(abs, d.name)))) };
       },
-      (e: Error) => e,
-    );
+    ).catch((e: Error) => e);
   }
 
   async function* dir(abs: string, rel: string, parentLayer: GitignoreLayer | undefined, prefetched?: Promise<Listing>): AsyncGenerator<TreeEntry> {
     const listing = await (prefetched ?? list(abs));
     if (listing instanceof Error) {
-      if (rel === '') throw listing;
+      if (rel === '' || fatal(listing)) throw listing;
       opts.warn(`Cannot read folder ${rel}: ${errorText(listing)} (skipped)`);
       return;
     }
@@ -157,9 +172,10 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
     if (opts.useGitignore && dirents.some((d) => d.name === '.gitignore' && d.isFile())) {
       const gi = `${rel ? `${rel}/` : ''}.gitignore`;
       try {
-        const text = await fsp.readFile(join(abs, '.gitignore'), 'utf8');
+        const text = await run(() => fsp.readFile(join(abs, '.gitignore'), 'utf8'));
         layer = { base: rel, ig: ignore({ allowRelativePaths: true }).add(text), parent: parentLayer };
       } catch (e) {
+        if (fatal(e)) throw e;
         opts.warn(`Cannot read ${gi}: ${errorText(e)} (its rules are not applied)`);
       }
     }
@@ -187,7 +203,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
 
     for (let b = 0; b < kept.length; b += LSTAT_BATCH) {
       const batch = kept.slice(b, b + LSTAT_BATCH);
-      const stats = listing.stats ? batch.map((i) => listing.stats![i]) : await lstat.many(batch.map((i) => child(abs, dirents[i].name)));
+      const stats = listing.stats ? batch.map((i) => listing.stats![i]) : await run(() => lstat.many(batch.map((i) => child(abs, dirents[i].name))));
       for (let j = 0; j < batch.length; j++) {
         const name = dirents[batch[j]].name;
         const childAbs = child(abs, name);
@@ -207,9 +223,10 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
           yield { rel: childRel, abs: childAbs, type: 'file', stat: st };
         } else if (st.isSymbolicLink()) {
           try {
-            const linkTarget = await fsp.readlink(childAbs);
+            const linkTarget = await run(() => fsp.readlink(childAbs));
             yield { rel: childRel, abs: childAbs, type: 'symlink', stat: st, linkTarget };
           } catch (e) {
+            if (fatal(e)) throw e;
             opts.warn(`Cannot read link ${childRel}: ${errorText(e)} (skipped)`);
           }
         } else {
