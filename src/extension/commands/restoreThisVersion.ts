@@ -18,7 +18,9 @@ interface RestoreVersionOptions {
 /** Returns true when the file now holds the backup's content. */
 export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promise<boolean> {
   const opts = optionsFrom<RestoreVersionOptions>(arg);
-  const pair = versionPair(deps, toUri(opts.backupUri) ?? (arg instanceof vscode.Uri ? arg : undefined), toUri(opts.targetUri));
+  // From the title bar of a diff, VS Code passes the focused side's URI: the file, or the backup.
+  const given = arg instanceof vscode.Uri && arg.scheme === BACKUP_SCHEME ? arg : undefined;
+  const pair = versionPair(deps, toUri(opts.backupUri) ?? given, toUri(opts.targetUri));
   if (!pair) {
     void vscode.window.showWarningMessage('Backup Scheduler: "Restore This Version" works in a diff opened by "Compare with Backup…" or on a file opened from a backup.');
     return false;
