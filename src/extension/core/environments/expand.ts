@@ -12,8 +12,17 @@ export interface ExpandContext {
 }
 
 export function expandPath(value: string, ctx: ExpandContext): { value: string } | { error: string } {
+  const r = expandVariables(value, ctx);
+  if ('error' in r) return r;
+  let out = r.value;
+  if (out === '~' || out.startsWith('~/') || out.startsWith('~\\')) out = ctx.home + out.slice(1);
+  return { value: path.normalize(out) };
+}
+
+/** The variables alone, for values that are not paths (a restic repository such as `sftp:host:/srv/x`). */
+export function expandVariables(value: string, ctx: ExpandContext): { value: string } | { error: string } {
   let missing: string | undefined;
-  let out = value.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+  const out = value.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
     if (name === 'workspaceFolder') {
       if (ctx.workspaceFolder === undefined) missing ??= '${workspaceFolder} is used but no folder is open';
       return ctx.workspaceFolder ?? whole;
@@ -34,6 +43,5 @@ export function expandPath(value: string, ctx: ExpandContext): { value: string }
     return whole;
   });
   if (missing) return { error: missing };
-  if (out === '~' || out.startsWith('~/') || out.startsWith('~\\')) out = ctx.home + out.slice(1);
-  return { value: path.normalize(out) };
+  return { value: out };
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as nodePath from 'node:path';
 import { cronError, isValidTimeZone } from '../scheduler/cron';
+import { parseEngineFields } from './engineFields';
 import { expandPath, type ExpandContext } from './expand';
 import type { Environment, EnvironmentEntry, RetentionPolicy } from './types';
 
@@ -143,7 +144,10 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
   if (type !== undefined && type !== 'folder' && type !== 'command') errors.push(`"type" must be "folder" or "command" (got "${type}")`);
   const source = path('source', type === 'folder');
   const command = str('command', type === 'command');
-  const destination = path('destination', true);
+  const engineFields = parseEngineFields(o, ctx, errors);
+  const restic = engineFields.engine === 'restic';
+  // A restic environment stores into its repository; "destination" is for the archive engine.
+  const destination = path('destination', !restic) ?? (restic ? engineFields.repository : undefined);
   const schedule = str('schedule', true);
   if (schedule !== undefined) {
     const e = cronError(schedule);
@@ -173,7 +177,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
   }
   const retention = parseRetention(o.retention, errors);
   const healthcheckUrl = parseHealthcheckUrl(str('healthcheckUrl', false), errors);
-  if (type === 'folder' && source && destination && isInside(destination, source)) {
+  if (!restic && type === 'folder' && source && destination && isInside(destination, source)) {
     errors.push('"destination" is inside "source": each backup would contain the previous ones');
   }
 
@@ -202,6 +206,7 @@ function parseEntry(item: unknown, index: number, ctx: ParseContext): Environmen
       verify,
       inheritEnv,
       origin: ctx.workspaceIds?.has(id) ? 'workspace' : 'user',
+      ...engineFields,
       ...(healthcheckUrl ? { healthcheckUrl } : {}),
     },
   };

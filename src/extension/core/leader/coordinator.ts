@@ -377,6 +377,7 @@ function isEnvironment(v: unknown): v is Environment {
   return (
     typeof e.id === 'string' && RESOLVED_ID_PATTERN.test(e.id) && typeof e.name === 'string' && (e.type === 'folder' || e.type === 'command') &&
     typeof e.destination === 'string' && typeof e.schedule === 'string' && cronError(e.schedule) === undefined &&
-    typeof e.enabled === 'boolean' && Array.isArray(e.exclude) && (e.type === 'folder' ? typeof e.source === 'string' : typeof e.command === 'string')
+    typeof e.enabled === 'boolean' && Array.isArray(e.exclude) && (e.type === 'folder' ? typeof e.source === 'string' : typeof e.command === 'string') &&
+    (e.engine === undefined || e.engine === 'archive' || (e.engine === 'restic' && typeof e.repository === 'string'))
   );
 }

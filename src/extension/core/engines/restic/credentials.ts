@@ -2,17 +2,14 @@
 // variables. Secrets travel only here (never argv, which `ps` shows to every user), and every
 // secret value is remembered so that no log line can carry it.
 import type { Environment } from '../../environments/types';
+import { secretKeys } from '../secrets';
 import type { SecretSource } from '../types';
 
 /** SecretStorage key of a repository's password ("Set Repository Password…" writes it). */
-export function passwordKey(repository: string): string {
-  return `restic.password:${repository}`;
-}
+export const passwordKey = secretKeys.resticPassword;
 
 /** SecretStorage key behind `${secret:NAME}` in backendEnv. */
-export function secretKey(name: string): string {
-  return `secret:${name}`;
-}
+export const secretKey = secretKeys.named;
 
 /** Variables restic reads that must come from the environment's settings, not from VS Code's own environment. */
 const OWN = ['RESTIC_REPOSITORY', 'RESTIC_REPOSITORY_FILE', 'RESTIC_PASSWORD', 'RESTIC_PASSWORD_FILE', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_KEY_HINT'];

@@ -1,0 +1,78 @@
+// Restore from restic snapshots: whole, one path, overwrite rules and path safety.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { newRepository, noise, resticEnv, writeTree } from './helpers';
+
+async function backedUp(files: Record<string, string | Buffer>, links: Record<string, string> = {}) {
+  const { repository, engine } = await newRepository();
+  const src = tempDir('src-');
+  writeTree(src, files);
+  for (const [at, to] of Object.entries(links)) symlinkSync(to, join(src, at));
+  const env = resticEnv({ id: 'r', repository, source: src });
+  const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+  return { engine, env, src, id: r.snapshotId! };
+}
+
+describe('restic engine: restore', function () {
+  this.timeout(60000);
+  afterEach(cleanupTemp);
+
+  it('restores the whole snapshot equal to the source, and leaves no staging folder', async () => {
+    const { engine, env, src, id } = await backedUp({ 'a.txt': 'alpha', 'd/e/f.bin': noise(200_000, 3), 'd/g.txt': 'g' }, { 'd/link': 'g.txt' });
+    const target = tempDir('target-');
+    const r = await engine.restore(makeCtx(), env, { backupId: id, target, overwrite: false });
+    assert.deepEqual(treeDigest(target), treeDigest(src));
+    assert.match(r.summary!, /^4 files restored into/);
+    assert.ok(!readdirSync(target).some((n) => n.startsWith('.backup-scheduler-restore-')));
+  });
+
+  it('restores one path (a file or a folder) and nothing else', async () => {
+    const { engine, env, src, id } = await backedUp({ 'a.txt': 'alpha', 'd/e/f.txt': 'f', 'd/e/h.txt': 'h', 'd/g.txt': 'g', 'odd [x]*.txt': 'odd' });
+    const one = tempDir('target-');
+    await engine.restore(makeCtx(), env, { backupId: id, target: one, overwrite: false, paths: ['d/e'] });
+    assert.deepEqual([...treeDigest(one).keys()], ['d', 'd/e', 'd/e/f.txt', 'd/e/h.txt']);
+    assert.equal(readFileSync(join(one, 'd/e/f.txt'), 'utf8'), readFileSync(join(src, 'd/e/f.txt'), 'utf8'));
+    const odd = tempDir('target-');
+    await engine.restore(makeCtx(), env, { backupId: id, target: odd, overwrite: false, paths: ['odd [x]*.txt'] });
+    assert.deepEqual(readdirSync(odd), ['odd [x]*.txt']);
+    await assert.rejects(engine.restore(makeCtx(), env, { backupId: id, target: tempDir(), overwrite: false, paths: ['nope.txt'] }), /nope.txt: not found in snapshot/);
+  });
+
+  it('keeps existing files unless overwrite is set, never replaces a folder by a file, and never writes through a link in the target', async () => {
+    const { engine, env, id } = await backedUp({ 'a.txt': 'from backup', 'b.txt': 'b from backup', 'sub/c.txt': 'c from backup', 'x': 'x is a file in the backup' });
+    const target = tempDir('target-');
+    const outside = tempDir('outside-');
+    writeFileSync(join(target, 'a.txt'), 'mine');
+    mkdirSync(join(target, 'x'));
+    writeFileSync(join(target, 'x/keep.txt'), 'a folder of mine');
+    symlinkSync(outside, join(target, 'sub')); // restoring sub/c.txt must not land in `outside`
+    const ctx = makeCtx();
+    const kept = await engine.restore(ctx, env, { backupId: id, target, overwrite: false });
+    assert.equal(readFileSync(join(target, 'a.txt'), 'utf8'), 'mine');
+    assert.equal(readFileSync(join(target, 'b.txt'), 'utf8'), 'b from backup');
+    assert.match(kept.summary!, /kept/);
+    assert.ok(ctx.warnings().some((w) => w.startsWith('Kept existing a.txt')));
+    assert.deepEqual(readdirSync(outside), []);
+
+    const ctx2 = makeCtx();
+    await engine.restore(ctx2, env, { backupId: id, target, overwrite: true });
+    assert.equal(readFileSync(join(target, 'a.txt'), 'utf8'), 'from backup');
+    assert.equal(readFileSync(join(target, 'x/keep.txt'), 'utf8'), 'a folder of mine');
+    assert.ok(ctx2.warnings().some((w) => /Kept existing x \(a folder is not replaced by a file\)/.test(w)));
+    // With overwrite the link itself is replaced by the backup's folder; its target stays empty.
+    assert.equal(readFileSync(join(target, 'sub/c.txt'), 'utf8'), 'c from backup');
+    assert.deepEqual(readdirSync(outside), []);
+  });
+
+  it('refuses links in the snapshot that point outside the target', async () => {
+    const { engine, env, id } = await backedUp({ 'in.txt': 'in' }, { 'up': '../../etc', 'abs': '/etc/passwd', 'ok': 'in.txt' });
+    const target = tempDir('target-');
+    const ctx = makeCtx();
+    const r = await engine.restore(ctx, env, { backupId: id, target, overwrite: false });
+    assert.deepEqual(readdirSync(target).sort(), ['in.txt', 'ok']);
+    assert.match(r.summary!, /2 refused/);
+    assert.ok(!existsSync(join(target, 'abs')) && !existsSync(join(target, 'up')));
+  });
+});
