@@ -73,8 +73,14 @@ export function readEnvironments(): EnvironmentEntry[] {
   return parseEnvironmentLists(lists);
 }
 
+/** The id written in the settings: a per-folder environment `notes@app-1a2b3c` is the entry `notes`. */
+export function settingsId(id: string): string {
+  return id.split('@')[0];
+}
+
 /** Where an environment's raw entry lives, so edits go back to the same settings file. */
-export function environmentTarget(id: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[] } {
+export function environmentTarget(resolvedId: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[] } {
+  const id = settingsId(resolvedId);
   const info = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, unknown>[]>('environments');
   const has = (list: unknown) => Array.isArray(list) && list.some((e) => e && (e as { id?: unknown }).id === id);
   if (has(info?.workspaceFolderValue)) return { target: vscode.ConfigurationTarget.WorkspaceFolder, list: info!.workspaceFolderValue! };
@@ -83,7 +89,8 @@ export function environmentTarget(id: string): { target: vscode.ConfigurationTar
 }
 
 /** Replaces one raw entry (by id) where it is defined. */
-export async function updateEnvironmentEntry(id: string, change: (entry: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+export async function updateEnvironmentEntry(resolvedId: string, change: (entry: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const id = settingsId(resolvedId);
   const { target, list } = environmentTarget(id);
   const next = list.map((e) => (e && e.id === id ? change({ ...e }) : e));
   await vscode.workspace.getConfiguration(SECTION).update('environments', next, target);

@@ -5,7 +5,7 @@ import { formatDateTime, formatRelative } from '../../shared/format';
 
 import { describeSchedule } from '../core/scheduler/cron';
 import type { Backups, CommandOutcome } from '../core/backups';
-import { environmentTarget, updateEnvironmentEntry } from '../config';
+import { environmentTarget, settingsId, updateEnvironmentEntry } from '../config';
 import { addEnvironment } from './addEnvironment';
 import { envIdFrom, optionsFrom, taskIdFrom } from './args';
 import { exportHistory } from './exportHistory';
@@ -137,7 +137,8 @@ async function setEnabled(service: Backups, arg: unknown, enabled: boolean): Pro
 }
 
 /** Opens the settings file that defines the environment with the cursor on its entry. */
-async function editEnvironment(id: string | undefined): Promise<void> {
+async function editEnvironment(resolvedId: string | undefined): Promise<void> {
+  const id = resolvedId === undefined ? undefined : settingsId(resolvedId);
   const { target } = environmentTarget(id ?? '');
   const command = target === vscode.ConfigurationTarget.Global ? 'workbench.action.openSettingsJson' : target === vscode.ConfigurationTarget.Workspace ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openFolderSettingsFile';
   await vscode.commands.executeCommand(command);
