@@ -16,6 +16,7 @@ import { createTaskLog } from './ui/taskLogWiring';
 import { createBrowsing, type Browsing } from './ui/browseWiring';
 import { registerBackupTasks } from './ui/backupTasks';
 import { watchHealthchecks } from './core/health/healthchecks';
+import { watchOverdue } from './ui/overdueAlerts';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
@@ -93,6 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     watchNotifications(backups, () => settings, envName),
     registerBackupTasks(backups),
     watchHealthchecks({ backups, logger }),
+    watchOverdue(context, backups, systemClock),
     ...registerCommands({ service: backups, secrets: context.secrets, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;

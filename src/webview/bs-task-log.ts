@@ -1,15 +1,16 @@
 // The Task Log app: owns the ViewState, talks to the host, and polls. All state changes go through
 // the pure functions of state.ts; this element only sequences requests and renders.
 //
-// Polling: one poll in flight at a time; the next one is armed when the reply is merged (after
-// pollMs, or at once when the query changed or more log lines wait). The state that should survive
+// Polling: the host holds a poll that finds nothing new until something changes or pollMs ends
+// (long polling), so the next poll is armed at once after each reply (see nextPollDelay); a change
+// of the query or selection sends a poll at once, superseding the one held. The state that should survive
 // a reload is written with setState after every change.
 import { LitElement, css, html, nothing } from 'lit';
 import type { HostNotice, TaskAction } from '../shared/protocol';
 import type { LogLevel, SortColumn } from '../shared/model';
 import { HostBus, type VsCodeApi } from './hostBus';
 import {
-  EMPTY_FILTERS, applyInit, applyPoll, nextPollDelay, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
+  EMPTY_FILTERS, applyInit, applyPoll, nextPollDelay, pollTimeoutMs, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
   setPageSize, setSort, visibleLog, type Filters, type ViewState,
 } from './state';
 import './bs-task-filters';
@@ -27,8 +28,8 @@ export class BsTaskLog extends LitElement {
   private notice = '';
   private bus: HostBus;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private polling = false;
-  private pollAgain = false;
+  /** Number of the newest poll sent. */
+  private pollSeq = 0;
   private stopped = false;
 
   constructor(private readonly api: VsCodeApi) {
@@ -80,33 +81,36 @@ export class BsTaskLog extends LitElement {
     void this.poll();
   }
 
-  /** Polls now (or right after the poll in flight). */
+  /**
+   * Polls now. The poll in flight may be held open at the host (long polling): a new one does not
+   * wait for it but supersedes it (the host then answers the held one at once). Every reply is
+   * merged (applyPoll drops what a newer query or selection made stale); only the newest poll arms
+   * the next one.
+   */
   private async poll() {
     if (this.stopped) return;
-    if (this.polling) {
-      this.pollAgain = true;
-      return;
-    }
     clearTimeout(this.timer);
-    this.polling = true;
+    const seq = ++this.pollSeq;
+    const began = Date.now();
     let failed = false;
+    let changed = false;
     try {
       const { request, sent } = pollRequest(this.state, 0);
       const { id: _id, ...body } = request;
-      const r = await this.bus.request(body);
+      const r = await this.bus.request(body, pollTimeoutMs(this.state));
       if (r.type === 'changes' || r.type === 'unchanged') this.state = applyPoll(this.state, r, sent);
       else if (r.type === 'error') this.notice = r.message;
       failed = r.type === 'error';
+      changed = r.type === 'changes';
       if (!failed && this.notice.startsWith('no reply')) this.notice = '';
     } catch (e) {
+      if (seq !== this.pollSeq) return;
       failed = true;
       this.report(e);
-    } finally {
-      this.polling = false;
     }
-    const delay = nextPollDelay(this.state, { failed, pollAgain: this.pollAgain });
-    this.pollAgain = false;
-    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), delay);
+    if (seq !== this.pollSeq || this.stopped) return;
+    const delay = nextPollDelay(this.state, { failed, pollAgain: false, changed, elapsedMs: Date.now() - began });
+    this.timer = setTimeout(() => void this.poll(), delay);
   }
 
   private async loadSelected() {

@@ -38,14 +38,15 @@ export class HostBus {
     p.resolve(m);
   }
 
-  request(body: RequestBody): Promise<HostReply> {
+  /** `timeoutMs`: for a poll the host may hold open (long polling), the hold plus the usual limit. */
+  request(body: RequestBody, timeoutMs = this.timeoutMs): Promise<HostReply> {
     const id = this.nextId;
     this.nextId = this.nextId >= LIMITS.maxRequestId ? 1 : this.nextId + 1;
     return new Promise<HostReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`no reply to ${body.type} in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        reject(new Error(`no reply to ${body.type} in ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.api.postMessage({ ...body, id });
     });

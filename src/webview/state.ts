@@ -184,11 +184,21 @@ function appendLog(s: ViewState, lines: LogTuple[], more: boolean): ViewState {
 }
 
 /**
- * When to poll next: at once while a refresh or more log lines are due, else after pollMs. After a
- * failed poll always the full interval: a host that keeps failing must not be polled in a tight loop.
+ * When to poll next. The host holds a poll that finds nothing new until something changes or the
+ * interval ends (long polling), so: at once after a reply that carried changes (the next poll waits
+ * at the host), and after "unchanged" only for what is left of the interval (nothing, when the host
+ * held it; all of it, when the host answered at once). After a failed poll always the full interval:
+ * a host that keeps failing must not be polled in a tight loop.
  */
-export function nextPollDelay(s: ViewState, o: { failed: boolean; pollAgain: boolean }): number {
-  return !o.failed && (o.pollAgain || s.stale || s.logMore) ? 0 : s.pollMs;
+export function nextPollDelay(s: ViewState, o: { failed: boolean; pollAgain: boolean; changed?: boolean; elapsedMs?: number }): number {
+  if (o.failed) return s.pollMs;
+  if (o.pollAgain || s.stale || s.logMore || o.changed) return 0;
+  return Math.max(0, s.pollMs - (o.elapsedMs ?? 0));
+}
+
+/** How long the webview waits for a poll's reply: the host may hold it for up to pollMs. */
+export function pollTimeoutMs(s: ViewState, base = 15_000): number {
+  return s.pollMs + base;
 }
 
 /** The task reply for a selection (getTask): ignored when the user has selected something else since. */

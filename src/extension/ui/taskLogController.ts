@@ -3,6 +3,7 @@
 // and never lets an exception escape `handle`: a bad message is logged and ignored (or answered
 // with an `error` reply when it carried a readable request id, so the webview does not wait).
 import type { Logger } from '../core/ports';
+import type { Disposable } from '../core/util/emitter';
 import type { TaskStore } from '../core/store/taskStore';
 import { LOG_LEVELS, type LogLevel, type LogLine } from '../../shared/model';
 import {
@@ -12,6 +13,11 @@ import {
 
 export interface TaskLogDataSource extends Pick<TaskStore, 'queryTasks' | 'logAfter' | 'changesSince' | 'getTask'> {
   environments(): EnvironmentRef[];
+  /**
+   * Fires when a task or the environment list changed. With it, a poll that finds nothing new is
+   * held until something changes or the poll interval ends (long polling); without it, answered at once.
+   */
+  onDidChange?(listener: () => void): Disposable;
   /** Runs a task action; a returned string is shown to the user as the outcome. */
   runAction(action: TaskAction, taskId: number): Promise<string | void>;
 }
@@ -26,6 +32,10 @@ export interface TaskLogControllerOptions {
 }
 
 export const DEFAULT_POLL_MS = 2000;
+/** After a change, wait this long for the changes that come with it (a finish and its follow-up task). */
+const WAKE_DEBOUNCE_MS = 15;
+/** Log lines come without an event: while the selected task runs, a held poll checks for them this often. */
+const LOG_RECHECK_MS = 250;
 /** Most log lines a copy or open gathers, so one request cannot build an unbounded string. */
 const MAX_COPY_LINES = 200_000;
 /** Bad messages logged per controller before going quiet: a broken webview must not flood the log. */
@@ -34,12 +44,24 @@ const MAX_REJECTION_LOGS = 50;
 export class TaskLogController {
   private sentPollMs: number | undefined;
   private rejections = 0;
+  /** Releases of the polls held open now. */
+  private readonly held = new Set<() => void>();
 
   constructor(
     private readonly source: TaskLogDataSource,
     private readonly logger: Logger,
     private readonly options: TaskLogControllerOptions = {},
   ) {}
+
+  /** Number of polls held open now (a hidden or closed panel must hold none). */
+  get heldPolls(): number {
+    return this.held.size;
+  }
+
+  /** Answers every held poll now: the panel was hidden or closed, or a newer poll supersedes them. */
+  releaseHeldPolls(): void {
+    for (const release of [...this.held]) release();
+  }
 
   /** Number of messages rejected so far (validation failures and handler errors). */
   get rejected(): number {
@@ -55,10 +77,11 @@ export class TaskLogController {
       const m = v.value;
       switch (m.type) {
         case 'ready': {
+          this.releaseHeldPolls(); // a new webview document: nobody waits for the old one's polls
           const list = this.source.environments();
           return { type: 'init', id: m.id, pollMs: this.takePollMs(), environments: list, envVersion: environmentsVersion(list) };
         }
-        case 'poll': return this.poll(m);
+        case 'poll': return await this.poll(m);
         case 'getTask': return { type: 'task', id: m.id, task: this.source.getTask(m.taskId) ?? null };
         case 'action': {
           if (m.action === 'openLog' && this.options.openLogDocument) {
@@ -98,7 +121,49 @@ export class TaskLogController {
     return this.takePollMs() !== before;
   }
 
-  private poll(m: PollRequest): HostReply {
+  /**
+   * Long polling: a poll that finds nothing new is held until something changes or the poll
+   * interval ends, so a change reaches the panel at once while an idle panel still sends one poll
+   * per interval. Only one poll is held at a time: a newer one (the user changed the query)
+   * releases the older at once.
+   */
+  private async poll(m: PollRequest): Promise<HostReply> {
+    this.releaseHeldPolls();
+    let reply = this.answer(m);
+    const onDidChange = this.source.onDidChange?.bind(this.source);
+    const holdMs = this.sentPollMs;
+    if (reply.type !== 'unchanged' || !onDidChange || !holdMs) return reply;
+    const deadline = Date.now() + holdMs;
+    for (;;) {
+      const selected = m.selectedTaskId === undefined ? undefined : this.source.getTask(m.selectedTaskId);
+      const left = deadline - Date.now();
+      if (left <= 0) return reply;
+      const why = await this.hold(onDidChange, selected?.finishedAt === null ? Math.min(left, LOG_RECHECK_MS) : left);
+      reply = this.answer(m);
+      if (reply.type !== 'unchanged' || why === 'released') return reply;
+    }
+  }
+
+  private hold(onDidChange: NonNullable<TaskLogDataSource['onDidChange']>, ms: number): Promise<'changed' | 'timeout' | 'released'> {
+    return new Promise((resolve) => {
+      let wake: ReturnType<typeof setTimeout> | undefined;
+      const finish = (why: 'changed' | 'timeout' | 'released') => {
+        clearTimeout(timer);
+        clearTimeout(wake);
+        sub.dispose();
+        this.held.delete(release);
+        resolve(why);
+      };
+      const release = () => finish('released');
+      const sub = onDidChange(() => {
+        wake ??= setTimeout(() => finish('changed'), WAKE_DEBOUNCE_MS);
+      });
+      const timer = setTimeout(() => finish('timeout'), ms);
+      this.held.add(release);
+    });
+  }
+
+  private answer(m: PollRequest): HostReply {
     const changes = this.source.changesSince(m.cursor);
     // A cursor ahead of the store means the store was recreated (a corrupt file moved aside): start over.
     const reset = changes.revision < m.cursor;

@@ -83,7 +83,12 @@ export class TaskLogPanel implements vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       // A hidden webview is destroyed (no retained context): it must say `ready` again before we post.
-      panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }),
+      // ...and a poll held open for the destroyed document is answered now: a hidden panel holds nothing.
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) return;
+        this.ready = false;
+        controller.releaseHeldPolls();
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -134,6 +139,7 @@ export class TaskLogPanel implements vscode.Disposable {
 
   dispose(): void {
     if (TaskLogPanel.current === this) TaskLogPanel.current = undefined;
+    this.controller.releaseHeldPolls();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
   }

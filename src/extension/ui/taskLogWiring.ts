@@ -27,6 +27,10 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
       const t = store.getTask(id);
       return t && live(t);
     },
+    onDidChange: (listener) => {
+      const subs = [service.onDidChangeTask(() => listener()), service.onDidChangeEnvironments(() => listener())];
+      return { dispose: () => subs.forEach((d) => d.dispose()) };
+    },
     environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: `${e.name} (invalid)` })),
     runAction: async (action: TaskAction, taskId: number) => {
       const command = { cancel: 'cancelTask', retry: 'retryTask', revealArchive: 'revealArchive', openLog: 'showTaskLog' }[action];

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import type { TaskRecord } from '../../../src/shared/model';
 import type { ChangesReply } from '../../../src/shared/protocol';
 import {
-  MAX_LOG_LINES, applyPoll, nextPollDelay, applyTask, ariaSort, buildQuery, clearFilters, initialState, moveIndex, pageInfo, persisted,
+  MAX_LOG_LINES, applyPoll, nextPollDelay, pollTimeoutMs, applyTask, ariaSort, buildQuery, clearFilters, initialState, moveIndex, pageInfo, persisted,
   pollRequest, restorePersisted, select, setFilters, setOffset, setPageSize, setSort, taskDuration, visibleLog, type ViewState,
 } from '../../../src/webview/state';
 
@@ -152,6 +152,15 @@ describe('webview state', () => {
     const stale = setFilters(idle, { kind: 'prune' });
     assert.equal(nextPollDelay(stale, { failed: false, pollAgain: false }), 0);
     assert.equal(nextPollDelay(stale, { failed: true, pollAgain: true }), 2000);
+  });
+
+  it('with long polling: at once after changes or a held "unchanged", the rest of the interval after an early "unchanged"', () => {
+    const idle = { ...loaded(), pollMs: 2000 };
+    assert.equal(nextPollDelay(idle, { failed: false, pollAgain: false, changed: true, elapsedMs: 5 }), 0);
+    assert.equal(nextPollDelay(idle, { failed: false, pollAgain: false, changed: false, elapsedMs: 2004 }), 0);
+    assert.equal(nextPollDelay(idle, { failed: false, pollAgain: false, changed: false, elapsedMs: 300 }), 1700);
+    assert.equal(nextPollDelay(idle, { failed: true, pollAgain: false, changed: true, elapsedMs: 5 }), 2000);
+    assert.equal(pollTimeoutMs(idle), 17_000);
   });
 
   it('moves row focus with navigation keys within bounds', () => {
