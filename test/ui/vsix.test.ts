@@ -42,14 +42,14 @@ describe('packaged .vsix', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('is under 3 MB and holds the bundles, the wasm, media, icon, CHANGELOG and nls files, but nothing else', () => {
+  it('is under 3 MB and holds the bundles, the wasm, media, icon, CHANGELOG, nls files and l10n bundle, but nothing else', () => {
     const size = statSync(vsix).size;
     console.log(`      ${vsix}: ${(size / 1024).toFixed(0)} KB`);
     assert.ok(size < MAX_BYTES, `${size} bytes`);
     const files = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).trim().split('\n');
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     const required = [
-      'extension/package.json', 'extension/package.nls.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
+      'extension/package.json', 'extension/package.nls.json', 'extension/l10n/bundle.l10n.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
       'extension/dist/extension.js', 'extension/dist/restoreWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
       `extension/${manifest.icon}`,
     ];
@@ -57,7 +57,7 @@ describe('packaged .vsix', () => {
     // Everything else must be one of these: no sources, tests, scripts, maps, screenshots or node_modules.
     const allowed = [
       /^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/,
-      /^extension\/package(\.nls(\.[a-z-]+)?)?\.json$/, /^extension\/(readme|changelog)\.md$/, /^extension\/LICENSE\.txt$/,
+      /^extension\/package(\.nls(\.[a-z-]+)?)?\.json$/, /^extension\/l10n\/bundle\.l10n(\.[a-z-]+)?\.json$/, /^extension\/(readme|changelog)\.md$/, /^extension\/LICENSE\.txt$/,
       /^extension\/dist\/[^/]+\.(js|css|wasm|svg|png|ttf|woff2?)$/,
       /^extension\/media\/[^/]+\.(svg|png)$/, /^extension\/media\/walkthrough\/[^/]+\.(md|svg|png)$/,
     ];
