@@ -11,6 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHOSEN = [
   ['ui-runnow-6-task-detail', 'task-log'],
   ['walkthrough-getting-started', 'walkthrough'],
+  ['ui-compare-2-diff', 'compare-diff'],
 ];
 
 const out = join(root, 'media/screenshots');
