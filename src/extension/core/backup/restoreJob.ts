@@ -95,8 +95,7 @@ function planOrRefuse(job: RestoreJob, picked: TarEntry[], limits: RestoreLimits
   let creates = 0;
   for (const e of picked) {
     if (FILE_TYPES.has(e.type)) bytes += e.size;
-    const existing = fs.lstatSync(resolve(job.root, normalizeEntryPath(e.path)), { throwIfNoEntry: false });
-    const d = decideExisting(existing, e.type === 'Directory', job.overwrite);
+    const d = decideExisting(lstatIfAny(fs, resolve(job.root, normalizeEntryPath(e.path))), e.type === 'Directory', job.overwrite);
     if (d.action === 'create' || d.action === 'replace') {
       creates++;
       if (FILE_TYPES.has(e.type)) sizes.push(e.size);
@@ -105,6 +104,16 @@ function planOrRefuse(job: RestoreJob, picked: TarEntry[], limits: RestoreLimits
   const why = checkBeforeWriting({ entries: picked.length, bytes, needed: spaceNeeded(sizes, free?.blockSize ?? 4096), creates }, free, limits);
   if (why) throw new RestoreRefused(`Restore refused before writing anything: ${why}`);
   return bytes;
+}
+
+/** lstat, or undefined when nothing is there (also when a parent is a file: ENOTDIR). */
+function lstatIfAny(fs: RestoreFs, p: string): nodeFs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
 }
 
 interface Span {
@@ -287,6 +296,10 @@ class Extractor {
     const rel = normalizeEntryPath(e.path);
     if (rel === '' || (this.select && !this.select(e.path))) return;
     if (++this.seen > this.limits.maxEntries) this.stop(`the backup holds more than ${this.limits.maxEntries} entries`);
+    if (this.blockedDirs.size && this.underBlocked(rel)) {
+      this.blocked++;
+      return;
+    }
     const why = refusal(this.job.root, e, this.links, this.checkedDirs);
     if (why) {
       this.refused++;
@@ -295,17 +308,10 @@ class Extractor {
       this.say('refused', 'warn', `Refused ${e.path}: ${why}`);
       return;
     }
-    for (const d of this.blockedDirs) {
-      if (rel.startsWith(`${d}/`)) {
-        this.blocked++;
-        return;
-      }
-    }
     const abs = resolve(this.job.root, rel);
     const isDir = e.type === 'Directory';
     if (!this.ensureParent(rel)) return;
-    const existing = this.fs.lstatSync(abs, { throwIfNoEntry: false });
-    const d = decideExisting(existing, isDir, this.job.overwrite);
+    const d = decideExisting(lstatIfAny(this.fs, abs), isDir, this.job.overwrite);
     if (d.action === 'conflict') {
       this.conflicts++;
       if (isDir) this.blockedDirs.add(rel);
@@ -331,6 +337,11 @@ class Extractor {
     } catch (err) {
       this.failed(rel, err);
     }
+  }
+
+  private underBlocked(rel: string): boolean {
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) if (this.blockedDirs.has(rel.slice(0, i))) return true;
+    return false;
   }
 
   /** Replacing goes through a temporary name and one rename: never write into what is there. */

@@ -60,7 +60,11 @@ export function segments(p: string): string[] {
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {
-  return lstatSync(p, { throwIfNoEntry: false });
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR (a parent is a file) and the like: nothing that could be a link
+  }
 }
 
 /**
