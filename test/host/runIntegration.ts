@@ -41,6 +41,9 @@ async function main(): Promise<number> {
     console.log('integration: the two-window suite needs the server launcher; not run with this launcher');
     return first;
   }
+  // A multi-root window: two folders, one with its own environments in .vscode/settings.json.
+  const multiRoot = await runSuite('out/test/integration/multiroot/index.js', undefined, true);
+  if (multiRoot !== 0) return multiRoot;
   const control = mkdtempSync(join(tmpdir(), 'backup-scheduler-2w-'));
   const other = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws2-'));
   try {
@@ -51,13 +54,31 @@ async function main(): Promise<number> {
   }
 }
 
-async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }): Promise<number> {
+/**
+ * `<ws>/alpha` and `<ws>/beta` as one multi-root workspace; beta defines an environment of its
+ * own in beta/.vscode/settings.json (bound to beta, whatever window opens it).
+ */
+function makeMultiRoot(ws: string): string {
+  for (const name of ['alpha', 'beta']) {
+    mkdirSync(join(ws, name, '.vscode'), { recursive: true });
+    writeFileSync(join(ws, name, `only-in-${name}.txt`), `${name}\n`);
+  }
+  const betaEnv = { id: 'beta-own', name: 'Beta own', type: 'folder', source: '${workspaceFolder}', destination: join(ws, 'beta-backups'), schedule: '0 3 * * *' };
+  writeFileSync(join(ws, 'beta', '.vscode', 'settings.json'), JSON.stringify({ 'backupScheduler.environments': [betaEnv] }, null, 2));
+  const file = join(ws, 'two.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }], settings: {} }, null, 2));
+  return file;
+}
+
+async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }, multiRoot = false): Promise<number> {
   const launcher = process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server';
   const timeoutMs = Number(process.env.BACKUP_SCHEDULER_TEST_TIMEOUT_S ?? 300) * 1000;
   const workspace = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws-'));
   mkdirSync(join(workspace, 'data'));
   writeFileSync(join(workspace, 'data', 'hello.txt'), 'hello\n');
+  const workspaceFile = multiRoot ? makeMultiRoot(workspace) : undefined;
   const options = {
+    workspaceFile,
     extensionDevelopmentPath: repoRoot,
     extensionTestsPath: join(repoRoot, testsIndex),
     workspace,

@@ -14,6 +14,8 @@ export interface SuiteRunOptions {
   extensionDevelopmentPath: string;
   extensionTestsPath: string;
   workspace: string;
+  /** Open this .code-workspace file (a multi-root window) instead of the `workspace` folder. */
+  workspaceFile?: string;
   env?: Record<string, string>;
   timeoutMs: number;
   /**
@@ -54,7 +56,7 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
       for (const line of format(...args).split('\n')) o.onLine(line);
     });
-    await page.goto(workbenchUrl(server, { folder: o.workspace, extensionDevelopmentPath: o.extensionDevelopmentPath, extensionTestsPath: o.extensionTestsPath }));
+    await page.goto(workbenchUrl(server, { folder: o.workspace, workspaceFile: o.workspaceFile, extensionDevelopmentPath: o.extensionDevelopmentPath, extensionTestsPath: o.extensionTestsPath }));
     const result = await exit;
     if (result.failure) {
       await screenshot(page, 'integration-failure').then((p) => o.onLine(`screenshot: ${p}`), () => undefined);

@@ -8,6 +8,8 @@ import type { VsCodeServer } from './server';
 export interface WorkbenchOptions {
   /** Folder to open (a path on this machine). */
   folder?: string;
+  /** A .code-workspace file to open instead (a multi-root window). */
+  workspaceFile?: string;
   extensionDevelopmentPath?: string;
   /** JS file exporting run(): the extension host runs it as its test suite. */
   extensionTestsPath?: string;
@@ -19,7 +21,8 @@ export function workbenchUrl(server: Pick<VsCodeServer, 'origin' | 'authority'>,
   if (o.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)]);
   if (o.extensionTestsPath) payload.push(['extensionTestsPath', remote(o.extensionTestsPath)]);
   const query = [`payload=${encodeURIComponent(JSON.stringify(payload))}`];
-  if (o.folder) query.unshift(`folder=${encodeURIComponent(remote(o.folder))}`);
+  if (o.workspaceFile) query.unshift(`workspace=${encodeURIComponent(remote(o.workspaceFile))}`);
+  else if (o.folder) query.unshift(`folder=${encodeURIComponent(remote(o.folder))}`);
   return `${server.origin}/?${query.join('&')}`;
 }
 

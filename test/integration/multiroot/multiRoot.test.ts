@@ -1,0 +1,68 @@
+// A real multi-root window (folders alpha and beta): environments follow the folder they belong
+// to, `${workspaceFolder:<name>}` expands, and beta's own settings bind their entries to beta.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { BackupSchedulerApi } from '../../../src/extension/extension';
+import type { Environment } from '../../../src/extension/core/environments/types';
+import { extension, until } from '../manifest';
+
+const api = () => extension().exports as BackupSchedulerApi;
+const dst = mkdtempSync(join(tmpdir(), 'bs-multiroot-'));
+const folder = (name: string) => vscode.workspace.workspaceFolders!.find((f) => f.name === name)!.uri.fsPath;
+const valid = (): Environment[] => api().backups.environments().flatMap((e) => (e.valid ? [e.environment] : []));
+
+async function backUp(id: string): Promise<string[]> {
+  const outcome = await api().backups.runNow(id);
+  assert.ok('taskId' in outcome, JSON.stringify(outcome));
+  await until(() => api().backups.reader.getTask(outcome.taskId)?.finishedAt != null);
+  const t = api().backups.reader.getTask(outcome.taskId)!;
+  assert.equal(t.status, 'succeeded', t.error ?? '');
+  return execFileSync('tar', ['-tzf', t.result!.archivePath!], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+describe('a multi-root window', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    await until(() => extension().isActive);
+    assert.equal(vscode.workspace.workspaceFolders?.length, 2, 'the launcher opens two folders');
+    await vscode.workspace.getConfiguration('backupScheduler').update('environments', [
+      { id: 'each', name: 'Each', type: 'folder', source: '${workspaceFolder}', destination: join(dst, 'each'), schedule: '0 3 * * *' },
+      { id: 'named', name: 'Named', type: 'folder', source: '${workspaceFolder:alpha}', destination: join(dst, 'named'), schedule: '0 3 * * *' },
+    ], vscode.ConfigurationTarget.Global);
+    await until(() => valid().some((e) => e.id === 'named'));
+  });
+
+  it('makes a user environment of "the workspace folder" one per folder, each backing up its own', async () => {
+    const each = valid().filter((e) => e.id.startsWith('each@'));
+    assert.deepEqual(each.map((e) => e.source).sort(), [folder('alpha'), folder('beta')].sort());
+    assert.deepEqual(each.map((e) => e.name).sort(), ['Each (alpha)', 'Each (beta)']);
+    const beta = each.find((e) => e.source === folder('beta'))!;
+    const listing = await backUp(beta.id);
+    assert.ok(listing.includes('only-in-beta.txt'), listing.join(', '));
+    assert.ok(!listing.includes('only-in-alpha.txt'));
+  });
+
+  it('expands ${workspaceFolder:alpha} to that folder', async () => {
+    const named = valid().find((e) => e.id === 'named')!;
+    assert.equal(named.source, folder('alpha'));
+    assert.ok((await backUp('named')).includes('only-in-alpha.txt'));
+  });
+
+  it('binds an environment from beta/.vscode/settings.json to beta, as a workspace-defined one', async () => {
+    const own = valid().find((e) => e.id.startsWith('beta-own@'));
+    assert.ok(own, `not found among ${valid().map((e) => e.id).join(', ')}`);
+    assert.equal(own.source, folder('beta'));
+    assert.equal(own.origin, 'workspace');
+    assert.ok(!valid().some((e) => e.id.startsWith('beta-own@') && e.source === folder('alpha')), 'alpha does not get beta\'s environment');
+    assert.ok((await backUp(own.id)).includes('only-in-beta.txt'));
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('backupScheduler').update('environments', undefined, vscode.ConfigurationTarget.Global);
+  });
+});
