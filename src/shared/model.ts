@@ -26,6 +26,11 @@ export interface TaskProgress {
   current?: string;
   /** Seconds left, when the engine estimates it (restic's status lines). */
   etaSeconds?: number;
+  /**
+   * Set while a running task is stalled (no progress and no log line for the stall time,
+   * `backupScheduler.stallMinutes`): epoch ms of its last sign of life.
+   */
+  stalledSince?: number;
 }
 
 export interface TaskResult {

@@ -33,4 +33,10 @@ export interface TaskContext {
   readonly clock: Clock;
   log(level: LogLevel, text: string): void;
   progress(progress: TaskProgress): void;
+  /**
+   * Registers what to undo (remove a partial file) if the TaskManager abandons the work: a
+   * cancelled task whose work does not stop because a call in it never returns. Returns the
+   * unregister function. Absent where nothing can abandon the work (tests, direct calls).
+   */
+  onAbandon?(cleanup: () => unknown): () => void;
 }

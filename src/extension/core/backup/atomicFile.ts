@@ -72,6 +72,8 @@ export async function removeStalePartials(destination: string, envId: string, lo
 }
 
 export class AtomicFile {
+  private published = false;
+
   private constructor(
     readonly destination: string,
     readonly tempPath: string,
@@ -122,6 +124,7 @@ export class AtomicFile {
       await onDest(this.destination, () => fh.close());
       this.fh = undefined;
       const finalPath = await this.publish(nameFor);
+      this.published = true;
       liveTemps.delete(this.tempPath);
       await this.syncDir();
       return finalPath;
@@ -175,6 +178,7 @@ export class AtomicFile {
    * destination that does not answer it gives up at once: the next run removes the file.
    */
   async discard(): Promise<void> {
+    if (this.published) return;
     const fh = this.fh;
     this.fh = undefined;
     liveTemps.delete(this.tempPath);

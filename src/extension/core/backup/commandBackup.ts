@@ -69,6 +69,7 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
   const nameFor = (bump: number) => archiveName(opts.envId, 'command', startedAt + bump * 1000);
   const tempPath = join(destination, tempName(nameFor(0)));
   const dump = AtomicFile.adopt(destination, tempPath);
+  ctx.onAbandon?.(() => dump.discard());
   const platform = opts.platform ?? process.platform;
   const env = commandEnvironment({
     platform,

@@ -179,6 +179,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const level = opts.gzipLevel ?? 6;
   const nameFor = (bump: number) => archiveName(opts.envId, 'folder', startedAt + bump * 1000);
   const file = await AtomicFile.create(destination, nameFor(0));
+  ctx.onAbandon?.(() => file.discard()); // a no-op once committed
   const writer = new TarGzWriter(file, { level, chunkSize: opts.chunkSize, parallel: opts.parallel, skipIncompressible: opts.skipIncompressible });
   ctx.log('info', `Writing ${file.tempPath} (gzip level ${level})`);
   const stored = new ManifestHasher();

@@ -35,6 +35,16 @@ export interface TaskManagerOptions {
   maxParallel?: number;
   /** Progress reaches the store at most this often per task (default 1000 ms). */
   progressIntervalMs?: number;
+  /**
+   * A running task with no progress and no log line for this long is flagged stalled (a getter:
+   * the setting may change while tasks run; default 30 minutes).
+   */
+  stallMs?: () => number;
+  /**
+   * After a cancel or timeout, work that has not stopped within this long is abandoned (at once
+   * for a stalled task): its environment is freed even if a call in it never returns (default 10 s).
+   */
+  abandonAfterMs?: number;
 }
 
 export class TimeoutError extends Error {
@@ -56,7 +66,16 @@ interface Running {
   progress: TaskProgress | null;
   progressTimer: ReturnType<typeof setTimeout> | undefined;
   progressDirty: boolean;
+  /** Monotonic and wall time of the work's last log line or progress. */
+  lastActivity: number;
+  lastActivityAt: number;
+  stalled: boolean;
+  /** Cleanups the work registered for the case it is abandoned (its partial file). */
+  cleanups: Set<() => unknown>;
+  abandon?: (reason: unknown) => void;
 }
+
+export const DEFAULT_STALL_MS = 30 * 60_000;
 
 interface Waiting {
   task: TaskRecord;
@@ -70,6 +89,9 @@ export class TaskManager {
   private readonly logger: Logger;
   private readonly maxParallel: number;
   private readonly progressIntervalMs: number;
+  private readonly stallMs: () => number;
+  private readonly abandonAfterMs: number;
+  private stallWatch: ReturnType<typeof setInterval> | undefined;
   /** Environment id -> the task holding it (running or queued, including a chain's follow-ups). */
   private readonly holders = new Map<string, number>();
   private readonly running = new Map<number, Running>();
@@ -86,6 +108,8 @@ export class TaskManager {
     this.logger = options.logger;
     this.maxParallel = Math.max(1, options.maxParallel ?? 4);
     this.progressIntervalMs = options.progressIntervalMs ?? 1000;
+    this.stallMs = options.stallMs ?? (() => DEFAULT_STALL_MS);
+    this.abandonAfterMs = options.abandonAfterMs ?? 10_000;
   }
 
   /** Marks what a crashed or killed host left running as interrupted. Call once at start-up. */
@@ -199,8 +223,19 @@ export class TaskManager {
 
   private async execute(queued: TaskRecord, spec: TaskSpec): Promise<TaskRecord> {
     const controller = new AbortController();
-    const entry: Running = { task: queued, controller, progress: null, progressTimer: undefined, progressDirty: false };
+    const entry: Running = {
+      task: queued,
+      controller,
+      progress: null,
+      progressTimer: undefined,
+      progressDirty: false,
+      lastActivity: this.clock.monotonic(),
+      lastActivityAt: this.clock.now(),
+      stalled: false,
+      cleanups: new Set(),
+    };
     this.running.set(queued.id, entry);
+    this.watchStalls();
     const startedAt = this.clock.now();
     entry.task = this.store.updateTask(queued.id, { status: 'running', startedAt });
     this.changed.fire(entry.task);
@@ -212,13 +247,26 @@ export class TaskManager {
       taskId: queued.id,
       signal: controller.signal,
       clock: this.clock,
-      log: (level, text) => this.log(queued.id, level, text),
-      progress: (p) => this.progress(entry, p),
+      log: (level, text) => {
+        this.active(entry);
+        this.log(queued.id, level, text);
+      },
+      progress: (p) => {
+        this.active(entry);
+        this.progress(entry, p);
+      },
+      onAbandon: (cleanup) => {
+        entry.cleanups.add(cleanup);
+        return () => entry.cleanups.delete(cleanup);
+      },
     };
+    const abandoned = this.abandonment(entry);
     let final: TaskRecord;
     let followUps: TaskSpec[] = [];
     try {
-      const result = await spec.work(ctx);
+      const work = spec.work(ctx);
+      work.catch(() => undefined); // once abandoned, its late end is nobody's business
+      const result = await Promise.race([work, abandoned.promise]);
       if (controller.signal.aborted) throw controller.signal.reason;
       final = this.finish(entry, { status: 'succeeded', result });
       if (spec.followUps) followUps = spec.followUps(result, final);
@@ -234,6 +282,7 @@ export class TaskManager {
       }
     } finally {
       if (timer) clearTimeout(timer);
+      abandoned.dispose();
     }
     this.running.delete(queued.id);
     this.holders.delete(spec.envId);
@@ -247,6 +296,83 @@ export class TaskManager {
     }
     this.pump();
     return final;
+  }
+
+  /**
+   * Settles (rejects) when an aborted task's work does not stop in time: a stuck call (a file
+   * system that never answers) must not hold its environment for ever. The work's cleanups run
+   * without being awaited; they go through the FsGuard, which gives up at once on a dead path.
+   */
+  private abandonment(entry: Running): { promise: Promise<never>; dispose(): void } {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<never>((_, rej) => (reject = rej));
+    promise.catch(() => undefined);
+    const signal = entry.controller.signal;
+    entry.abandon = (reason) => {
+      if (timer) clearTimeout(timer);
+      entry.abandon = undefined;
+      this.log(entry.task.id, 'warn', 'The work did not stop (a call in it never returned): it was abandoned and its environment freed');
+      this.logger.warn(`task #${entry.task.id} (${entry.task.kind} of ${entry.task.envId}) abandoned after it was stopped`);
+      for (const c of entry.cleanups) void Promise.resolve().then(c).catch(() => undefined);
+      entry.cleanups.clear();
+      reject(reason);
+    };
+    const onAbort = () => {
+      if (entry.stalled) entry.abandon?.(signal.reason);
+      else timer = setTimeout(() => entry.abandon?.(signal.reason), this.abandonAfterMs);
+    };
+    signal.addEventListener('abort', onAbort);
+    return {
+      promise,
+      dispose: () => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        entry.abandon = undefined;
+      },
+    };
+  }
+
+  /** The work spoke (a log line or progress): it is not stalled, or no longer. */
+  private active(entry: Running): void {
+    entry.lastActivity = this.clock.monotonic();
+    entry.lastActivityAt = this.clock.now();
+    if (!entry.stalled) return;
+    entry.stalled = false;
+    const { stalledSince: _, ...rest } = entry.progress ?? {};
+    entry.progress = rest;
+    this.log(entry.task.id, 'info', 'Progress again: no longer stalled');
+    entry.task = this.store.updateTask(entry.task.id, { progress: entry.progress });
+    this.changed.fire(entry.task);
+  }
+
+  /** One timer for all running tasks, flagging those that said nothing for `stallMs`. */
+  private watchStalls(): void {
+    if (this.stallWatch) return;
+    const every = Math.min(60_000, Math.max(250, Math.floor(this.stallMs() / 10)));
+    this.stallWatch = setInterval(() => this.checkStalls(), every);
+    (this.stallWatch as { unref?: () => void }).unref?.();
+  }
+
+  private checkStalls(): void {
+    if (this.running.size === 0) {
+      clearInterval(this.stallWatch);
+      this.stallWatch = undefined;
+      return;
+    }
+    const limit = this.stallMs();
+    const now = this.clock.monotonic();
+    for (const entry of this.running.values()) {
+      if (entry.stalled || entry.task.finishedAt !== null || now - entry.lastActivity < limit) continue;
+      entry.stalled = true;
+      entry.progress = { ...entry.progress, stalledSince: entry.lastActivityAt };
+      entry.progressDirty = false;
+      const minutes = Math.round((now - entry.lastActivity) / 60_000);
+      this.log(entry.task.id, 'info', `Stalled: no progress and no log line for ${minutes} minute${minutes === 1 ? '' : 's'}. Cancel stops it and frees ${entry.task.envId}, even if a call in it never returns.`);
+      this.logger.warn(`task #${entry.task.id} (${entry.task.kind} of ${entry.task.envId}) looks stalled: nothing for ${minutes} min`);
+      entry.task = this.store.updateTask(entry.task.id, { progress: entry.progress });
+      this.changed.fire(entry.task);
+    }
   }
 
   private finish(entry: Running, patch: { status: TaskRecord['status']; result?: TaskResult; error?: string }): TaskRecord {
