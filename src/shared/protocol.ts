@@ -3,7 +3,11 @@
 //
 // Pattern: the webview sends `ready` first and the host answers `init`; every request carries an
 // `id` and its reply carries the same id. The webview polls with the store revision it last saw
-// (`cursor`); when nothing changed the host answers `unchanged`, a reply of a few bytes.
+// (`cursor`); when nothing changed the host answers `unchanged`, a reply of a few bytes. The host
+// may hold such a poll for up to the poll interval (`pollMs`) and answers it as soon as something
+// changes (long polling): the webview polls again right after each reply and waits up to
+// pollMs + its usual limit for one. No extra field on the wire: idle traffic stays one small poll
+// and one `unchanged` per interval.
 // The host trusts nothing: `validateWebviewMessage` is strict (unknown types and fields, wrong
 // types, oversized strings and arrays, NaN, negative or huge numbers are all rejected).
 import {

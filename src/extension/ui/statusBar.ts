@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { formatRelative } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
-import { previousRun } from '../core/scheduler/cron';
+import { overdueSince } from '../core/health/overdue';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 
@@ -71,15 +71,8 @@ export class BackupStatusBar implements vscode.Disposable {
   }
 }
 
-/**
- * Overdue: two scheduled occurrences have passed since the last good backup. One missed run is
- * normal (the machine was off); two in a row means the user should look.
- */
+/** Overdue as the alert counts it (core/health/overdue.ts), from the last good backup or, with none, from `trackedSince`. */
 export function isOverdue(schedule: string, timezone: string | undefined, lastGood: number | undefined, now: number, trackedSince: number | undefined): boolean {
-  const latest = previousRun(schedule, timezone, now);
-  if (latest === undefined) return false;
-  const before = previousRun(schedule, timezone, latest - 1);
-  if (before === undefined) return false;
   const since = lastGood ?? trackedSince;
-  return since !== undefined && since < before;
+  return since !== undefined && overdueSince(schedule, timezone, since, now) !== undefined;
 }
