@@ -67,6 +67,7 @@ export class BsTaskDetail extends LitElement {
         ${fact('Duration', formatDuration(taskDuration(t, this.now)))}
         ${fact('Result', resultText(t))}
         ${fact('Archive', t.result?.archivePath)}
+        ${fact('Snapshot', t.result?.snapshotId)}
         ${fact('Size', formatBytes(t.result?.size))}
         ${fact('Files', t.result?.fileCount)}
         ${fact('SHA-256', t.result?.sha256)}
