@@ -13,6 +13,10 @@ export interface Settings {
   pollIntervalMs: number;
   notifyOnFailure: boolean;
   notifyOnSuccess: boolean;
+  /** Bound of one file-system call on a source or destination (FsGuard). */
+  fsCallTimeoutMs: number;
+  /** A running task silent this long is flagged stalled. */
+  stallMs: number;
 }
 
 export function readSettings(): Settings {
@@ -30,6 +34,8 @@ export function readSettings(): Settings {
     pollIntervalMs: int('taskLog.pollIntervalMs', 2000, 250),
     notifyOnFailure: c.get<boolean>('notifications.onFailure') !== false,
     notifyOnSuccess: c.get<boolean>('notifications.onSuccess') === true,
+    fsCallTimeoutMs: int('fsCallTimeoutSeconds', 180, 5) * 1000,
+    stallMs: int('stallMinutes', 30, 1) * 60_000,
   };
 }
 

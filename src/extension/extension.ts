@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Settings } from './config';
 import { registerCommands } from './commands/register';
+import { fsGuard } from './core/fsguard';
 import { systemClock } from './core/ports';
 import { Coordinator } from './core/leader/coordinator';
 import { EngineRegistry } from './core/engines/registry';
@@ -50,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     },
   });
   // Every window runs this; the coordinator decides which one schedules and writes tasks.db.
+  fsGuard.configure({ callTimeoutMs: settings.fsCallTimeoutMs });
   const backups = await Coordinator.start(
     {
       engines,
@@ -59,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
       trusted: vscode.workspace.isTrusted,
       defaultCwd: workspaceFolderPath(),
       bounds: settings.bounds,
+      stallMs: () => settings.stallMs,
       onStoreWarning: (w) => {
         logger.warn(w);
         void vscode.window.showWarningMessage(`Backup Scheduler: ${w}`);
@@ -100,6 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();
       backups.setBounds(settings.bounds);
+      fsGuard.configure({ callTimeoutMs: settings.fsCallTimeoutMs });
       if (e.affectsConfiguration(`${SECTION}.environments`)) backups.setEnvironments(readEnvironments());
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => backups.setTrusted(true)),

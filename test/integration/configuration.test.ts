@@ -11,6 +11,8 @@ const EXPECTED_DEFAULTS: Record<string, unknown> = {
   'backupScheduler.taskLog.pollIntervalMs': 2000,
   'backupScheduler.notifications.onFailure': true,
   'backupScheduler.notifications.onSuccess': false,
+  'backupScheduler.fsCallTimeoutSeconds': 180,
+  'backupScheduler.stallMinutes': 30,
 };
 
 describe('configuration', () => {

@@ -24,6 +24,8 @@ export interface BackupServiceOptions {
   trusted: boolean;
   arm?: ArmJob;
   maxParallel?: number;
+  /** A running task silent this long is flagged stalled (TaskManager). */
+  stallMs?: () => number;
   /**
    * Runs before a scheduled or catch-up run starts; false stops it. The multi-window leader
    * writes "occurrence handled" to disk here and checks it still leads, so an occurrence is
@@ -44,7 +46,7 @@ export class BackupService {
 
   constructor(private readonly opts: BackupServiceOptions) {
     this.trusted = opts.trusted;
-    this.tasks = new TaskManager({ store: opts.store, clock: opts.clock, logger: opts.logger, maxParallel: opts.maxParallel });
+    this.tasks = new TaskManager({ store: opts.store, clock: opts.clock, logger: opts.logger, maxParallel: opts.maxParallel, stallMs: opts.stallMs });
     this.scheduler = new Scheduler({
       clock: opts.clock,
       logger: opts.logger,

@@ -33,6 +33,8 @@ export interface CoordinatorOptions {
   defaultCwd: string | undefined;
   bounds: HistoryBounds;
   engines: EngineRegistry;
+  /** A running task silent this long is flagged stalled (read each time: the setting may change). */
+  stallMs?: () => number;
   /** Shown to the user when opening tasks.db found a problem (moved aside, ...). */
   onStoreWarning?: (message: string) => void;
   election?: { heartbeatMs?: number; checkMs?: number; staleMs?: number };
@@ -209,7 +211,7 @@ export class Coordinator implements Backups {
     const { clock, logger } = this.opts;
     const { store, warnings } = await openTaskStore({ dir: this.opts.storageDir, clock, logger, bounds: this.opts.bounds, canPersist: () => this.election.isLeader() });
     for (const w of warnings) this.opts.onStoreWarning?.(w);
-    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
+    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
     service.setEnvironments(this.mergedEntries());
     service.start();
