@@ -1,10 +1,11 @@
 // Compare with Backup and Restore This Version as a user drives them in the real workbench
 // (VS Code server + Chromium): a workspace whose own folder is backed up by the environment
-// "Notes"; one backup is made, then notes.md is changed on disk; with notes.md open, "Compare with
-// Backup…" from the palette lists the backup marked "different", picking it opens the diff
+// "Notes"; one backup is made, then notes.md is changed on disk; "Compare with Backup…" from the
+// file's context menu in the Explorer lists the backup marked "different", picking it opens the diff
 // (backup left, file right: screenshot test-results/ui-compare-2-diff.png); "Restore This
 // Version" in the diff's title bar asks, then puts the backed-up text back on disk; Undo in the
-// editor brings the change back, and saving writes it to disk again.
+// editor brings the change back, and saving writes it to disk again. Then "Browse Backup…" from
+// the palette shows the backup's files in the Browse Backup view; a file opens read-only.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { repoRoot } from '../host/paths';
 import { openWorkbenchSession, type WorkbenchSession } from '../host/session';
-import { runFromPalette, screenshot } from '../host/workbench';
+import { runFromPalette, screenshot, sidebarPane } from '../host/workbench';
 
 const ORIGINAL = '# Notes\n\nThe plan, as it was written.\nStep one: back up.\nStep two: sleep well.\n';
 const CHANGED = '# Notes\n\nThe plan, as it was written.\nStep one: delete everything by mistake.\n';
@@ -74,16 +75,13 @@ describe('workbench: Compare with Backup, then Restore This Version and Undo', f
     writeFileSync(file, CHANGED);
   });
 
-  it('lists the backup in "Compare with Backup…", marked "different", and opens the diff: backup left, file right', async () => {
+  it('lists the backup in "Compare with Backup…" (Explorer context menu), marked "different", and opens the diff: backup left, file right', async () => {
     const { page } = session;
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('notes.md');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'notes.md' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.editor-group-container .tab.active', { hasText: 'notes.md' }).waitFor();
+    const entry = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' });
+    await entry.click();
     await page.locator('.editor-group-container .view-lines', { hasText: 'delete everything' }).waitFor();
-
-    await runFromPalette(page, 'Backup Scheduler: Compare with Backup');
+    await entry.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-item .action-label', { hasText: 'Compare with Backup…' }).click();
     const rows = page.locator('.quick-input-list .monaco-list-row');
     const row = rows.filter({ hasText: 'different' });
     await row.waitFor({ timeout: SLOW });
@@ -132,5 +130,31 @@ describe('workbench: Compare with Backup, then Restore This Version and Undo', f
     await page.keyboard.press('Control+S');
     await eventually(onDisk, CHANGED, 'notes.md on disk holds the change again');
     await shot(page, '5-undone');
+  });
+
+  it('"Browse Backup…" shows the backup\'s files in the Browse Backup view; a file opens from there, read-only', async () => {
+    const { page } = session;
+    await runFromPalette(page, 'Backup Scheduler: Browse Backup');
+    // One environment: straight to its backups (one).
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: /notes-\d{8}-\d{6}\.tar\.gz/ });
+    await pick.waitFor();
+    await pick.click();
+    const pane = sidebarPane(page, /browse backup/i);
+    const rootRow = pane.locator('.monaco-list-row[aria-level="1"]', { hasText: /^Notes: \d{4}-/ });
+    await rootRow.waitFor({ timeout: SLOW });
+    const children = pane.locator('.monaco-list-row[aria-level="2"]');
+    await children.filter({ hasText: 'notes.md' }).waitFor();
+    assert.deepEqual((await children.locator('.label-name').allInnerTexts()).map((t) => t.trim()), ['.vscode', 'notes.md']);
+    await children.filter({ hasText: 'notes.md' }).click();
+    const tab = page.locator('.editor-group-container .tab.active', { hasText: 'notes.md' });
+    await tab.waitFor();
+    await page.locator('.editor-group-container .editor-instance .view-lines', { hasText: 'sleep well' }).waitFor();
+    // Typing into it changes nothing: VS Code shows why, in the words the file system gave.
+    const lines = page.locator('.editor-group-container .editor-instance .view-lines');
+    await lines.click();
+    await page.keyboard.type('x');
+    await page.locator('.monaco-editor-overlaymessage', { hasText: 'A backup is read-only' }).waitFor();
+    assert.ok(!(await shownText(page.locator('.editor-group-container .editor-instance'))).includes('x'), 'nothing typed');
+    await shot(page, '6-browse');
   });
 });

@@ -37,9 +37,10 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
   }
   if (opts.confirm !== false) {
     const ref = await findRef(deps.backups, loc.envId, loc.backupId);
+    const dirty = vscode.workspace.textDocuments.some((d) => d.isDirty && d.uri.toString() === target.toString());
     const answer = await vscode.window.showWarningMessage(
       `Restore ${rel} to its version of ${whenText(ref)}?`,
-      { modal: true, detail: `${target.fsPath} gets the backup's content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.` },
+      { modal: true, detail: `${target.fsPath} gets the backup's content and is saved${dirty ? ', unsaved changes included' : ''}. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.` },
       'Restore',
     );
     if (answer !== 'Restore') return false;
