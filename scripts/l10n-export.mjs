@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundlePath = join(root, 'l10n/bundle.l10n.json');
-// The adapter layer; the core has no vscode, so no l10n.
-const SOURCES = ['src/extension'];
+// The adapter layer (the core has no vscode, so no l10n) and the Task Log webview (its own
+// l10n.t, fed from the same bundle by the host: src/webview/l10n.ts).
+const SOURCES = ['src/extension', 'src/webview'];
 const SKIP = /(^|\/)core(\/|$)/;
 
 function tsFiles(dir) {

@@ -6,6 +6,7 @@ import { LOG_LEVELS, type LogLevel } from '../shared/model';
 import { formatDateTime } from '../shared/format';
 import type { ViewLine } from './state';
 import { TAGS } from './toolkit';
+import * as l10n from './l10n';
 
 export class BsLogView extends LitElement {
   static override properties = {
@@ -40,17 +41,17 @@ export class BsLogView extends LitElement {
 
   override render() {
     return html`<div class="bar">
-        <label>Level <select aria-label="Minimum log level" @change=${(e: Event) => this.emit('bs-log-level', { level: (e.target as HTMLSelectElement).value })}>
-          ${LOG_LEVELS.map((l) => html`<option value=${l} ?selected=${l === this.level}>${l}${l === 'debug' ? ' (all)' : ' and above'}</option>`)}
+        <label>${l10n.t('Level')} <select aria-label=${l10n.t('Minimum log level')} @change=${(e: Event) => this.emit('bs-log-level', { level: (e.target as HTMLSelectElement).value })}>
+          ${LOG_LEVELS.map((l) => html`<option value=${l} ?selected=${l === this.level}>${l === 'debug' ? l10n.t('{0} (all)', l) : l10n.t('{0} and above', l)}</option>`)}
         </select></label>
-        <${TAGS.checkbox} ?checked=${this.follow} @change=${(e: Event) => this.emit('bs-follow', { follow: (e.target as HTMLInputElement).checked })}>Follow</${TAGS.checkbox}>
-        <${TAGS.button} appearance="secondary" @click=${() => this.emit('bs-copy', {})} aria-label="Copy the whole log to the clipboard">Copy log</${TAGS.button}>
-        <span class="count">${this.lines.length} line${this.lines.length === 1 ? '' : 's'} shown</span>
+        <${TAGS.checkbox} ?checked=${this.follow} @change=${(e: Event) => this.emit('bs-follow', { follow: (e.target as HTMLInputElement).checked })}>${l10n.t('Follow')}</${TAGS.checkbox}>
+        <${TAGS.button} appearance="secondary" @click=${() => this.emit('bs-copy', {})} aria-label=${l10n.t('Copy the whole log to the clipboard')}>${l10n.t('Copy log')}</${TAGS.button}>
+        <span class="count">${this.lines.length === 1 ? l10n.t('1 line shown') : l10n.t('{0} lines shown', this.lines.length)}</span>
       </div>
-      <div class="log" role="log" aria-label="Task log" aria-live="off" tabindex="0" @scroll=${this.onScroll}>
-        ${this.clipped ? html`<span class="line note">Older lines are not shown here; "Copy log" copies them all.</span>` : nothing}
+      <div class="log" role="log" aria-label=${l10n.t('Task log')} aria-live="off" tabindex="0" @scroll=${this.onScroll}>
+        ${this.clipped ? html`<span class="line note">${l10n.t('Older lines are not shown here; "Copy log" copies them all.')}</span>` : nothing}
         ${this.lines.map((l) => html`<span class="line ${l.level}"><span class="time">${formatDateTime(l.time).slice(11)}</span> ${l.level === 'info' ? '' : `[${l.level}] `}${l.text}</span>`)}
-        ${this.lines.length ? nothing : html`<span class="line note">No log lines${this.level === 'debug' ? '' : ' at this level'}.</span>`}
+        ${this.lines.length ? nothing : html`<span class="line note">${this.level === 'debug' ? l10n.t('No log lines.') : l10n.t('No log lines at this level.')}</span>`}
       </div>`;
   }
 

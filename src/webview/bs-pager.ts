@@ -3,6 +3,7 @@ import { LitElement, css } from 'lit';
 import { html } from 'lit/static-html.js';
 import { PAGE_SIZES } from './state';
 import { TAGS } from './toolkit';
+import * as l10n from './l10n';
 
 export class BsPager extends LitElement {
   static override properties = {
@@ -31,13 +32,13 @@ export class BsPager extends LitElement {
     const last = Math.min(this.offset + this.shown, this.total);
     const go = (offset: number) => () => this.emit({ offset });
     return html`
-      <span class="pos" role="status" aria-live="polite">${first}–${last} of ${this.total} tasks · page ${page} of ${pages}</span>
-      <${TAGS.button} appearance="secondary" aria-label="First page" ?disabled=${page <= 1} @click=${go(0)}>«</${TAGS.button}>
-      <${TAGS.button} appearance="secondary" aria-label="Previous page" ?disabled=${page <= 1} @click=${go(this.offset - this.pageSize)}>‹ Prev</${TAGS.button}>
-      <${TAGS.button} appearance="secondary" aria-label="Next page" ?disabled=${page >= pages} @click=${go(this.offset + this.pageSize)}>Next ›</${TAGS.button}>
-      <${TAGS.button} appearance="secondary" aria-label="Last page" ?disabled=${page >= pages} @click=${go((pages - 1) * this.pageSize)}>»</${TAGS.button}>
-      <label>Rows per page
-        <select aria-label="Rows per page" @change=${(e: Event) => this.emit({ pageSize: Number((e.target as HTMLSelectElement).value) })}>
+      <span class="pos" role="status" aria-live="polite">${l10n.t('{0}–{1} of {2} tasks · page {3} of {4}', first, last, this.total, page, pages)}</span>
+      <${TAGS.button} appearance="secondary" aria-label=${l10n.t('First page')} ?disabled=${page <= 1} @click=${go(0)}>«</${TAGS.button}>
+      <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Previous page')} ?disabled=${page <= 1} @click=${go(this.offset - this.pageSize)}>${l10n.t('‹ Prev')}</${TAGS.button}>
+      <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Next page')} ?disabled=${page >= pages} @click=${go(this.offset + this.pageSize)}>${l10n.t('Next ›')}</${TAGS.button}>
+      <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Last page')} ?disabled=${page >= pages} @click=${go((pages - 1) * this.pageSize)}>»</${TAGS.button}>
+      <label>${l10n.t('Rows per page')}
+        <select aria-label=${l10n.t('Rows per page')} @change=${(e: Event) => this.emit({ pageSize: Number((e.target as HTMLSelectElement).value) })}>
           ${PAGE_SIZES.map((n) => html`<option value=${n} ?selected=${n === this.pageSize}>${n}</option>`)}
         </select></label>`;
   }

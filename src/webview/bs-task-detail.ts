@@ -8,6 +8,7 @@ import { resultText, statusLook } from './present';
 import { taskDuration, type ViewLine } from './state';
 import { statusStyles } from './statusStyles';
 import { TAGS } from './toolkit';
+import * as l10n from './l10n';
 import './bs-log-view';
 
 export class BsTaskDetail extends LitElement {
@@ -51,36 +52,36 @@ export class BsTaskDetail extends LitElement {
 
   override render() {
     const t = this.task;
-    if (t === undefined) return html`<p role="status">Loading task…</p>`;
-    if (t === null) return html`<p role="status">This task is no longer in the history.</p>`;
+    if (t === undefined) return html`<p role="status">${l10n.t('Loading task…')}</p>`;
+    if (t === null) return html`<p role="status">${l10n.t('This task is no longer in the history.')}</p>`;
     const s = statusLook(t);
     const final = FINAL_STATUSES.includes(t.status);
     const fact = (label: string, value: unknown) => (value === '' || value === undefined || value === null ? nothing : html`<dt>${label}</dt><dd>${value}</dd>`);
     return html`
-      <h2 id="title"><span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> Task #${t.id}: ${t.kind} of ${this.envName || t.envId} — ${s.label}</h2>
+      <h2 id="title"><span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> ${l10n.t('Task #{0}: {1} of {2} — {3}', t.id, l10n.kindName(t.kind), this.envName || t.envId, s.label)}</h2>
       <div class="facts">
       <dl aria-labelledby="title">
-        ${fact('Trigger', t.trigger)}
-        ${fact('Queued', formatDateTime(t.queuedAt))}
-        ${fact('Started', formatDateTime(t.startedAt))}
-        ${fact('Finished', formatDateTime(t.finishedAt))}
-        ${fact('Duration', formatDuration(taskDuration(t, this.now)))}
-        ${fact('Result', resultText(t))}
-        ${fact('Archive', t.result?.archivePath)}
-        ${fact('Snapshot', t.result?.snapshotId)}
-        ${fact('Size', formatBytes(t.result?.size))}
-        ${fact('Files', t.result?.fileCount)}
+        ${fact(l10n.t('Trigger'), l10n.triggerName(t.trigger))}
+        ${fact(l10n.t('Queued'), formatDateTime(t.queuedAt))}
+        ${fact(l10n.t('Started'), formatDateTime(t.startedAt))}
+        ${fact(l10n.t('Finished'), formatDateTime(t.finishedAt))}
+        ${fact(l10n.t('Duration'), formatDuration(taskDuration(t, this.now)))}
+        ${fact(l10n.t('Result'), resultText(t))}
+        ${fact(l10n.t('Archive'), t.result?.archivePath)}
+        ${fact(l10n.t('Snapshot'), t.result?.snapshotId)}
+        ${fact(l10n.t('Size'), formatBytes(t.result?.size))}
+        ${fact(l10n.t('Files'), t.result?.fileCount)}
         ${fact('SHA-256', t.result?.sha256)}
-        ${t.error ? html`<dt>Error</dt><dd class="error">${t.error}</dd>` : nothing}
-        ${fact('Skip reason', t.skipReason)}
-        ${fact('Warnings', t.warnings || '')}
+        ${t.error ? html`<dt>${l10n.t('Error')}</dt><dd class="error">${t.error}</dd>` : nothing}
+        ${fact(l10n.t('Skip reason'), t.skipReason)}
+        ${fact(l10n.t('Warnings'), t.warnings || '')}
       </dl>
-      <div class="actions" role="group" aria-label="Task actions">
-        ${final ? nothing : this.action('cancel', 'Cancel')}
-        ${final ? this.action('retry', 'Retry') : nothing}
-        ${t.result?.archivePath ? this.action('revealArchive', 'Reveal archive') : nothing}
-        ${this.action('openLog', 'Open log in editor')}
-        <${TAGS.button} appearance="secondary" aria-label="Close the task details" @click=${() => this.dispatchEvent(new CustomEvent('bs-close', { bubbles: true, composed: true }))}>Close</${TAGS.button}>
+      <div class="actions" role="group" aria-label=${l10n.t('Task actions')}>
+        ${final ? nothing : this.action('cancel', l10n.t('Cancel'))}
+        ${final ? this.action('retry', l10n.t('Retry')) : nothing}
+        ${t.result?.archivePath ? this.action('revealArchive', l10n.t('Reveal archive')) : nothing}
+        ${this.action('openLog', l10n.t('Open log in editor'))}
+        <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Close the task details')} @click=${() => this.dispatchEvent(new CustomEvent('bs-close', { bubbles: true, composed: true }))}>${l10n.t('Close')}</${TAGS.button}>
       </div>
       </div>
       <bs-log-view .lines=${this.lines} .level=${this.level} .follow=${this.follow} .clipped=${this.clipped}></bs-log-view>`;

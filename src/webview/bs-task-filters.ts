@@ -2,10 +2,11 @@
 // field waits for a pause in typing so each keystroke does not refetch the page.
 import { LitElement, css } from 'lit';
 import { html } from 'lit/static-html.js';
-import { TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS } from '../shared/model';
+import { TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS, type TaskKind, type TaskStatus, type TaskTrigger } from '../shared/model';
 import type { EnvironmentRef } from '../shared/protocol';
 import { EMPTY_FILTERS, type Filters } from './state';
 import { TAGS } from './toolkit';
+import * as l10n from './l10n';
 
 const TEXT_DEBOUNCE_MS = 300;
 
@@ -32,11 +33,11 @@ export class BsTaskFilters extends LitElement {
     .text { min-width: 14em; }
   `;
 
-  private select(field: keyof Filters, label: string, values: readonly string[], names?: Map<string, string>) {
+  private select(field: keyof Filters, label: string, values: readonly string[], name: (v: string) => string = (v) => v) {
     return html`<label>${label}
       <select aria-label=${label} .value=${this.filters[field]} @change=${(e: Event) => this.emit({ [field]: (e.target as HTMLSelectElement).value })}>
-        <option value="" ?selected=${this.filters[field] === ''}>All</option>
-        ${values.map((v) => html`<option value=${v} ?selected=${this.filters[field] === v}>${names?.get(v) ?? v}</option>`)}
+        <option value="" ?selected=${this.filters[field] === ''}>${l10n.t('All')}</option>
+        ${values.map((v) => html`<option value=${v} ?selected=${this.filters[field] === v}>${name(v)}</option>`)}
       </select></label>`;
   }
 
@@ -45,16 +46,16 @@ export class BsTaskFilters extends LitElement {
     const envIds = this.environments.map((e) => e.id);
     if (this.filters.envId && !envNames.has(this.filters.envId)) envIds.push(this.filters.envId);
     return html`
-      ${this.select('envId', 'Environment', envIds, envNames)}
-      ${this.select('status', 'Status', TASK_STATUSES)}
-      ${this.select('kind', 'Kind', TASK_KINDS)}
-      ${this.select('trigger', 'Trigger', TASK_TRIGGERS)}
-      <label class="text">Text
-        <${TAGS.textField} aria-label="Search errors, results and logs" placeholder="Search" .value=${this.filters.text} @input=${this.onText}></${TAGS.textField}>
+      ${this.select('envId', l10n.t('Environment'), envIds, (v) => envNames.get(v) ?? v)}
+      ${this.select('status', l10n.t('Status'), TASK_STATUSES, (v) => l10n.statusName(v as TaskStatus))}
+      ${this.select('kind', l10n.t('Kind'), TASK_KINDS, (v) => l10n.kindName(v as TaskKind))}
+      ${this.select('trigger', l10n.t('Trigger'), TASK_TRIGGERS, (v) => l10n.triggerName(v as TaskTrigger))}
+      <label class="text">${l10n.t('Text')}
+        <${TAGS.textField} aria-label=${l10n.t('Search errors, results and logs')} placeholder=${l10n.t('Search')} .value=${this.filters.text} @input=${this.onText}></${TAGS.textField}>
       </label>
-      <label>From <input type="date" aria-label="Queued on or after" .value=${this.filters.from} max=${this.filters.to || ''} @change=${(e: Event) => this.emit({ from: (e.target as HTMLInputElement).value })}></label>
-      <label>To <input type="date" aria-label="Queued on or before" .value=${this.filters.to} min=${this.filters.from || ''} @change=${(e: Event) => this.emit({ to: (e.target as HTMLInputElement).value })}></label>
-      <${TAGS.button} appearance="secondary" @click=${() => this.emit({ ...EMPTY_FILTERS })}>Clear filters</${TAGS.button}>`;
+      <label>${l10n.t('From')} <input type="date" aria-label=${l10n.t('Queued on or after')} .value=${this.filters.from} max=${this.filters.to || ''} @change=${(e: Event) => this.emit({ from: (e.target as HTMLInputElement).value })}></label>
+      <label>${l10n.t('To')} <input type="date" aria-label=${l10n.t('Queued on or before')} .value=${this.filters.to} min=${this.filters.from || ''} @change=${(e: Event) => this.emit({ to: (e.target as HTMLInputElement).value })}></label>
+      <${TAGS.button} appearance="secondary" @click=${() => this.emit({ ...EMPTY_FILTERS })}>${l10n.t('Clear filters')}</${TAGS.button}>`;
   }
 
   private onText(e: Event) {

@@ -17,6 +17,7 @@ import './bs-task-filters';
 import './bs-task-table';
 import './bs-pager';
 import './bs-task-detail';
+import * as l10n from './l10n';
 
 export class BsTaskLog extends LitElement {
   static override properties = {
@@ -171,7 +172,7 @@ export class BsTaskLog extends LitElement {
     const envNames = new Map(s.environments.map((e) => [e.id, e.name]));
     const now = Date.now();
     return html`
-      <h1>Task Log</h1>
+      <h1>${l10n.t('Task Log')}</h1>
       <bs-task-filters .filters=${s.filters} .environments=${s.environments}
         @bs-filter=${(e: CustomEvent<Partial<Filters>>) => this.change(setFilters(this.state, e.detail))}></bs-task-filters>
       <bs-task-table .rows=${s.rows} .sort=${s.sort} .descending=${s.descending} .selectedId=${s.selectedId} .envNames=${envNames} .now=${now} .loaded=${s.loaded}

@@ -8,19 +8,21 @@ import { formatBytes, formatDateTime, formatDuration } from '../shared/format';
 import { moveIndex, taskDuration } from './state';
 import { resultText, statusLook } from './present';
 import { statusStyles } from './statusStyles';
+import * as l10n from './l10n';
 
 interface Column { label: string; sort?: SortColumn; cell(t: TaskRecord, host: BsTaskTable): unknown }
 
-const COLUMNS: Column[] = [
-  { label: 'Status', sort: 'status', cell: (t) => { const s = statusLook(t); return html`<span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> ${s.label}`; } },
-  { label: 'Environment', sort: 'envId', cell: (t, h) => h.envNames.get(t.envId) ?? t.envId },
-  { label: 'Kind', sort: 'kind', cell: (t) => t.kind },
-  { label: 'Trigger', sort: 'trigger', cell: (t) => t.trigger },
-  { label: 'Started', sort: 'startedAt', cell: (t) => (t.startedAt === null ? html`<span class="dim">queued ${formatDateTime(t.queuedAt).slice(11)}</span>` : formatDateTime(t.startedAt)) },
-  { label: 'Duration', sort: 'duration', cell: (t, h) => formatDuration(taskDuration(t, h.now)) },
-  { label: 'Size', sort: 'size', cell: (t) => formatBytes(t.result?.size) },
+// A function: the words are looked up once the page (and its translations) is there.
+const columns = (): Column[] => [
+  { label: l10n.t('Status'), sort: 'status', cell: (t) => { const s = statusLook(t); return html`<span class="glyph ${s.tone}" aria-hidden="true">${s.glyph}</span> ${s.label}`; } },
+  { label: l10n.t('Environment'), sort: 'envId', cell: (t, h) => h.envNames.get(t.envId) ?? t.envId },
+  { label: l10n.t('Kind'), sort: 'kind', cell: (t) => l10n.kindName(t.kind) },
+  { label: l10n.t('Trigger'), sort: 'trigger', cell: (t) => l10n.triggerName(t.trigger) },
+  { label: l10n.t('Started'), sort: 'startedAt', cell: (t) => (t.startedAt === null ? html`<span class="dim">${l10n.t('queued {0}', formatDateTime(t.queuedAt).slice(11))}</span>` : formatDateTime(t.startedAt)) },
+  { label: l10n.t('Duration'), sort: 'duration', cell: (t, h) => formatDuration(taskDuration(t, h.now)) },
+  { label: l10n.t('Size'), sort: 'size', cell: (t) => formatBytes(t.result?.size) },
   // No store sort key fits free text; the Status column orders by outcome.
-  { label: 'Result', cell: (t) => html`<span class="result" title=${resultText(t)}>${resultText(t)}</span>` },
+  { label: l10n.t('Result'), cell: (t) => html`<span class="result" title=${resultText(t)}>${resultText(t)}</span>` },
 ];
 
 export class BsTaskTable extends LitElement {
@@ -43,6 +45,7 @@ export class BsTaskTable extends LitElement {
   now = Date.now();
   loaded = false;
   private focusIndex = 0;
+  private cols: Column[] | undefined;
   private focusAfterRender = false;
 
   static override styles = [statusStyles, css`
@@ -70,21 +73,22 @@ export class BsTaskTable extends LitElement {
     const active = this.sort === c.sort;
     const dir = active ? (this.descending ? 'descending' : 'ascending') : 'none';
     return html`<th scope="col" aria-sort=${dir}>
-      <button @click=${() => this.emit('bs-sort', { column: c.sort })} title="Sort by ${c.label.toLowerCase()}">
+      <button @click=${() => this.emit('bs-sort', { column: c.sort })} title=${l10n.t('Sort by {0}', c.label)}>
         ${c.label} <span class="arrow" aria-hidden="true">${active ? (this.descending ? '▼' : '▲') : ''}</span>
       </button></th>`;
   }
 
   override render() {
     const idx = Math.min(this.focusIndex, Math.max(0, this.rows.length - 1));
-    return html`<table role="grid" aria-label="Task history" aria-rowcount=${this.rows.length + 1}>
-      <thead><tr>${COLUMNS.map((c) => this.header(c))}</tr></thead>
+    const cols = this.cols ??= columns();
+    return html`<table role="grid" aria-label=${l10n.t('Task history')} aria-rowcount=${this.rows.length + 1}>
+      <thead><tr>${cols.map((c) => this.header(c))}</tr></thead>
       <tbody @keydown=${this.onKey}>
         ${this.rows.map((t, i) => html`<tr tabindex=${i === idx ? 0 : -1} aria-selected=${t.id === this.selectedId ? 'true' : 'false'}
             data-index=${i} @click=${() => this.choose(i)} @focus=${() => { this.focusIndex = i; }}>
-          ${COLUMNS.map((c) => html`<td>${c.cell(t, this)}</td>`)}</tr>`)}
+          ${cols.map((c) => html`<td>${c.cell(t, this)}</td>`)}</tr>`)}
       </tbody></table>
-      ${this.rows.length ? nothing : html`<div class="empty" role="status">${this.loaded ? 'No tasks match the filters.' : 'Loading…'}</div>`}`;
+      ${this.rows.length ? nothing : html`<div class="empty" role="status">${this.loaded ? l10n.t('No tasks match the filters.') : l10n.t('Loading…')}</div>`}`;
   }
 
   private choose(i: number) {

@@ -3,6 +3,7 @@
 // never carries meaning alone: every glyph comes with its status in words.
 import type { TaskRecord, TaskStatus } from '../shared/model';
 import { formatBytes, formatDateTime } from '../shared/format';
+import * as l10n from './l10n';
 
 /** `tone` is a CSS class (statusStyles.ts maps it to a theme colour): a class, not an inline
  * style, because the CSP has no 'unsafe-inline' for styles. */
@@ -20,9 +21,9 @@ const LOOK: Record<TaskStatus, StatusLook> = {
 
 export function statusLook(t: Pick<TaskRecord, 'status' | 'warnings'>): StatusLook & { label: string } {
   if (t.status === 'succeeded' && t.warnings > 0) {
-    return { glyph: '⚠', tone: 'warn', label: `succeeded with ${t.warnings} warning${t.warnings === 1 ? '' : 's'}` };
+    return { glyph: '⚠', tone: 'warn', label: t.warnings === 1 ? l10n.t('succeeded with 1 warning') : l10n.t('succeeded with {0} warnings', t.warnings) };
   }
-  return { ...LOOK[t.status], label: t.status };
+  return { ...LOOK[t.status], label: l10n.statusName(t.status) };
 }
 
 function baseName(path: string): string {
@@ -32,24 +33,24 @@ function baseName(path: string): string {
 /** The history table's "Result" cell. */
 export function resultText(t: TaskRecord): string {
   switch (t.status) {
-    case 'failed': return t.error ?? 'failed';
-    case 'skipped': return t.skipReason ?? 'skipped';
-    case 'interrupted': return t.error ?? 'interrupted (the window closed while it ran)';
-    case 'cancelled': return 'cancelled';
-    case 'queued': return 'waiting';
+    case 'failed': return t.error ?? l10n.t('failed');
+    case 'skipped': return t.skipReason ?? l10n.t('skipped');
+    case 'interrupted': return t.error ?? l10n.t('interrupted (the window closed while it ran)');
+    case 'cancelled': return l10n.t('cancelled');
+    case 'queued': return l10n.t('waiting');
     case 'running': {
       const p = t.progress;
-      if (!p) return 'running';
-      const parts = [p.percent !== undefined ? `${Math.round(p.percent)}%` : '', p.files !== undefined ? `${p.files} files` : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''];
-      return parts.filter(Boolean).join(' · ') || 'running';
+      if (!p) return l10n.t('running');
+      const parts = [p.percent !== undefined ? `${Math.round(p.percent)}%` : '', p.files !== undefined ? l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''];
+      return parts.filter(Boolean).join(' · ') || l10n.t('running');
     }
     case 'succeeded': {
       const r = t.result;
-      if (!r) return 'done';
+      if (!r) return l10n.t('done');
       if (r.summary) return r.summary;
-      if (r.unchangedSince !== undefined) return `unchanged since ${formatDateTime(r.unchangedSince)}`;
-      const parts = [r.archivePath ? baseName(r.archivePath) : '', r.fileCount !== undefined ? `${r.fileCount} files` : ''];
-      return parts.filter(Boolean).join(', ') || 'done';
+      if (r.unchangedSince !== undefined) return l10n.t('unchanged since {0}', formatDateTime(r.unchangedSince));
+      const parts = [r.archivePath ? baseName(r.archivePath) : '', r.fileCount !== undefined ? l10n.t('{0} files', r.fileCount) : ''];
+      return parts.filter(Boolean).join(', ') || l10n.t('done');
     }
   }
 }

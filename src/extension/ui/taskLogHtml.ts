@@ -20,6 +20,10 @@ export interface TaskLogHtmlParts {
   /** webview.asWebviewUri(dist/webview.js).toString() */
   scriptUri: string;
   nonce: string;
+  /** vscode.env.language, for <html lang> */
+  language?: string;
+  /** vscode.l10n.bundle: the translated messages the page looks its words up in (none in English) */
+  l10nBundle?: Record<string, string>;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -28,14 +32,16 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function taskLogHtml({ cspSource, scriptUri, nonce }: TaskLogHtmlParts): string {
+export function taskLogHtml({ cspSource, scriptUri, nonce, language, l10nBundle }: TaskLogHtmlParts): string {
+  // The translations travel as an attribute value: data, never markup or script (src/webview/l10n.ts).
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttr(language ?? 'en')}">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(cspSource, nonce))}">
   <meta property="csp-nonce" content="${escapeAttr(nonce)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <meta name="bs-l10n" content="${escapeAttr(JSON.stringify(l10nBundle ?? {}))}">
   <title>Task Log</title>
 </head>
 <body>

@@ -79,6 +79,8 @@ export class TaskLogPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview.js')).toString(),
       nonce: makeNonce(),
+      language: vscode.env.language,
+      l10nBundle: vscode.l10n.bundle,
     });
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
