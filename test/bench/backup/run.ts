@@ -2,13 +2,15 @@
 //   backup   ours (all cores; one gzip thread; deflating every chunk) vs `tar -czf` at the same gzip level
 //   unchanged  a skipIfUnchanged re-run vs a full backup
 //   restore  ours vs `tar -xzf` of the same archive
+//   single-file read  one file from the middle of the archive (readArchiveFile, index from its sidecar)
 // Runs alternate (ours first, then GNU first) and the medians are compared, so drifting load on a
 // shared machine hits both sides alike. Results: test/bench/results/backup.json and a table.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { restoreArchive, runFolderBackup, verifyArchive } from '../../../src/extension/core/backup';
+import { clearArchiveIndexCache, readArchiveFile, restoreArchive, runFolderBackup, verifyArchive } from '../../../src/extension/core/backup';
+import { archiveIndex } from '../../../src/extension/core/backup/archiveIndex';
 import type { TaskContext } from '../../../src/extension/core/ports';
 import { DEFAULT_TREE, generateTree } from './tree';
 
@@ -16,8 +18,11 @@ const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/backup -> repo
 const TMP = join(ROOT, 'test/bench/tmp');
 const TREE = join(TMP, 'backup-tree');
 const OUT = join(TMP, 'backup-out');
-const RESULTS = join(ROOT, 'test/bench/results/backup.json');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** `BENCH_ONLY=restore`: one backup (for the archive), then restore and single-file reads only (results kept in tmp/). */
+const ONLY_RESTORE = process.env.BENCH_ONLY === 'restore';
+const RESULTS = ONLY_RESTORE ? join(TMP, 'backup-restore-only.json') : join(ROOT, 'test/bench/results/backup.json');
+const SINGLE_READS = 20;
 const LEVEL = 6;
 
 const ctx: TaskContext = {
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
     return timeGnu(['-I', `gzip -${LEVEL}`, '-cf', join(OUT, 'gnu/gnu.tar.gz'), '-C', TREE, '.']);
   };
 
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (ONLY_RESTORE ? 1 : ROUNDS); round++) {
     const load = loadavg()[0].toFixed(1);
     loads.push(loadavg()[0]);
     // "deflate all": level 6 on every chunk, incompressible ones too (what GNU gzip does), to
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
 
   // skipIfUnchanged re-run: the manifest pass only.
   const previous = { manifestHash: last!.manifestHash, finishedAt: Date.now(), archivePath: archive };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (ONLY_RESTORE ? 1 : ROUNDS); round++) {
     s.unchanged.push(await timeOurs(async () => {
       const r = await runFolderBackup(ctx, { envId: 'bench', source: TREE, destination: join(OUT, 'ours'), exclude: [], useGitignore: true, skipIfUnchanged: true, previous });
       if (r.unchangedSince === undefined) throw new Error('re-run was not skipped');
@@ -160,6 +165,24 @@ async function main(): Promise<void> {
       await oursRestore();
     }
   }
+  // One file from the middle of the archive, index read from its sidecar each time (a cold start:
+  // what Compare with Backup pays), then with the index already in memory.
+  const idx = await archiveIndex(archive);
+  const files = idx.entries.filter((e) => e.type === 'File');
+  const middle = files.reduce((best, e) => (Math.abs(e.dataOffset - idx.tarSize / 2) < Math.abs(best.dataOffset - idx.tarSize / 2) ? e : best));
+  const expected = readFileSync(join(TREE, middle.path));
+  const single = { cold: [] as number[], warm: [] as number[] };
+  for (let i = 0; i < SINGLE_READS; i++) {
+    for (const kind of ['cold', 'warm'] as const) {
+      if (kind === 'cold') clearArchiveIndexCache();
+      const t0 = performance.now();
+      const data = await readArchiveFile(archive, middle.path);
+      single[kind].push(performance.now() - t0);
+      if (!Buffer.from(data).equals(expected)) throw new Error(`single-file read of ${middle.path} returned other bytes`);
+    }
+  }
+  console.log(`single-file read of ${middle.path} (${expected.length} bytes at tar offset ${middle.dataOffset} of ${idx.tarSize}): median ${median(single.cold).toFixed(1)} ms cold, ${median(single.warm).toFixed(1)} ms with the index in memory`);
+
   for (let round = 0; round < Math.min(3, ROUNDS); round++) {
     s.verify.push(await timeOurs(() => verifyArchive(ctx, archive, { sha256: last!.sha256, fileCount: last!.fileCount })));
   }
@@ -193,10 +216,13 @@ async function main(): Promise<void> {
       unchangedVsFullBackup: m('unchanged') / m('ours'),
       restoreVsGnu: paired('restore', 'gnuRestore'),
     },
+    /** Median ms to read one file from the middle of the archive, the index loaded from its sidecar. */
+    singleFileReadMs: median(single.cold),
+    singleFileRead: { path: middle.path, bytes: expected.length, tarOffset: middle.dataOffset, tarSize: idx.tarSize, coldMs: single.cold, warmMedianMs: median(single.warm), reads: SINGLE_READS },
     cpuRatios: { backupAllCoresVsGnu: m('ours', 'cpu') / m('gnu', 'cpu'), backupOneCoreVsGnu: m('ours1', 'cpu') / m('gnu', 'cpu') },
     loadAverages: loads,
     busyMachine: Math.max(...loads) > cpus().length,
-    targets: { backupAllCoresVsGnu: 0.6, backupOneCoreVsGnu: 1.0, unchangedVsFullBackup: 0.02, peakRssMB: 150 },
+    targets: { backupAllCoresVsGnu: 0.6, backupOneCoreVsGnu: 1.0, unchangedVsFullBackup: 0.02, restoreVsGnu: 1.0, singleFileReadMs: 50, peakRssMB: 150 },
     /** Peak RSS of a fresh Node process doing one operation (includes Node's own ~45 MB). */
     memory,
     samples: s,
@@ -211,7 +237,8 @@ async function main(): Promise<void> {
   console.log(row('backup, 1 gzip thread', m('ours1'), m('gnu'), results.ratios.backupOneCoreVsGnu, 1.0));
   console.log(row('backup, deflate all', m('oursDeflateAll'), m('gnu'), results.ratios.backupDeflateAllVsGnu));
   console.log(`${'unchanged re-run'.padEnd(26)}${m('unchanged').toFixed(3).padStart(10)}${''.padStart(10)}${results.ratios.unchangedVsFullBackup.toFixed(3).padStart(8)}   (vs our full backup) target <= 0.02`);
-  console.log(row('restore', m('restore'), m('gnuRestore'), results.ratios.restoreVsGnu));
+  console.log(row('restore', m('restore'), m('gnuRestore'), results.ratios.restoreVsGnu, 1.0));
+  console.log(`${'single-file read (ms)'.padEnd(26)}${results.singleFileReadMs.toFixed(1).padStart(10)}${''.padStart(18)}   target <= 50 (index in memory: ${results.singleFileRead.warmMedianMs.toFixed(1)} ms)`);
   console.log(row('verify', m('verify'), undefined));
   console.log(`peak RSS, one operation per fresh process (MB): ${Object.entries(memory).map(([k, v]) => `${k} ${v.peakRssMB}`).join(', ')}; an idle Node process: ${memory.backup.baselineRssMB} (target < 150)`);
   console.log(`archive bytes: ours ${results.archiveBytes.ours}, ours deflate-all ${deflateAllBytes}, GNU ${results.archiveBytes.gnu}`);
