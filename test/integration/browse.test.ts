@@ -2,12 +2,14 @@
 // read back through the `backup:` file system, compared in the diff editor, restored as an edit
 // that Undo takes back, and restored from the Browse Backup view through the engine's restore.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, utimesSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackupSchedulerApi } from '../../src/extension/extension';
 import type { TaskRecord } from '../../src/shared/model';
+import { environmentsHolding, newestFirst, type FileMark } from '../../src/extension/core/browse/compareMarks';
+import { markChoices } from '../../src/extension/core/browse/markChoices';
 import { extension, until } from './manifest';
 
 const root = mkdtempSync(join(tmpdir(), 'bs-browse-int-'));
@@ -36,6 +38,7 @@ describe('browse, compare and restore one file', function () {
     writeFileSync(join(src, 'notes', 'a.md'), ORIGINAL);
     writeFileSync(join(src, 'same.txt'), 'unchanged\n');
     writeFileSync(join(src, 'pic.bin'), BINARY);
+    writeFileSync(join(src, 'touched.txt'), 'same bytes, new time\n');
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', [ENV], vscode.ConfigurationTarget.Global);
     await until(() => api().backups.environment(ENV.id) !== undefined);
     const outcome = await api().backups.runNow(ENV.id);
@@ -49,6 +52,7 @@ describe('browse, compare and restore one file', function () {
     const later = new Date(Date.now() + 5000);
     utimesSync(join(src, 'notes', 'a.md'), later, later);
     writeFileSync(join(src, 'new.txt'), 'added later\n');
+    utimesSync(join(src, 'touched.txt'), later, later);
   });
 
   after(async () => {
@@ -70,12 +74,36 @@ describe('browse, compare and restore one file', function () {
 
   it('lists folders of a backup, and is read-only', async () => {
     const top = await vscode.workspace.fs.readDirectory(uri(''));
-    assert.deepEqual(top, [['notes', vscode.FileType.Directory], ['pic.bin', vscode.FileType.File], ['same.txt', vscode.FileType.File]]);
+    assert.deepEqual(top, [['notes', vscode.FileType.Directory], ['pic.bin', vscode.FileType.File], ['same.txt', vscode.FileType.File], ['touched.txt', vscode.FileType.File]]);
     assert.deepEqual(await vscode.workspace.fs.readDirectory(uri('notes')), [['a.md', vscode.FileType.File]]);
     assert.equal(vscode.workspace.fs.isWritableFileSystem('backup'), false);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri('notes/a.md'), new Uint8Array([1]))), (e: vscode.FileSystemError) => e.code === 'NoPermissions');
     await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(uri('new.txt'))), (e: vscode.FileSystemError) => e.code === 'FileNotFound');
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(uri('notes'))), (e: vscode.FileSystemError) => e.code === 'FileIsADirectory');
+  });
+
+  it('marks the backup of each file from the real listing: same as now, different, not in this backup', async () => {
+    const envs = api().backups.environments().flatMap((e) => (e.valid ? [e.environment] : []));
+    const mark = async (name: string) => {
+      const file = join(src, ...name.split('/'));
+      const holders = environmentsHolding(file, envs);
+      assert.deepEqual(holders.map((h) => [h.env.id, h.rel]), [[ENV.id, name]]);
+      const choices = newestFirst([{ holder: holders[0], backups: await api().backups.listBackups(ENV.id) }]);
+      const marks: (FileMark | string | undefined)[] = [];
+      const st = statSync(file, { throwIfNoEntry: false });
+      await markChoices(choices, {
+        index: (envId, id) => api().browse.fs.listings.get(envId, id),
+        readBackup: (envId, id, p) => api().backups.readFile(envId, id, p),
+        current: st && { size: st.size, mtime: st.mtimeMs },
+        readCurrent: async () => readFileSync(file),
+        onMark: (i, m, error) => (marks[i] = m ?? error),
+      });
+      return marks;
+    };
+    assert.deepEqual(await mark('same.txt'), ['same']);
+    assert.deepEqual(await mark('touched.txt'), ['same'], 'a later time but the same bytes');
+    assert.deepEqual(await mark('notes/a.md'), ['different']);
+    assert.deepEqual(await mark('new.txt'), ['missing']);
   });
 
   it('Compare with Backup opens the diff: the backup on the left, the file on the right', async () => {
@@ -119,10 +147,15 @@ describe('browse, compare and restore one file', function () {
     const [node] = await tree.getChildren();
     assert.equal(node.kind, 'backup');
     const kids = await tree.getChildren(node);
-    assert.deepEqual(kids.map((k) => (k.kind === 'entry' ? k.entry.path : '')), ['notes', 'pic.bin', 'same.txt']);
+    assert.deepEqual(kids.map((k) => (k.kind === 'entry' ? k.entry.path : '')), ['notes', 'pic.bin', 'same.txt', 'touched.txt']);
     const item = tree.getTreeItem(kids[2]);
     assert.equal(item.contextValue, 'backup.file');
     assert.equal(item.command?.command, 'vscode.open');
+    // The file item's Compare: that version against the file now.
+    const left = await vscode.commands.executeCommand<string>('backupScheduler.compareWithBackup', kids[2]);
+    assert.equal(left, uri('same.txt').toString());
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    assert.ok(input instanceof vscode.TabInputTextDiff && input.modified.fsPath === join(src, 'same.txt'));
     const target = mkdtempSync(join(root, 'elsewhere-'));
     const taskId = await vscode.commands.executeCommand<number>('backupScheduler.restoreFromBackup', kids[0], { target, overwrite: false });
     assert.equal(typeof taskId, 'number');
