@@ -13,6 +13,7 @@ import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile
 import { CancelledError, errCode, errorText, throwIfAborted } from './cancel';
 import { formatBytes } from './format';
 import { archiveName, assertEnvId } from './naming';
+import { checkShortRead, openSourceFile, openSourceHandle } from './openSource';
 import { TarGzWriter } from './tarGzWriter';
 import { ManifestHasher, walkTree, type TreeEntry } from './walk';
 
@@ -106,14 +107,15 @@ class SlabPool {
 function readSmall(path: string, buf: Buffer): Promise<Buffer | Error> {
   const size = buf.length;
   return new Promise((done) => {
-    fs.open(path, 'r', (err, fd) => {
+    openSourceFile(path, (err, fd) => {
       if (err) return done(err);
       const finish = (result: Buffer | Error) => fs.close(fd, () => done(result));
       const readAt = (got: number): void => {
         if (got === size) return finish(buf);
         fs.read(fd, buf, got, size - got, got, (rerr, n) => {
-          if (rerr) return finish(rerr);
-          if (n === 0) return finish(buf.subarray(0, got));
+          // A FIFO swapped in fails pread (ESPIPE) or reads empty: say what it is.
+          if (rerr) return checkShortRead(fd, (cerr) => finish(cerr ?? rerr));
+          if (n === 0) return checkShortRead(fd, (cerr) => finish(cerr ?? buf.subarray(0, got)));
           readAt(got + n);
         });
       };
@@ -210,7 +212,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   async function storeLarge(e: TreeEntry): Promise<void> {
     let fh: fsp.FileHandle;
     try {
-      fh = await run(() => fsp.open(e.abs, 'r'));
+      fh = await run(() => openSourceHandle(e.abs));
     } catch (err) {
       if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
       if (errCode(err) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);

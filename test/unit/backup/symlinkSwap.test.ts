@@ -1,0 +1,67 @@
+// A source file swapped for a symbolic link after the walk listed it (by another user sharing the
+// folder, or a tool) must not be followed: the link could point at a file the source never held
+// (~/.ssh/id_ed25519), which would then sit in the archive under an innocent name.
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runFolderBackup } from '../../../src/extension/core/backup';
+import { cleanupTemp, gnuExtract, gnuList, makeCtx, tempDir } from './helpers';
+
+describe('a file swapped for a link between listing and reading', function () {
+  this.timeout(20_000);
+  afterEach(cleanupTemp);
+
+  it('is skipped with a warning, small (read ahead) or large (read in turn); the link target never enters the archive', async () => {
+    const src = tempDir();
+    const outside = tempDir();
+    const secret = join(outside, 'id_ed25519');
+    writeFileSync(secret, 'TOP SECRET KEY MATERIAL\n'.repeat(20_000));
+    for (let i = 0; i < 200; i++) writeFileSync(join(src, `f${String(i).padStart(3, '0')}.txt`), `file ${i}\n`);
+    writeFileSync(join(src, 'zz-large.bin'), randomBytes(400_000));
+    let swapped = false;
+    const swap = (name: string) => {
+      renameSync(join(src, name), join(outside, `${name}.old`));
+      symlinkSync(secret, join(src, name));
+    };
+    // f010 is being archived: the folder is listed (lstat said "file" for all), f150 and the large file are not read yet.
+    const ctx = makeCtx({
+      onProgress: (p) => {
+        if (p.current !== 'f010.txt' || swapped) return;
+        swapped = true;
+        swap('f150.txt');
+        swap('zz-large.bin');
+      },
+    });
+    const r = await runFolderBackup(ctx, { envId: 'e', source: src, destination: tempDir(), exclude: [], useGitignore: false, skipIfUnchanged: false });
+    assert.ok(swapped);
+    const listed = gnuList(r.archivePath!);
+    assert.ok(!listed.includes('f150.txt') && !listed.includes('zz-large.bin'), listed.join(' '));
+    assert.equal(listed.length, 199);
+    const into = tempDir();
+    gnuExtract(r.archivePath!, into);
+    assert.ok(!readFileSync(r.archivePath!).includes('TOP SECRET') && !readFileSync(join(into, 'f149.txt'), 'utf8').includes('SECRET'));
+    assert.deepEqual(ctx.warnings().sort(), [
+      'Cannot read f150.txt: it became a symbolic link after it was listed; links are not followed (skipped)',
+      'Cannot read zz-large.bin: it became a symbolic link after it was listed; links are not followed (skipped)',
+    ]);
+  });
+
+  it('a file swapped for a FIFO is skipped too, without blocking the backup', async () => {
+    const src = tempDir();
+    for (let i = 0; i < 100; i++) writeFileSync(join(src, `f${String(i).padStart(3, '0')}.txt`), `file ${i}\n`);
+    let swapped = false;
+    const ctx = makeCtx({
+      onProgress: (p) => {
+        if (p.current !== 'f001.txt' || swapped) return;
+        swapped = true;
+        renameSync(join(src, 'f090.txt'), join(tempDir(), 'old'));
+        execFileSync('mkfifo', [join(src, 'f090.txt')]);
+      },
+    });
+    const r = await runFolderBackup(ctx, { envId: 'e', source: src, destination: tempDir(), exclude: [], useGitignore: false, skipIfUnchanged: false });
+    assert.equal(gnuList(r.archivePath!).length, 99);
+    assert.deepEqual(ctx.warnings(), ['Cannot read f090.txt: it is no longer a regular file (FIFO, socket or device) (skipped)']);
+  });
+});
