@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberConfig } from './fixtures/member';
 
-const MEMBER = join(__dirname, 'fixtures', 'member.js');
 
 export interface Report {
   ev: string;
@@ -37,7 +36,12 @@ export function tempStorage(): string {
 }
 
 export function spawnMember(config: MemberConfig): Member {
-  const child = spawn(process.execPath, [MEMBER, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawnFixture('member', config);
+}
+
+/** Runs `fixtures/<name>.js` with `config` as JSON in argv[2]; it reports JSON lines on stdout. */
+export function spawnFixture(name: string, config: unknown): Member {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', `${name}.js`), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const reports: Report[] = [];
   const waiters = new Set<() => void>();
   let buf = '';

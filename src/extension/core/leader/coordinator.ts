@@ -35,11 +35,20 @@ export interface CoordinatorOptions {
   engines: EngineRegistry;
   /** A running task silent this long is flagged stalled (read each time: the setting may change). */
   stallMs?: () => number;
-  /** Shown to the user when opening tasks.db found a problem (moved aside, ...). */
+  /**
+   * Shown to the user: a problem with the history (moved aside, not saved, newer version) or with
+   * leading (this window could not). Each problem is told once, not at every retry.
+   */
   onStoreWarning?: (message: string) => void;
-  election?: { heartbeatMs?: number; checkMs?: number; staleMs?: number };
+  election?: { heartbeatMs?: number; checkMs?: number; staleMs?: number; maxRetryMs?: number };
   replicaPollMs?: number;
+  /** sql-wasm.wasm (default: beside the bundle). */
+  wasmPath?: string;
+  /** First wait before this window tries to lead again after it could not (doubles up to 5 min). */
+  leadRetryMs?: number;
 }
+
+const MAX_LEAD_RETRY_MS = 5 * 60_000;
 
 /** How long a follower's environments stay scheduled after its last word (it re-sends every 15 s). */
 const REGISTRATION_TTL_MS = 60_000;
@@ -63,6 +72,9 @@ export class Coordinator implements Backups {
   private disposed = false;
   private registration: Promise<void> = Promise.resolve();
   private ticks = 0;
+  /** Attempts to lead that failed in a row; reset by one that worked. */
+  private leadFailures = 0;
+  private readonly told = new Set<string>();
   readonly windowId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly onDidChangeRole = this.roleChanged.event;
 
@@ -72,7 +84,14 @@ export class Coordinator implements Backups {
   }
 
   static async start(opts: CoordinatorOptions, entries: EnvironmentEntry[]): Promise<Coordinator> {
-    const election = await startElection({ dir: join(opts.storageDir, 'leader'), clock: opts.clock, logger: opts.logger, endpoint: channelEndpointFor(opts.storageDir), ...opts.election });
+    const election = await startElection({
+      dir: join(opts.storageDir, 'leader'),
+      clock: opts.clock,
+      logger: opts.logger,
+      endpoint: channelEndpointFor(opts.storageDir),
+      onError: (m) => opts.onStoreWarning?.(`Backups cannot be coordinated between windows: ${m}.`),
+      ...opts.election,
+    });
     const c = new Coordinator(opts, election, entries);
     await c.become(election.role);
     election.onDidChangeRole((e) => c.queueSwitch(e.role));
@@ -200,16 +219,57 @@ export class Coordinator implements Backups {
 
   private async become(role: 'leader' | 'follower'): Promise<void> {
     if (this.inner) await this.teardown();
+    if (role === 'leader') {
+      try {
+        this.inner = await this.makeLeader();
+        this.leadFailures = 0;
+        this.told.delete('lead');
+      } catch (e) {
+        role = 'follower';
+        this.stepDown((e as Error).message);
+      }
+    }
+    if (role === 'follower') this.inner = await this.makeFollower();
     this.opts.logger.info(`this window is now the ${role}${role === 'leader' ? ': it runs the schedules and writes the history' : ': the leader window runs the schedules'}`);
-    this.inner = role === 'leader' ? await this.makeLeader() : await this.makeFollower();
     this.innerSubs = [this.inner.backups.onDidChangeTask((t) => this.taskChanged.fire(t)), this.inner.backups.onDidChangeEnvironments(() => this.envChanged.fire())];
     this.applyEnvironments();
     this.roleChanged.fire(role);
   }
 
+  /**
+   * Leading failed (the history will not open, the WASM will not load, a newer version wrote the
+   * history): a leader that cannot lead must not hold the term, or nothing runs anywhere. Release
+   * it so another window takes over, try again later with back-off, and tell the user once.
+   */
+  private stepDown(reason: string): void {
+    const wait = Math.min(MAX_LEAD_RETRY_MS, (this.opts.leadRetryMs ?? 5000) * 2 ** this.leadFailures++);
+    this.election.resign(wait);
+    this.opts.logger.error(`this window cannot run the backups: ${reason}; another window may take over, this one tries again in ${Math.round(wait / 1000)} s`);
+    this.tellOnce('lead', `This window cannot run the backups: ${reason} Another open window takes over if it can; this one tries again later.`);
+  }
+
+  private tellOnce(key: string, message: string): void {
+    if (this.told.has(key)) return;
+    this.told.add(key);
+    this.opts.onStoreWarning?.(message);
+  }
+
   private async makeLeader(): Promise<Inner> {
     const { clock, logger } = this.opts;
-    const { store, warnings } = await openTaskStore({ dir: this.opts.storageDir, clock, logger, bounds: this.opts.bounds, canPersist: () => this.election.isLeader() });
+    const { store, warnings, readOnly } = await openTaskStore({
+      dir: this.opts.storageDir,
+      clock,
+      logger,
+      bounds: this.opts.bounds,
+      wasmPath: this.opts.wasmPath,
+      canPersist: () => this.election.isLeader(),
+      onSaveError: (m) => this.opts.onStoreWarning?.(m),
+    });
+    if (readOnly) {
+      store.close();
+      this.told.add('newer'); // the follower's copy would say the same again
+      throw new Error(warnings.join(' '));
+    }
     for (const w of warnings) this.opts.onStoreWarning?.(w);
     const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
@@ -255,7 +315,14 @@ export class Coordinator implements Backups {
   }
 
   private async makeFollower(): Promise<Inner> {
-    const replica = await ReplicaStore.open({ dir: this.opts.storageDir, clock: this.opts.clock, logger: this.opts.logger, pollMs: this.opts.replicaPollMs });
+    const replica = await ReplicaStore.open({
+      dir: this.opts.storageDir,
+      clock: this.opts.clock,
+      logger: this.opts.logger,
+      pollMs: this.opts.replicaPollMs,
+      wasmPath: this.opts.wasmPath,
+      onWarning: (m) => this.tellOnce('newer', m),
+    });
     const caller = new LeaderClientProxy(this.election);
     const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted, this.opts.engines);
     return { role: 'follower', backups, replica, caller };

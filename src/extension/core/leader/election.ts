@@ -9,16 +9,22 @@
 //     the writer's wall-clock timestamp with ours would break on clock skew and clock jumps).
 // A leader that finds a higher term steps down at once. isLeader() re-checks the folder and the
 // leader's own lease, so a leader that was paused long enough to be replaced fences itself.
+// A leader that cannot do the work (resign()) releases its term and stays out for a while, so
+// another window takes over. A folder that cannot be used (read-only storage) is reported once
+// and retried with back-off, never every tick.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '../ports';
 import { Emitter, type Disposable } from '../util/emitter';
 import {
+  MAX_TERM,
   highestTerm,
   readClaim,
   readHeartbeat,
+  removeForeignTerms,
   removeOldTerms,
+  removeTerm,
   termPath,
   tryClaim,
   writeHeartbeat,
@@ -51,6 +57,10 @@ export interface ElectionOptions {
   heartbeatMs?: number;
   checkMs?: number;
   staleMs?: number;
+  /** Longest wait between attempts while the folder cannot be used (default 60 s). */
+  maxRetryMs?: number;
+  /** Told once when the folder stops being usable (again only after it worked in between). */
+  onError?: (message: string) => void;
 }
 
 export interface Election extends Disposable {
@@ -65,10 +75,14 @@ export interface Election extends Disposable {
   readonly onDidChangeRole: (listener: (e: RoleChange) => void) => Disposable;
   /** Fires the new highest term whenever it changes (a follower reconnects its channel then). */
   readonly onDidChangeLeader: (listener: (term: number) => void) => Disposable;
+  /**
+   * This window cannot lead (its history will not open, ...): release the term now, so another
+   * window takes over, and claim none for `retryAfterMs`. Fires a role change when it led.
+   */
+  resign(retryAfterMs: number): void;
 }
 
 export async function startElection(options: ElectionOptions): Promise<Election> {
-  mkdirSync(options.dir, { recursive: true });
   const election = new TermElection(options);
   election.start();
   return election;
@@ -85,6 +99,8 @@ class TermElection implements Election {
   private readonly heartbeatMs: number;
   private readonly checkMs: number;
   private readonly staleMs: number;
+  private readonly maxRetryMs: number;
+  private readonly onError: ((message: string) => void) | undefined;
   private readonly claim: LeaderClaim;
   private readonly roleEmitter = new Emitter<RoleChange>();
   private readonly leaderEmitter = new Emitter<number>();
@@ -98,6 +114,11 @@ class TermElection implements Election {
   private lastBeat = 0;
   /** What we last saw of the current term's heartbeat, and since when (monotonic). */
   private seen = { term: 0, key: '', since: 0 };
+  /** No claim before this monotonic time (after resign()). */
+  private holdUntil = 0;
+  /** Ticks that failed in a row, and when the next attempt is due (monotonic). */
+  private failures = 0;
+  private retryAt = 0;
 
   constructor(o: ElectionOptions) {
     this.dir = o.dir;
@@ -107,6 +128,8 @@ class TermElection implements Election {
     this.heartbeatMs = o.heartbeatMs ?? 2000;
     this.checkMs = o.checkMs ?? 1000;
     this.staleMs = o.staleMs ?? 10_000;
+    this.maxRetryMs = o.maxRetryMs ?? 60_000;
+    this.onError = o.onError;
     this.claim = { pid: process.pid, hostname: hostname(), instanceId: this.instanceId, startedAt: o.clock.now(), endpoint: o.endpoint ?? '' };
   }
 
@@ -161,19 +184,46 @@ class TermElection implements Election {
     this.leaderEmitter.dispose();
   }
 
+  resign(retryAfterMs: number): void {
+    if (this.disposed) return;
+    this.holdUntil = this.clock.monotonic() + retryAfterMs;
+    if (this.role !== 'leader') return;
+    try {
+      if (highestTerm(this.dir) === this.term) writeHeartbeat(this.dir, this.heartbeat(true));
+    } catch (e) {
+      this.logger.warn(`Leader election: could not release term ${this.term}: ${String(e)}`); // its heartbeat goes stale instead
+    }
+    this.logger.warn(`Leader election: this window cannot lead; released term ${this.term}, no new claim for ${Math.round(retryAfterMs / 1000)} s`);
+    this.role = 'follower';
+    this.seen = { term: 0, key: '', since: 0 };
+    this.roleEmitter.fire({ role: 'follower', term: this.term });
+  }
+
   private tick(): void {
     if (this.disposed) return;
+    const now = this.clock.monotonic();
+    if (this.failures > 0 && now < this.retryAt) return;
     try {
       if (this.role === 'leader') this.leaderTick();
       else this.followerTick();
+      if (this.failures > 0) this.logger.info(`Leader election: ${this.dir} works again`);
+      this.failures = 0;
     } catch (e) {
-      // A failing tick (folder gone, disk full) must not kill the host; while leading, the
-      // lease simply runs out and isLeader() turns false.
-      this.logger.warn(`Leader election: ${String(e)}`);
+      // A failing tick (read-only or full disk, folder gone) must not kill the host, nor log every
+      // second: one error, then attempts at growing intervals. While leading, the lease simply
+      // runs out and isLeader() turns false.
+      this.failures++;
+      this.retryAt = now + Math.min(this.maxRetryMs, Math.min(this.checkMs, this.heartbeatMs) * 2 ** this.failures);
+      if (this.failures === 1) {
+        const message = `cannot use the folder ${this.dir} (${(e as Error).message ?? String(e)}): this window cannot coordinate backups with other windows; it keeps trying, less and less often`;
+        this.logger.error(`Leader election: ${message}`);
+        this.onError?.(message);
+      } else this.logger.debug(`Leader election: still failing: ${String(e)}`);
     }
   }
 
   private leaderTick(): void {
+    removeForeignTerms(this.dir);
     const top = highestTerm(this.dir);
     if (top !== this.term || !existsSync(termPath(this.dir, this.term))) return this.stepDown(top);
     if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs) this.beat();
@@ -181,9 +231,16 @@ class TermElection implements Election {
   }
 
   private followerTick(): void {
-    const top = highestTerm(this.dir);
+    mkdirSync(this.dir, { recursive: true }); // the storage folder may have been wiped (or never made)
+    removeForeignTerms(this.dir);
+    let top = highestTerm(this.dir);
+    // A term no claim can follow is not a real one (see MAX_TERM): drop it rather than wedge.
+    if (top >= MAX_TERM) {
+      removeTerm(this.dir, top);
+      top = highestTerm(this.dir);
+    }
     this.noteLeader(top);
-    if (top === 0) mkdirSync(this.dir, { recursive: true }); // the storage folder may have been wiped
+    if (this.clock.monotonic() < this.holdUntil) return;
     if (top === 0 || this.isStale(top)) this.tryLead(top + 1);
   }
 

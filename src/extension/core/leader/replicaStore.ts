@@ -8,6 +8,7 @@ import type { TaskRecord } from '../../../shared/model';
 import type { TaskReader } from '../backups';
 import type { Clock, Logger } from '../ports';
 import { DB_FILE, loadSqlJs, defaultWasmPath } from '../store/openTaskStore';
+import { prepareForReading, SchemaError } from '../store/schema';
 import { SqlTaskStore } from '../store/sqlStore';
 import { Emitter } from '../util/emitter';
 
@@ -18,6 +19,8 @@ export interface ReplicaOptions {
   wasmPath?: string;
   /** How often the file is checked for a new version (default 500 ms). */
   pollMs?: number;
+  /** Told once when a newer version of the extension wrote the file (this window should reload). */
+  onWarning?: (message: string) => void;
 }
 
 export class ReplicaStore implements TaskReader {
@@ -25,6 +28,7 @@ export class ReplicaStore implements TaskReader {
   private signature = '';
   private timer: ReturnType<typeof setInterval> | undefined;
   private loading: Promise<void> | undefined;
+  private warnedNewer = false;
   private readonly changed = new Emitter<{ tasks: TaskRecord[]; removed: boolean }>();
   /** Fires after a reload with the rows that changed (and whether rows were deleted). */
   readonly onDidChange = this.changed.event;
@@ -82,7 +86,22 @@ export class ReplicaStore implements TaskReader {
     try {
       const SQL = await loadSqlJs(this.opts.wasmPath ?? defaultWasmPath());
       const bytes = await fs.readFile(this.path);
-      const next = new SqlTaskStore(new SQL.Database(bytes), this.path, {
+      const db = new SQL.Database(bytes);
+      let outcome: ReturnType<typeof prepareForReading>;
+      try {
+        // The leader may run another version: an older file is migrated in this copy only, a
+        // newer one is read only if it still has what this version reads.
+        outcome = prepareForReading(db);
+      } catch (e) {
+        db.close();
+        if (e instanceof SchemaError) this.signature = sig; // the same file fails the same way: do not re-read it every poll
+        throw e;
+      }
+      if (outcome === 'newer' && !this.warnedNewer) {
+        this.warnedNewer = true;
+        this.opts.onWarning?.('The task history was updated in another window by a newer version of Backup Scheduler: reload this window to use it.');
+      }
+      const next = new SqlTaskStore(db, this.path, {
         clock: this.opts.clock,
         logger: this.opts.logger,
         bounds: { maxAgeDays: 36500, maxTasks: Number.MAX_SAFE_INTEGER, maxLinesPerTask: Number.MAX_SAFE_INTEGER },

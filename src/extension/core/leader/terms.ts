@@ -29,7 +29,20 @@ export interface Heartbeat extends LeaderClaim {
   released?: boolean;
 }
 
-const TERM_RE = /^term-(\d{12})$/;
+// A term file's name is `term-` and digits. Terms count up by one per takeover, so a real one
+// never comes near MAX_TERM; a file beyond it (or a number that does not even fit) was not written
+// by a member of this election, and a member that honoured it could never claim the next term:
+// it is ignored and removed. Other names in the folder are not ours and are left alone.
+export const MAX_TERM = 999_999_999;
+const TERM_FILE_RE = /^term-(\d+)(\.hb(?:\..*)?)?$/;
+
+/** The term a file name belongs to (claim, heartbeat or heartbeat temp), or undefined. */
+export function parseTermName(name: string): { term: number; valid: boolean; claim: boolean } | undefined {
+  const m = TERM_FILE_RE.exec(name);
+  if (!m) return undefined;
+  const term = m[1].length > 15 ? Number.POSITIVE_INFINITY : Number(m[1]);
+  return { term, valid: Number.isSafeInteger(term) && term >= 1 && term <= MAX_TERM, claim: m[2] === undefined };
+}
 
 export const termPath = (dir: string, term: number): string => join(dir, `term-${String(term).padStart(12, '0')}`);
 export const heartbeatPath = (dir: string, term: number): string => `${termPath(dir, term)}.hb`;
@@ -49,10 +62,29 @@ export function listTerms(dir: string): number[] {
   }
   const terms: number[] = [];
   for (const n of names) {
-    const m = TERM_RE.exec(n);
-    if (m) terms.push(Number(m[1]));
+    const t = parseTermName(n);
+    if (t?.claim && t.valid) terms.push(t.term);
   }
   return terms.sort((a, b) => b - a);
+}
+
+/** Removes term files that are not a valid term (see MAX_TERM); returns how many. */
+export function removeForeignTerms(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const n of names) {
+    const t = parseTermName(n);
+    if (t && !t.valid) {
+      rmSync(join(dir, n), { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 export const highestTerm = (dir: string): number => listTerms(dir)[0] ?? 0;
@@ -79,16 +111,25 @@ export function tryClaim(dir: string, term: number, claim: LeaderClaim): boolean
   return true;
 }
 
-function readJson<T>(path: string): T | undefined {
+/** The claim in a file, or undefined when it is missing, not whole yet, or not shaped like one. */
+function readClaimFile(path: string): (LeaderClaim & Partial<Heartbeat>) | undefined {
+  let v: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    v = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined; // missing, or a claim caught between create and write
   }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const c = v as Record<string, unknown>;
+  const ok = Number.isSafeInteger(c.pid) && typeof c.hostname === 'string' && typeof c.instanceId === 'string' && typeof c.startedAt === 'number' && typeof c.endpoint === 'string';
+  return ok ? (c as unknown as LeaderClaim & Partial<Heartbeat>) : undefined;
 }
 
-export const readClaim = (dir: string, term: number): LeaderClaim | undefined => readJson<LeaderClaim>(termPath(dir, term));
-export const readHeartbeat = (dir: string, term: number): Heartbeat | undefined => readJson<Heartbeat>(heartbeatPath(dir, term));
+export const readClaim = (dir: string, term: number): LeaderClaim | undefined => readClaimFile(termPath(dir, term));
+export function readHeartbeat(dir: string, term: number): Heartbeat | undefined {
+  const hb = readClaimFile(heartbeatPath(dir, term));
+  return hb && hb.term === term && Number.isSafeInteger(hb.seq) && typeof hb.heartbeatAt === 'number' ? (hb as Heartbeat) : undefined;
+}
 
 /** Publishes a heartbeat whole (temp + rename). No fsync: it is about liveness, not durability. */
 export function writeHeartbeat(dir: string, hb: Heartbeat): void {
@@ -110,7 +151,13 @@ export function removeOldTerms(dir: string, current: number, keep = 2): void {
     return;
   }
   for (const n of names) {
-    const m = /^term-(\d{12})(\.hb.*)?$/.exec(n);
-    if (m && Number(m[1]) < current - keep) rmSync(join(dir, n), { force: true });
+    const t = parseTermName(n);
+    if (t?.valid && t.term < current - keep) rmSync(join(dir, n), { force: true });
   }
+}
+
+/** Removes one term's claim and heartbeat. */
+export function removeTerm(dir: string, term: number): void {
+  rmSync(heartbeatPath(dir, term), { force: true });
+  rmSync(termPath(dir, term), { force: true });
 }

@@ -1,13 +1,15 @@
-// Opens tasks.db, whatever state the file is in. A file we cannot trust is moved aside (kept for
-// the user, never deleted) and a new history is started with a warning: activation never fails
-// because of the history.
+// Opens tasks.db, whatever state the file is in. Only a file that is really damaged (or not ours)
+// is moved aside (kept for the user, never deleted) and a new history started, with a warning.
+// What says nothing about the file is never a reason to replace it: a transient read error is
+// retried, a newer schema is opened read-only, and when the file cannot be read or moved aside
+// StoreOpenError leaves it untouched (the caller does not lead then; see coordinator.ts).
 import { existsSync, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Clock, Logger } from '../ports';
-import { moveAside, readIfExists, removeStaleTemp } from './persist';
-import { prepareSchema, SchemaError } from './schema';
+import { DEFAULT_READ_RETRY_MS, moveAside, readIfExists, removeStaleTemp, type ReadFile } from './persist';
+import { NewerSchemaError, prepareForReading, prepareSchema, SchemaError } from './schema';
 import { SqlTaskStore, type PersistEvent } from './sqlStore';
 import type { HistoryBounds } from './taskStore';
 
@@ -26,12 +28,25 @@ export interface TaskStoreOptions {
   onPersist?: (event: PersistEvent) => void;
   /** Fencing for the multi-window leader: checked before every write of tasks.db. */
   canPersist?: () => boolean;
+  /** A save failed (once per run of failures; the store retries by itself). */
+  onSaveError?: (message: string) => void;
+  /** Delays between retries of a transient read error (EMFILE, EIO, ...). */
+  readRetryMs?: readonly number[];
+  /** Tests only: stands in for fs.readFile to produce errors a real disk rarely shows on demand. */
+  readFile?: ReadFile;
+}
+
+/** The history exists but cannot be used; the file was left exactly as it was. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
 }
 
 export interface OpenedTaskStore {
   store: SqlTaskStore;
   /** Human-readable; one per problem found (file moved aside, ...). */
   warnings: string[];
+  /** A newer extension wrote the file: it is read, never written (the window must not lead). */
+  readOnly: boolean;
 }
 
 export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTaskStore> {
@@ -40,28 +55,34 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   const path = join(options.dir, DB_FILE);
   await removeStaleTemp(path);
   const warnings: string[] = [];
-  const { db, needsWrite } = await loadDatabase(SQL, path, options, warnings);
+  const { db, needsWrite, readOnly } = await loadDatabase(SQL, path, options, warnings);
   // The in-memory copy needs no journal on disk nor syncs: durability comes from the atomic file
   // replace in persist.ts. Without this every autocommit statement writes a journal in WASM memory.
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
-  const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000 });
+  const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000, readOnly });
+  if (readOnly) return { store, warnings, readOnly };
   // Old history past the bounds goes now; a new or migrated file is written once. A healthy
   // file with nothing to prune is not written at all.
   store.applyBounds(options.clock.now());
   if (needsWrite) store.markDirty();
-  return { store, warnings };
+  return { store, warnings, readOnly };
 }
 
-async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOptions, warnings: string[]): Promise<{ db: Database; needsWrite: boolean }> {
+type Loaded = { db: Database; needsWrite: boolean; readOnly: boolean };
+
+async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOptions, warnings: string[]): Promise<Loaded> {
   let problem: string | undefined;
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await readIfExists(path);
+    bytes = await readIfExists(path, options.readRetryMs ?? DEFAULT_READ_RETRY_MS, options.readFile);
   } catch (e) {
-    problem = `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    const code = (e as NodeJS.ErrnoException).code;
+    // A folder in its place is not a history; anything else (EACCES, EIO that persists) may be.
+    if (code !== 'EISDIR') throw new StoreOpenError(`The task history ${path} could not be read (${code ?? (e as Error).message}); it was left as it is.`);
+    problem = 'a folder is where the file should be';
   }
   if (!problem) {
-    if (bytes === undefined) return { db: fresh(SQL), needsWrite: true };
+    if (bytes === undefined) return { db: fresh(SQL), needsWrite: true, readOnly: false };
     // SQLite opens an empty file as an empty database; for us it is a history that was lost.
     if (bytes.length === 0) problem = 'the file is empty';
     else {
@@ -70,8 +91,9 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
         db = new SQL.Database(bytes);
         checkIntegrity(db);
         const outcome = prepareSchema(db);
-        return { db, needsWrite: outcome !== 'current' };
+        return { db, needsWrite: outcome !== 'current', readOnly: false };
       } catch (e) {
+        if (e instanceof NewerSchemaError) return openNewer(db!, e, path, options, warnings);
         db?.close();
         problem = e instanceof SchemaError ? e.message : `it is damaged (${(e as Error).message})`;
       }
@@ -82,11 +104,25 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
     const aside = await moveAside(path, options.clock.now());
     warning = `The task history could not be opened: ${problem}. It was moved to ${basename(aside)} and a new, empty history was started.`;
   } catch (e) {
-    warning = `The task history could not be opened: ${problem}. Moving it aside failed too (${(e as Error).message}); a new history was started and will replace it.`;
+    // Never start a history that would replace a file we could not keep.
+    throw new StoreOpenError(`The task history could not be opened: ${problem}. Moving it aside failed too (${(e as Error).message}), so it was left as it is and no new history was started.`);
   }
   options.logger.warn(warning);
   warnings.push(warning);
-  return { db: fresh(SQL), needsWrite: true };
+  return { db: fresh(SQL), needsWrite: true, readOnly: false };
+}
+
+function openNewer(db: Database, e: NewerSchemaError, path: string, options: TaskStoreOptions, warnings: string[]): Loaded {
+  try {
+    prepareForReading(db);
+  } catch (err) {
+    db.close();
+    throw new StoreOpenError(`The task history ${path} ${e.message} and this version cannot read it (${(err as Error).message}): reload the window to update. It was left as it is.`);
+  }
+  const warning = `The task history was updated in another window by a newer version of Backup Scheduler (schema ${e.version}; this one knows ${e.known}): reload this window to use it. Until then this window only reads it.`;
+  options.logger.warn(warning);
+  warnings.push(warning);
+  return { db, needsWrite: false, readOnly: true };
 }
 
 function fresh(SQL: SqlJsStatic): Database {

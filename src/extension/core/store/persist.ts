@@ -18,18 +18,22 @@ export function tempPathOf(path: string, pid: number = process.pid): string {
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRename?: () => boolean): Promise<void> {
   const tmp = tempPathOf(path);
-  const fh = await fs.open(tmp, 'w');
   try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (beforeRename && !beforeRename()) throw new Error('another window leads now; this one no longer writes the history');
+    await fs.rename(tmp, path);
+  } catch (e) {
+    // A failed save (disk full, the file replaced by a folder, lost leadership) leaves nothing
+    // behind: a half-written temp file only fills the disk further.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
-  if (beforeRename && !beforeRename()) {
-    await fs.rm(tmp, { force: true });
-    throw new Error('another window leads now; this one no longer writes the history');
-  }
-  await fs.rename(tmp, path);
   await fsyncDir(dirname(path));
 }
 
@@ -47,13 +51,26 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** The file's bytes, or undefined when there is no file yet. Other errors (EACCES, EISDIR) propagate. */
-export async function readIfExists(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await fs.readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+export type ReadFile = (path: string) => Promise<Uint8Array>;
+
+/** Errors that say nothing about the file: too many open files, a flaky disk or network share. */
+export const TRANSIENT_READ_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY', 'EINTR', 'ETIMEDOUT']);
+export const DEFAULT_READ_RETRY_MS: readonly number[] = [50, 200, 500, 1000, 2000];
+
+/**
+ * The file's bytes, or undefined when there is no file yet. A transient error is retried after
+ * each delay of `retryMs`; when it persists, or for any other error (EACCES, EISDIR), it propagates.
+ */
+export async function readIfExists(path: string, retryMs: readonly number[] = DEFAULT_READ_RETRY_MS, read: ReadFile = (p) => fs.readFile(p)): Promise<Uint8Array | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (!code || !TRANSIENT_READ_ERRORS.has(code) || attempt >= retryMs.length) throw e;
+      await new Promise((r) => setTimeout(r, retryMs[attempt]));
+    }
   }
 }
 

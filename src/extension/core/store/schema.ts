@@ -1,9 +1,17 @@
 // The tasks.db schema and its migrations. The version lives in `PRAGMA user_version`, which the
 // sqlite3 CLI shows too. A file we cannot vouch for (unknown tables, a newer version, missing
-// columns) raises SchemaError, which the opener turns into "move aside and start fresh".
+// columns) raises SchemaError, which the opener turns into "move aside and start fresh"; a newer
+// version raises NewerSchemaError: the file is fine, this window runs an old extension.
 import type { Database } from 'sql.js';
 
 export class SchemaError extends Error {}
+
+/** Written by a newer version of the extension (another window already updated): not damage. */
+export class NewerSchemaError extends SchemaError {
+  constructor(readonly version: number, readonly known: number) {
+    super(`it was written by a newer version of the extension (schema ${version}, this one knows ${known})`);
+  }
+}
 
 /** Migration N turns a version N-1 database into version N. Never edit a shipped one: add N+1. */
 export const MIGRATIONS: readonly string[] = [
@@ -74,10 +82,8 @@ export type SchemaOutcome = 'created' | 'migrated' | 'current';
 /** Brings `db` to the newest version (`migrations` is injectable so the runner itself is testable). */
 export function prepareSchema(db: Database, migrations: readonly string[] = MIGRATIONS): SchemaOutcome {
   const target = migrations.length;
-  const version = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
-  if (version > target) {
-    throw new SchemaError(`it was written by a newer version of the extension (schema ${version}, this one knows ${target})`);
-  }
+  const version = schemaVersion(db);
+  if (version > target) throw new NewerSchemaError(version, target);
   if (version === 0) {
     const tables = db.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
     if (tables.length > 0) throw new SchemaError('it is an SQLite file, but not a Backup Scheduler history');
@@ -100,6 +106,21 @@ export function prepareSchema(db: Database, migrations: readonly string[] = MIGR
   }
   verifyColumns(db);
   return version === 0 ? 'created' : version < target ? 'migrated' : 'current';
+}
+
+export function schemaVersion(db: Database): number {
+  return Number(db.exec('PRAGMA user_version')[0].values[0][0]);
+}
+
+/**
+ * For a copy that is only read (a follower's, or a leader's that found a newer file): an older
+ * file is migrated in memory, a newer one is read as it is when it still has every column this
+ * version reads. SchemaError when it cannot be read safely.
+ */
+export function prepareForReading(db: Database, migrations: readonly string[] = MIGRATIONS): SchemaOutcome | 'newer' {
+  if (schemaVersion(db) <= migrations.length) return prepareSchema(db, migrations);
+  verifyColumns(db);
+  return 'newer';
 }
 
 function verifyColumns(db: Database): void {

@@ -47,6 +47,8 @@ export interface SqlStoreOptions {
   readOnly?: boolean;
   /** Fencing: asked right before each write; false means another window leads now, so do not write. */
   canPersist?: () => boolean;
+  /** A save failed: called once for a run of failures (the store retries on its own), again only after a save worked. */
+  onSaveError?: (message: string) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -93,6 +95,8 @@ export class SqlTaskStore implements TaskStore {
   private followUp = false;
   private nothingToCompact = false;
   private closed = false;
+  /** A save failed and none has worked since: the user has been told once. */
+  private saveFailing = false;
 
   constructor(
     private readonly db: Database,
@@ -490,7 +494,17 @@ export class SqlTaskStore implements TaskStore {
     if (this.options.readOnly) throw new Error('a read-only copy of the history is never written');
     if (this.options.canPersist && !this.options.canPersist()) throw new Error('another window leads now; this one no longer writes the history');
     const t0 = performance.now();
-    await writeFileAtomic(this.path, s.bytes, this.options.canPersist);
+    try {
+      await writeFileAtomic(this.path, s.bytes, this.options.canPersist);
+    } catch (e) {
+      const fenced = this.options.canPersist && !this.options.canPersist();
+      if (!fenced && !this.saveFailing) {
+        this.saveFailing = true;
+        this.options.onSaveError?.(`The task history could not be saved to ${this.path} (${(e as Error).message}); it stays in memory and saving is retried.`);
+      }
+      throw e;
+    }
+    this.saveFailing = false;
     const { bytes, ...times } = s;
     this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
     if (this.followUp) {
