@@ -167,6 +167,15 @@ describe('archive index and random reads', function () {
     await assert.rejects(scanArchive(archive), /damaged|invalid|incorrect|unexpected/i);
   });
 
+  it('a half-written index left by a dead process is removed by the next backup', async () => {
+    const { src } = tree();
+    const dest = tempDir();
+    const stale = join(dest, '.e-20250101-000000.tar.gz.idx.999999999.abcdef.partial');
+    writeFileSync(stale, '{');
+    await runFolderBackup(makeCtx(), { envId: 'e', source: src, destination: dest, exclude: [], useGitignore: false, skipIfUnchanged: false });
+    assert.ok(!existsSync(stale));
+  });
+
   it('retention deletes an archive together with its index, and removes orphaned indexes', async () => {
     const { src } = tree();
     const dest = tempDir();

@@ -9,3 +9,5 @@ export { listArchives, archiveName, parseArchiveName, FOLDER_EXT, DUMP_EXT, type
 export { CancelledError } from './cancel';
 export { listArchiveEntries, readArchiveFile, ArchiveEntryError } from './randomRead';
 export { archiveIndex, writeArchiveIndex, clearArchiveIndexCache, type ArchiveIndex } from './archiveIndex';
+// The restore rules, for every engine's restores (restic's too).
+export { checkBeforeWriting, decideExisting, pathSelector, safeMode, refusal, freeSpace, spaceNeeded, writeReason, WriteFailures, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, type RestoreLimits, type ExistingDecision, type FreeSpace } from './restoreRules';
