@@ -44,6 +44,18 @@ export function formatDateTime(time: number | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** "14:05", the last sign of life of a running task the TaskManager flagged stalled; else undefined. */
+export function stalledClock(t: { status: string; progress: { stalledSince?: number } | null }): string | undefined {
+  const since = t.status === 'running' ? t.progress?.stalledSince : undefined;
+  return since === undefined ? undefined : formatDateTime(since).slice(11, 16);
+}
+
+/** "stalled since 14:05" (the host's views; the webview words it through its l10n). */
+export function stalledText(t: { status: string; progress: { stalledSince?: number } | null }): string | undefined {
+  const clock = stalledClock(t);
+  return clock === undefined ? undefined : `stalled since ${clock}`;
+}
+
 export function formatDay(time: number): string {
   return formatDateTime(time).slice(0, 10);
 }

@@ -2,7 +2,7 @@
 // the one-line result. Plain functions (no DOM) so they are tested with the state logic. Colour
 // never carries meaning alone: every glyph comes with its status in words.
 import type { TaskRecord, TaskStatus } from '../shared/model';
-import { formatBytes, formatDateTime } from '../shared/format';
+import { formatBytes, formatDateTime, stalledClock } from '../shared/format';
 import * as l10n from './l10n';
 
 /** `tone` is a CSS class (statusStyles.ts maps it to a theme colour): a class, not an inline
@@ -19,7 +19,9 @@ const LOOK: Record<TaskStatus, StatusLook> = {
   interrupted: { glyph: '⚠', tone: 'warn' },
 };
 
-export function statusLook(t: Pick<TaskRecord, 'status' | 'warnings'>): StatusLook & { label: string } {
+export function statusLook(t: Pick<TaskRecord, 'status' | 'warnings'> & Partial<Pick<TaskRecord, 'progress'>>): StatusLook & { label: string } {
+  // Still running, but nothing moved for the stall time: the user should look (and may cancel).
+  if (t.status === 'running' && t.progress?.stalledSince !== undefined) return { glyph: '⚠', tone: 'warn', label: l10n.t('stalled') };
   if (t.status === 'succeeded' && t.warnings > 0) {
     return { glyph: '⚠', tone: 'warn', label: t.warnings === 1 ? l10n.t('succeeded with 1 warning') : l10n.t('succeeded with {0} warnings', t.warnings) };
   }
@@ -41,6 +43,8 @@ export function resultText(t: TaskRecord): string {
     case 'running': {
       const p = t.progress;
       if (!p) return l10n.t('running');
+      const since = stalledClock(t);
+      if (since) return [l10n.t('stalled since {0}: no progress, no log line (Cancel frees the environment)', since), p.current ?? ''].filter(Boolean).join(' · ');
       const parts = [p.percent !== undefined ? `${Math.round(p.percent)}%` : '', p.files !== undefined ? l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''];
       return parts.filter(Boolean).join(' · ') || l10n.t('running');
     }

@@ -1,7 +1,7 @@
 // Text from outside (error messages, command lines, paths, names) shown inside a Markdown tooltip
 // must read as itself: not as links, images, headings, emphasis, HTML or theme icons. Pure
 // functions (no `vscode`), so the escaping is tested by rendering it with a CommonMark renderer.
-import { formatBytes, formatDateTime } from '../../shared/format';
+import { formatBytes, formatDateTime, stalledText } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 
 /**
@@ -27,6 +27,8 @@ export function codeSpan(s: string): string {
 export function taskTooltipMarkdown(t: TaskRecord, envName: string, status: string): string {
   let md = `**#${t.id} ${t.kind} of ${escapeMarkdown(envName)}** — ${status} (${t.trigger})\n\n`;
   md += `Queued ${formatDateTime(t.queuedAt)}${t.startedAt ? `, started ${formatDateTime(t.startedAt)}` : ''}${t.finishedAt ? `, finished ${formatDateTime(t.finishedAt)}` : ''}\n\n`;
+  const stalled = stalledText(t);
+  if (stalled) md += `${stalled[0].toUpperCase()}${stalled.slice(1)}: no progress and no log line. **Cancel** stops it and frees the environment, even if a call in it never returns.\n\n`;
   if (t.error) md += `Error: ${escapeMarkdown(t.error)}\n\n`;
   if (t.skipReason) md += `Skipped: ${escapeMarkdown(t.skipReason)}\n\n`;
   if (t.result?.archivePath) md += `Archive: ${codeSpan(t.result.archivePath)} (${formatBytes(t.result.size)}, ${t.result.fileCount ?? '?'} files)\n\n`;

@@ -1,7 +1,7 @@
 // The Tasks view: what runs now (with live progress) first, then recent history by day, capped,
 // with a last item that opens the Task Log for everything else. The view's badge counts what runs.
 import * as vscode from 'vscode';
-import { formatBytes, formatDateTime, formatDay, formatDuration } from '../../shared/format';
+import { formatBytes, formatDateTime, formatDay, formatDuration, stalledText } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
@@ -101,6 +101,7 @@ const STATUS_ICON: Record<TaskRecord['status'], [string, string | undefined]> = 
 };
 
 export function statusText(t: TaskRecord): string {
+  if (stalledText(t)) return 'stalled';
   if (t.status === 'succeeded' && t.warnings > 0) return `succeeded with ${t.warnings} warning${t.warnings === 1 ? '' : 's'}`;
   return t.status;
 }
@@ -108,7 +109,7 @@ export function statusText(t: TaskRecord): string {
 function taskItem(t: TaskRecord, envName: string): vscode.TreeItem {
   const item = new vscode.TreeItem(`${envName} — ${t.kind}`, vscode.TreeItemCollapsibleState.None);
   item.id = `task-${t.id}`;
-  const [icon, color] = t.status === 'succeeded' && t.warnings > 0 ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
+  const [icon, color] = (t.status === 'succeeded' && t.warnings > 0) || stalledText(t) ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.description = describe(t);
   item.contextValue = t.status === 'running' ? 'task.running' : t.status === 'queued' ? 'task.queued' : t.result?.archivePath ? 'task.finished.archive' : 'task.finished';
@@ -121,6 +122,8 @@ function describe(t: TaskRecord): string {
   if (t.status === 'running') {
     const p = t.progress;
     if (!p) return 'starting…';
+    const stalled = stalledText(t);
+    if (stalled) return stalled;
     const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? `${p.files} files` : '', p.bytes !== undefined ? formatBytes(p.bytes) : ''];
     return parts.filter(Boolean).join(' · ') || 'running…';
   }

@@ -22,4 +22,14 @@ describe('task presentation', () => {
     assert.equal(w.label, 'succeeded with 2 warnings');
     assert.deepEqual([w.tone, statusLook(base).tone], ['warn', 'ok']);
   });
+
+  it('shows a stalled running task as stalled, with when it last moved and that Cancel frees it', () => {
+    const since = new Date(2026, 10, 29, 14, 5, 0).getTime();
+    const t: TaskRecord = { ...base, status: 'running', finishedAt: null, progress: { files: 3, current: 'big.iso', stalledSince: since } };
+    assert.deepEqual(statusLook(t), { glyph: '⚠', tone: 'warn', label: 'stalled' });
+    assert.equal(resultText(t), 'stalled since 14:05: no progress, no log line (Cancel frees the environment) · big.iso');
+    const moving = { ...t, progress: { files: 3, current: 'big.iso' } };
+    assert.equal(statusLook(moving).label, 'running');
+    assert.equal(resultText(moving), '3 files · big.iso');
+  });
 });
