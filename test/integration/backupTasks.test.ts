@@ -19,8 +19,8 @@ function api(): BackupSchedulerApi {
 
 const envs = [
   { id: 'task-docs', name: 'Task docs', type: 'folder', source: src, destination: dst, schedule: '0 3 * * *' },
-  { id: 'task-broken', name: 'Task broken', type: 'command', command: 'echo "about to fail"; exit 7', destination: dst, schedule: '0 3 * * *' },
-  { id: 'task-slow', name: 'Task slow', type: 'command', command: 'sleep 20; echo late > "$BACKUP_FILE"', destination: dst, schedule: '0 3 * * *' },
+  { id: 'task-broken', name: 'Task broken', type: 'command', source: src, command: 'echo "about to fail"; exit 7', destination: dst, schedule: '0 3 * * *' },
+  { id: 'task-slow', name: 'Task slow', type: 'command', source: src, command: 'sleep 20; echo late > "$BACKUP_FILE"', destination: dst, schedule: '0 3 * * *' },
 ];
 
 async function backupTask(envId: string): Promise<vscode.Task> {
@@ -81,6 +81,25 @@ describe('environments as VS Code tasks', function () {
     assert.equal(rows[0].trigger, 'manual');
     assert.equal(rows[0].status, 'succeeded', rows[0].error ?? '');
     assert.match(rows[0].result?.archivePath ?? '', /task-docs-\d{8}-\d{6}\.tar\.gz$/);
+  });
+
+  it('the command a keybinding runs (workbench.action.tasks.runTask with "Backup: <name>") runs the environment', async () => {
+    const before = historyOf('task-docs').length;
+    let sub: vscode.Disposable | undefined;
+    const ended = new Promise<number | undefined>((resolve) => {
+      sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.definition.environment === 'task-docs') resolve(e.exitCode);
+      });
+    });
+    try {
+      await vscode.commands.executeCommand('workbench.action.tasks.runTask', 'Backup: Task docs');
+      assert.equal(await ended, 0);
+    } finally {
+      sub?.dispose();
+    }
+    const rows = historyOf('task-docs');
+    assert.equal(rows.length, before + 1);
+    assert.equal(rows[0].status, 'succeeded');
   });
 
   it('a failing backup task ends with exit code 1; its history row says failed', async () => {

@@ -30,8 +30,8 @@ describe('health check pings', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const envs = [
-      { id: 'hc-good', name: 'HC good', type: 'command', command: 'echo ok > "$BACKUP_FILE"', destination: dst, schedule: '0 3 * * *', healthcheckUrl: `${base}/ping/good` },
-      { id: 'hc-bad', name: 'HC bad', type: 'command', command: 'exit 3', destination: dst, schedule: '0 3 * * *', healthcheckUrl: `${base}/ping/bad` },
+      { id: 'hc-good', name: 'HC good', type: 'command', source: dst, command: 'echo ok > "$BACKUP_FILE"', destination: dst, schedule: '0 3 * * *', healthcheckUrl: `${base}/ping/good` },
+      { id: 'hc-bad', name: 'HC bad', type: 'command', source: dst, command: 'exit 3', destination: dst, schedule: '0 3 * * *', healthcheckUrl: `${base}/ping/bad` },
     ];
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', envs, vscode.ConfigurationTarget.Global);
     await until(() => api().backups.environment('hc-bad')?.healthcheckUrl !== undefined);

@@ -62,6 +62,7 @@ class BackupTerminal implements vscode.Pseudoterminal {
       log: (l) => this.line(`${new Date(l.time).toLocaleTimeString()} ${COLOURS[l.level] ?? ''}${l.level.padEnd(5)}${RESET} ${l.text}`),
       refused: (message) => this.line(`\x1b[31mBackup Scheduler: ${message}${RESET}`),
       finished: (t) => this.line(summary(t)),
+      followUp: (id, kind) => this.line(`then ${kind}, task #${id}`),
     }).then(
       (code) => this.closed.fire(code),
       (e: Error) => {

@@ -13,13 +13,16 @@ describe('followRun', () => {
   let store: MemoryStore;
   let tm: TaskManager;
   let work: (ctx: TaskContext) => Promise<TaskResult>;
+  let verifyWork: ((ctx: TaskContext) => Promise<TaskResult>) | undefined;
 
   const backups = () => ({
     reader: store,
     onDidChangeTask: tm.onDidChangeTask,
     cancel: async (id: number) => tm.cancel(id),
+    busyWith: (envId: string) => tm.busyWith(envId),
     runNow: async (envId: string): Promise<CommandOutcome> => {
-      const o = tm.start({ envId, kind: 'backup', trigger: 'manual', work: (ctx) => work(ctx) });
+      const followUps = () => (verifyWork ? [{ envId, kind: 'verify' as const, trigger: 'manual' as const, work: verifyWork }] : []);
+      const o = tm.start({ envId, kind: 'backup', trigger: 'manual', work: (ctx) => work(ctx), followUps });
       return o.kind === 'busy' ? { kind: 'busy', busyWithId: o.busyWith.id, message: `${envId} is busy with task #${o.busyWith.id}` } : { kind: o.kind, taskId: o.task.id };
     },
   });
@@ -33,12 +36,14 @@ describe('followRun', () => {
         started: (id: number) => seen.push(`started #${id}`),
         log: (l: { text: string }) => seen.push(l.text),
         refused: (m: string) => seen.push(`refused: ${m}`),
-        finished: (t: { status: string }) => seen.push(`finished ${t.status}`),
+        finished: (t: { kind: string; status: string }) => seen.push(`finished ${t.kind} ${t.status}`),
+        followUp: (id: number, kind: string) => seen.push(`then ${kind} #${id}`),
       },
     };
   }
 
   beforeEach(() => {
+    verifyWork = undefined;
     store = new MemoryStore();
     tm = new TaskManager({ store, clock: systemClock, logger: silentLogger });
   });
@@ -55,7 +60,23 @@ describe('followRun', () => {
     assert.equal(await followRun(backups(), 'docs', h.hooks), EXIT.succeeded);
     assert.equal(h.seen[0], 'started #1');
     assert.deepEqual(h.seen.slice(1, -1), [...Array.from({ length: 1200 }, (_, i) => `line ${i + 1}`), 'last line']);
-    assert.equal(h.seen.at(-1), 'finished succeeded');
+    assert.equal(h.seen.at(-1), 'finished backup succeeded');
+  });
+
+  it('follows the good backup\'s verify: a verify that fails makes the run exit 1', async () => {
+    work = async (ctx) => {
+      ctx.log('info', 'archived');
+      return { archivePath: '/tmp/x.tar.gz' };
+    };
+    verifyWork = async (ctx) => {
+      ctx.log('info', 'reading the archive back');
+      throw new Error('checksum mismatch');
+    };
+    const h = hooks();
+    assert.equal(await followRun(backups(), 'docs', h.hooks), EXIT.failed);
+    assert.deepEqual(h.seen, ['started #1', 'archived', 'finished backup succeeded', 'then verify #2', 'reading the archive back', 'checksum mismatch', 'finished verify failed']);
+    verifyWork = async () => ({ summary: 'ok' });
+    assert.equal(await followRun(backups(), 'docs', hooks().hooks), EXIT.succeeded);
   });
 
   it('exit 1 for a backup that fails, with its error logged', async () => {

@@ -1,5 +1,5 @@
-// Runs an environment now and follows that one task to its end: its log lines as they are
-// stored, then its final record, then an exit code. What a VS Code task's terminal shows
+// Runs an environment now and follows the backup, and the follow-ups it hands the environment to,
+// to their end: their log lines as they are stored, their final records, then an exit code. What a VS Code task's terminal shows
 // (ui/backupTasks.ts), kept apart from the terminal so it is plain, testable core code.
 import type { LogLine, TaskRecord, TaskStatus } from '../../../shared/model';
 import type { Backups } from '../backups';
@@ -21,6 +21,8 @@ export interface FollowHooks {
   /** The run was not started (busy, blocked, unknown environment): why. */
   refused(message: string): void;
   finished(task: TaskRecord): void;
+  /** A follow-up task (verify, prune) of the good backup starts being followed. */
+  followUp?(taskId: number, kind: TaskRecord['kind']): void;
 }
 
 /**
@@ -31,24 +33,20 @@ const LOG_TICK_MS = 500;
 const LOG_BATCH = 500;
 
 export async function followRun(
-  backups: Pick<Backups, 'runNow' | 'onDidChangeTask' | 'reader' | 'cancel'>,
+  backups: Pick<Backups, 'runNow' | 'onDidChangeTask' | 'reader' | 'cancel' | 'busyWith'>,
   envId: string,
   hooks: FollowHooks,
 ): Promise<number> {
-  let taskId: number | undefined;
+  let followed: number | undefined;
   let wake: (() => void) | undefined;
   // Subscribed before the run starts: a quick task may finish before runNow's answer arrives.
   const sub = backups.onDidChangeTask((t) => {
-    if (t.id === taskId) wake?.();
+    if (t.id === followed) wake?.();
   });
-  try {
-    const outcome = await backups.runNow(envId);
-    if ('message' in outcome) {
-      hooks.refused(outcome.message);
-      return EXIT.refused;
-    }
-    const id = (taskId = outcome.taskId);
-    hooks.started(id, outcome.kind === 'queued');
+
+  /** Shows one task's log until it ends; undefined when the terminal was closed first. */
+  const follow = async (id: number): Promise<TaskRecord | undefined> => {
+    followed = id;
     let seq = 0;
     const drain = () => {
       for (;;) {
@@ -64,11 +62,11 @@ export async function followRun(
       if (t && t.finishedAt !== null) {
         drain();
         hooks.finished(t);
-        return exitCode(t.status);
+        return t;
       }
       if (hooks.signal?.aborted) {
         await backups.cancel(id);
-        return EXIT.cancelled;
+        return undefined;
       }
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -82,6 +80,25 @@ export async function followRun(
         wake = done;
       });
     }
+  };
+
+  try {
+    const outcome = await backups.runNow(envId);
+    if ('message' in outcome) {
+      hooks.refused(outcome.message);
+      return EXIT.refused;
+    }
+    hooks.started(outcome.taskId, outcome.kind === 'queued');
+    let last = await follow(outcome.taskId);
+    // A good backup hands the environment straight to its follow-ups (verify, prune): the run's
+    // outcome includes them, so a backup whose verify fails does not exit 0.
+    while (last?.status === 'succeeded') {
+      const next = backups.busyWith(envId);
+      if (!next || next.id <= last.id || next.kind === 'backup') break;
+      hooks.followUp?.(next.id, next.kind);
+      last = await follow(next.id);
+    }
+    return last ? exitCode(last.status) : EXIT.cancelled;
   } finally {
     sub.dispose();
   }
