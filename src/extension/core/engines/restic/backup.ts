@@ -13,6 +13,7 @@ import type { TaskContext } from '../../ports';
 import type { BackupRequest } from '../types';
 import type { ResticCli } from './cli';
 import { scanSource } from './excludes';
+import { fullIdFromFiles } from './fullId';
 import { errorMessage, parseBackupLine, parseSnapshots, type BackupSummary } from './json';
 import { ourTags } from './tags';
 
@@ -75,6 +76,10 @@ async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts:
 
 async function fullSnapshotId(cli: ResticCli, id: string, signal: AbortSignal): Promise<string> {
   if (/^[0-9a-f]{64}$/.test(id)) return id;
+  const local = localRepositoryPath(cli.repository);
+  const vars = { RESTIC_CACHE_DIR: cli.variable('RESTIC_CACHE_DIR'), XDG_CACHE_HOME: cli.variable('XDG_CACHE_HOME'), LOCALAPPDATA: cli.variable('LOCALAPPDATA') };
+  const fromFiles = await fullIdFromFiles(id, local, vars);
+  if (fromFiles) return fromFiles;
   const r = await cli.run('Backup', ['snapshots', '--json', '--no-lock', id], { signal });
   return parseSnapshots(r.stdout.toString('utf8'))[0]?.id ?? id;
 }

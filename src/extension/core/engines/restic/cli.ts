@@ -34,6 +34,11 @@ export class ResticCli {
     return this.creds.secrets;
   }
 
+  /** A variable of the runs' environment (RESTIC_CACHE_DIR, XDG_CACHE_HOME ...); never a secret's name. */
+  variable(name: string): string | undefined {
+    return name.startsWith('RESTIC_PASSWORD') ? undefined : this.creds.env[name];
+  }
+
   /** Runs `restic <args>`; a failure throws a ResticError (a CancelledError after a cancel). */
   async run(what: string, args: string[], opts: CliRunOptions = {}): Promise<RunResult> {
     const ok = [0, ...(opts.okCodes ?? [])];

@@ -1,0 +1,196 @@
+// Benchmark of the restic engine on the backup bench's tree (test/bench/backup/tree.ts):
+//   first backup        our engine vs bare `restic backup` into a new repository
+//   incremental backup  the same after 1% of the files changed
+//   ten versions        storage after 10 backups with 1% changed before each: restic repository
+//                       bytes vs the archive engine's archives
+// Our engine and bare restic alternate which goes first in each round; ratios are medians of the
+// per-round ratios (runs of one round are adjacent in time, so they share the machine's load).
+// Results: test/bench/results/restic.json and a table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runFolderBackup } from '../../../src/extension/core/backup';
+import { ResticEngine } from '../../../src/extension/core/engines/restic';
+import { passwordKey } from '../../../src/extension/core/engines/restic/credentials';
+import type { Environment } from '../../../src/extension/core/environments/types';
+import type { TaskContext } from '../../../src/extension/core/ports';
+import { silentLogger } from '../../../src/extension/core/ports';
+import { DEFAULT_TREE, generateTree, prng } from '../backup/tree';
+
+const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/restic -> repo
+const TMP = join(ROOT, 'test/bench/tmp');
+const TREE = join(TMP, 'backup-tree');
+const WORK = join(TMP, 'restic-work');
+const OUT = join(TMP, 'restic-out');
+const RESULTS = join(ROOT, 'test/bench/results/restic.json');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const VERSIONS = 10;
+const PASSWORD = 'bench password';
+
+const ctx: TaskContext = {
+  taskId: 0,
+  signal: new AbortController().signal,
+  clock: { now: () => Date.now(), monotonic: () => performance.now() },
+  log: (level, text) => level !== 'info' && level !== 'debug' && console.log(`  [${level}] ${text}`),
+  progress: () => undefined,
+};
+
+function envFor(repository: string): Environment {
+  return {
+    id: 'bench', name: 'bench', type: 'folder', source: WORK, command: undefined, destination: repository, schedule: '0 3 * * *', timezone: undefined,
+    enabled: true, exclude: [], useGitignore: true, retention: undefined, missedRun: 'runOnce', timeoutMinutes: undefined, skipIfUnchanged: false, verify: false,
+    origin: 'user', engine: 'restic', repository,
+  };
+}
+
+function engineFor(repository: string): ResticEngine {
+  const secrets = { get: async (name: string) => (name === passwordKey(repository) ? PASSWORD : undefined) };
+  return new ResticEngine({ clock: ctx.clock, logger: silentLogger, secrets, defaultCwd: undefined, settings: {} });
+}
+
+function bare(repository: string, args: string[], cwd?: string): void {
+  const r = spawnSync('restic', args, { cwd, env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: PASSWORD, RESTIC_PROGRESS_FPS: '2' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`restic ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/** Bare restic as a user would run it by hand: the same tree, the same tags, JSON output. */
+function bareBackup(repository: string): void {
+  bare(repository, ['backup', '--json', '--tag', 'backup-scheduler,env:bench', '.'], WORK);
+}
+
+function duBytes(dir: string): number {
+  let n = 0;
+  for (const d of readdirSync(dir, { withFileTypes: true })) n += d.isDirectory() ? duBytes(join(dir, d.name)) : statSync(join(dir, d.name)).size;
+  return n;
+}
+
+/** Rewrites 1% of the text files (a fresh sentence appended), deterministically per `seed`. */
+function change1Percent(seed: number): number {
+  const rand = prng(seed);
+  const files: string[] = [];
+  for (const pkg of readdirSync(WORK)) {
+    if (!pkg.startsWith('pkg')) continue;
+    for (const mod of readdirSync(join(WORK, pkg))) for (const f of readdirSync(join(WORK, pkg, mod))) files.push(join(WORK, pkg, mod, f));
+  }
+  files.sort();
+  const n = Math.max(1, Math.round(files.length / 100));
+  for (let i = 0; i < n; i++) {
+    const f = files[Math.floor(rand() * files.length)];
+    writeFileSync(f, `${readFileSync(f, 'utf8')}\nchanged in round ${seed}: ${rand()}\n`);
+  }
+  return n;
+}
+
+async function timed(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fresh = (d: string) => {
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+};
+
+async function main(): Promise<void> {
+  console.log(`generating tree in ${TREE} ...`);
+  const tree = generateTree(TREE, DEFAULT_TREE);
+  // A working copy: the 1% changes must not touch the backup bench's tree.
+  rmSync(WORK, { recursive: true, force: true });
+  execFileSync('cp', ['-a', TREE, WORK]);
+  const version = execFileSync('restic', ['version'], { encoding: 'utf8' }).trim();
+  console.log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; ${version}`);
+
+  const s = { oursFirst: [] as number[], bareFirst: [] as number[], oursIncremental: [] as number[], bareIncremental: [] as number[] };
+  const loads: number[] = [];
+  let changed = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    loads.push(loadavg()[0]);
+    const repoOurs = join(OUT, `ours-${round}`);
+    const repoBare = join(OUT, `bare-${round}`);
+    fresh(OUT);
+    bare(repoOurs, ['init']);
+    bare(repoBare, ['init']);
+    const engine = engineFor(repoOurs);
+    const env = envFor(repoOurs);
+    const ours = () => timed(() => engine.backup(ctx, env, { trigger: 'scheduled' }));
+    const theirs = () => timed(() => bareBackup(repoBare));
+    const pair = async (a: number[], b: number[]) => {
+      if (round % 2 === 0) {
+        a.push(await ours());
+        b.push(await theirs());
+      } else {
+        b.push(await theirs());
+        a.push(await ours());
+      }
+    };
+    await pair(s.oursFirst, s.bareFirst);
+    changed = change1Percent(1000 + round);
+    await pair(s.oursIncremental, s.bareIncremental);
+    console.log(`round ${round + 1}: first ours ${s.oursFirst.at(-1)!.toFixed(2)} s, bare ${s.bareFirst.at(-1)!.toFixed(2)} s; after ${changed} files changed: ours ${s.oursIncremental.at(-1)!.toFixed(2)} s, bare ${s.bareIncremental.at(-1)!.toFixed(2)} s (load ${loads.at(-1)!.toFixed(1)})`);
+  }
+
+  // Ten versions, 1% changed before each after the first: one restic repository vs ten archives.
+  fresh(OUT);
+  const repo = join(OUT, 'versions-repo');
+  const archives = join(OUT, 'versions-archives');
+  mkdirSync(archives);
+  bare(repo, ['init']);
+  const engine = engineFor(repo);
+  const env = envFor(repo);
+  let t = Date.UTC(2026, 0, 1);
+  const perVersion: { restic: number; archive: number }[] = [];
+  for (let v = 0; v < VERSIONS; v++) {
+    if (v > 0) change1Percent(2000 + v);
+    await engine.backup(ctx, env, { trigger: 'scheduled' });
+    await runFolderBackup({ ...ctx, clock: { ...ctx.clock, now: () => (t += 60_000) } }, { envId: 'bench', source: WORK, destination: archives, exclude: [], useGitignore: true, skipIfUnchanged: false });
+    perVersion.push({ restic: duBytes(repo), archive: duBytes(archives) });
+    console.log(`version ${v + 1}: restic repository ${(perVersion.at(-1)!.restic / 1e6).toFixed(1)} MB, archives ${(perVersion.at(-1)!.archive / 1e6).toFixed(1)} MB`);
+  }
+  const ten = perVersion.at(-1)!;
+
+  const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, restic: version, loadAvgAtEnd: loadavg() },
+    tree: { ...tree, spec: DEFAULT_TREE, changedPerVersion: changed },
+    rounds: ROUNDS,
+    medians: {
+      firstBackup: { oursS: median(s.oursFirst), bareResticS: median(s.bareFirst) },
+      incrementalBackup: { oursS: median(s.oursIncremental), bareResticS: median(s.bareIncremental) },
+    },
+    /** Median over rounds of (our engine / bare restic) within the same round. */
+    ratios: {
+      firstBackupVsBareRestic: paired(s.oursFirst, s.bareFirst),
+      incrementalVsBareRestic: paired(s.oursIncremental, s.bareIncremental),
+    },
+    storage: {
+      tenVersions: { restic: ten.restic, archive: ten.archive, ratio: ten.restic / ten.archive },
+      perVersion,
+    },
+    targets: { firstBackupVsBareRestic: 1.05, incrementalVsBareRestic: 1.05 },
+    loadAverages: loads,
+    busyMachine: Math.max(...loads) > cpus().length,
+    samples: s,
+  };
+  mkdirSync(join(RESULTS, '..'), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+
+  const row = (name: string, ours: number, theirs: number, ratio: number) => `${name.padEnd(24)}${ours.toFixed(2).padStart(8)}${theirs.toFixed(2).padStart(12)}${ratio.toFixed(2).padStart(8)}   target <= 1.05`;
+  console.log(`\n${'median wall time (s)'.padEnd(24)}${'ours'.padStart(8)}${'bare restic'.padStart(12)}${'ratio*'.padStart(8)}`);
+  console.log(row('first backup', median(s.oursFirst), median(s.bareFirst), results.ratios.firstBackupVsBareRestic));
+  console.log(row(`after ${changed} files changed`, median(s.oursIncremental), median(s.bareIncremental), results.ratios.incrementalVsBareRestic));
+  console.log(`storage after ${VERSIONS} versions: restic ${(ten.restic / 1e6).toFixed(1)} MB, archive engine ${(ten.archive / 1e6).toFixed(1)} MB (${(ten.restic / ten.archive).toFixed(3)}x)`);
+  console.log('* median of the per-round ratios');
+  if (results.busyMachine) console.log(`WARNING: load average reached ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores: wall-time ratios are noisy`);
+  console.log(`results: ${RESULTS}`);
+  rmSync(OUT, { recursive: true, force: true });
+  rmSync(WORK, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// One repository, several environments and operations at once; and a real remote repository
+// (restic's REST protocol served by `rclone serve restic` on loopback).
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Environment } from '../../../src/extension/core/environments/types';
+import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { engineFor, newRepository, noise, resticEnv, snapshots, startRestServer, writeTree } from './helpers';
+
+describe('restic engine: shared and remote repositories', function () {
+  this.timeout(120000);
+  afterEach(cleanupTemp);
+
+  it('two environments back up into one repository at the same time; a check asked meanwhile waits for both', async () => {
+    const { repository, engine } = await newRepository();
+    const envs: Environment[] = ['one', 'two'].map((id, i) => {
+      const src = tempDir(`${id}-`);
+      writeTree(src, { 'data.bin': noise(15_000_000, i + 1), [`${id}.txt`]: id });
+      return resticEnv({ id, repository, source: src });
+    });
+    const events: string[] = [];
+    // Both backups are inside restic (holding the repository) once each has sent a status line.
+    const inside = new Set<string>();
+    let bothInside!: () => void;
+    const bothRunning = new Promise<void>((r) => (bothInside = r));
+    const running = envs.map((env) =>
+      engine
+        .backup(makeCtx({ onProgress: (p) => p.current !== 'scanning source' && inside.add(env.id).size === 2 && bothInside() }), env, { trigger: 'scheduled' })
+        .then((r) => {
+          events.push(`backup ${env.id} done`);
+          return r;
+        }),
+    );
+    await bothRunning;
+    assert.equal(events.length, 0, 'both backups run at once');
+    const checkCtx = makeCtx();
+    const checked = engine.verify(checkCtx, resticEnv({ id: 'one', repository }), {}).then((r) => {
+      events.push('check done');
+      return r;
+    });
+    const [a, b] = await Promise.all(running);
+    await checked;
+    assert.equal(events[2], 'check done', events.join(', '));
+    assert.ok(checkCtx.logs.some((l) => /^Waiting for other operations on repository/.test(l.text)));
+    const snaps = snapshots(repository);
+    assert.deepEqual(snaps.map((s) => s.id).sort(), [a.snapshotId, b.snapshotId].sort());
+    assert.deepEqual(snaps.find((s) => s.id === a.snapshotId)!.tags!.sort(), ['backup-scheduler', 'env:one']);
+    assert.deepEqual(snaps.find((s) => s.id === b.snapshotId)!.tags!.sort(), ['backup-scheduler', 'env:two']);
+    assert.deepEqual((await engine.listBackups(envs[1])).map((s) => s.id), [b.snapshotId]);
+  });
+
+  it('a local repository inside the source is left out of the source\'s backup', async () => {
+    const src = tempDir('src-');
+    writeTree(src, { 'a.txt': 'a' });
+    const repository = join(src, '.restic');
+    const { engine } = engineFor(repository);
+    const env = resticEnv({ id: 'inside', repository, source: src });
+    await engine.init(makeCtx(), env);
+    const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    assert.deepEqual((await engine.listFiles(env, r.snapshotId!)).map((f) => f.path), ['a.txt']);
+  });
+
+  it('a remote repository over REST (rclone serve restic): init, backup, list, read, restore, prune, check', async () => {
+    const server = await startRestServer();
+    try {
+      const repository = `${server.url}remote1`;
+      const { engine } = engineFor(repository);
+      const src = tempDir('src-');
+      writeTree(src, { 'a.txt': 'alpha', 'd/b.bin': noise(300_000, 9) });
+      const env = resticEnv({ id: 'remote', repository, source: src, retention: { keepLast: 1 } });
+      await assert.rejects(engine.backup(makeCtx(), env, { trigger: 'scheduled' }), /no restic repository at rest:http.*"Initialize Repository…"/);
+      await engine.init(makeCtx(), env);
+      const first = await engine.backup(makeCtx(), env, { trigger: 'scheduled' });
+      writeTree(src, { 'c.txt': 'new' });
+      const second = await engine.backup(makeCtx(), env, { trigger: 'scheduled' });
+      assert.deepEqual((await engine.listBackups(env)).map((s) => s.id), [second.snapshotId, first.snapshotId]);
+      assert.equal(Buffer.from(await engine.readFile(env, second.snapshotId!, 'c.txt')).toString(), 'new');
+      const target = tempDir('target-');
+      await engine.restore(makeCtx(), env, { backupId: second.snapshotId!, target, overwrite: false });
+      assert.deepEqual(treeDigest(target), treeDigest(src));
+      assert.match((await engine.prune(makeCtx(), env, { newestGoodId: second.snapshotId })).summary!, /^1 snapshot forgotten, 1 kept/);
+      assert.match((await engine.verify(makeCtx(), env, {})).summary!, /no errors found/);
+      assert.equal(readFileSync(join(target, 'c.txt'), 'utf8'), 'new');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an unreachable remote repository says so (not "missing" and not "wrong password")', async () => {
+    const server = await startRestServer();
+    const repository = `${server.url}gone`;
+    await server.stop();
+    const { engine } = engineFor(repository);
+    await assert.rejects(engine.listBackups(resticEnv({ id: 'down', repository })), /cannot reach restic repository rest:http/);
+  });
+});
