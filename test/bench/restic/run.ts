@@ -82,10 +82,27 @@ function change1Percent(seed: number): number {
   return n;
 }
 
-async function timed(fn: () => unknown): Promise<number> {
+/** CPU seconds of this process's finished (reaped) children, from /proc: restic's own work. */
+function childCpu(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, clock ticks (100 Hz)
+}
+
+interface Sample {
+  wall: number;
+  /** restic's CPU plus ours (the walk, parsing): less moved by other load than wall time. */
+  cpu: number;
+}
+
+async function timed(fn: () => unknown): Promise<Sample> {
+  const c0 = process.cpuUsage();
+  const k0 = childCpu();
   const t0 = performance.now();
   await fn();
-  return (performance.now() - t0) / 1000;
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6 + childCpu() - k0 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -103,7 +120,7 @@ async function main(): Promise<void> {
   const version = execFileSync('restic', ['version'], { encoding: 'utf8' }).trim();
   console.log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; ${version}`);
 
-  const s = { oursFirst: [] as number[], bareFirst: [] as number[], oursIncremental: [] as number[], bareIncremental: [] as number[] };
+  const s = { oursFirst: [] as Sample[], bareFirst: [] as Sample[], oursIncremental: [] as Sample[], bareIncremental: [] as Sample[] };
   const loads: number[] = [];
   let changed = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -117,7 +134,7 @@ async function main(): Promise<void> {
     const env = envFor(repoOurs);
     const ours = () => timed(() => engine.backup(ctx, env, { trigger: 'scheduled' }));
     const theirs = () => timed(() => bareBackup(repoBare));
-    const pair = async (a: number[], b: number[]) => {
+    const pair = async (a: Sample[], b: Sample[]) => {
       if (round % 2 === 0) {
         a.push(await ours());
         b.push(await theirs());
@@ -129,7 +146,8 @@ async function main(): Promise<void> {
     await pair(s.oursFirst, s.bareFirst);
     changed = change1Percent(1000 + round);
     await pair(s.oursIncremental, s.bareIncremental);
-    console.log(`round ${round + 1}: first ours ${s.oursFirst.at(-1)!.toFixed(2)} s, bare ${s.bareFirst.at(-1)!.toFixed(2)} s; after ${changed} files changed: ours ${s.oursIncremental.at(-1)!.toFixed(2)} s, bare ${s.bareIncremental.at(-1)!.toFixed(2)} s (load ${loads.at(-1)!.toFixed(1)})`);
+    const f = (x: Sample) => `${x.wall.toFixed(2)} s (CPU ${x.cpu.toFixed(2)} s)`;
+    console.log(`round ${round + 1}: first ours ${f(s.oursFirst.at(-1)!)}, bare ${f(s.bareFirst.at(-1)!)}; after ${changed} files changed: ours ${f(s.oursIncremental.at(-1)!)}, bare ${f(s.bareIncremental.at(-1)!)} (load ${loads.at(-1)!.toFixed(1)})`);
   }
 
   // Ten versions, 1% changed before each after the first: one restic repository vs ten archives.
@@ -151,20 +169,26 @@ async function main(): Promise<void> {
   }
   const ten = perVersion.at(-1)!;
 
-  const paired = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
+  const paired = (a: Sample[], b: Sample[], k: keyof Sample = 'wall') => median(a.map((x, i) => x[k] / b[i][k]));
+  const med = (xs: Sample[], k: keyof Sample = 'wall') => median(xs.map((x) => x[k]));
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, restic: version, loadAvgAtEnd: loadavg() },
     tree: { ...tree, spec: DEFAULT_TREE, changedPerVersion: changed },
     rounds: ROUNDS,
     medians: {
-      firstBackup: { oursS: median(s.oursFirst), bareResticS: median(s.bareFirst) },
-      incrementalBackup: { oursS: median(s.oursIncremental), bareResticS: median(s.bareIncremental) },
+      firstBackup: { oursS: med(s.oursFirst), bareResticS: med(s.bareFirst), oursCpuS: med(s.oursFirst, 'cpu'), bareResticCpuS: med(s.bareFirst, 'cpu') },
+      incrementalBackup: { oursS: med(s.oursIncremental), bareResticS: med(s.bareIncremental), oursCpuS: med(s.oursIncremental, 'cpu'), bareResticCpuS: med(s.bareIncremental, 'cpu') },
     },
-    /** Median over rounds of (our engine / bare restic) within the same round. */
+    /** Median over rounds of (our engine / bare restic) wall time within the same round. */
     ratios: {
       firstBackupVsBareRestic: paired(s.oursFirst, s.bareFirst),
       incrementalVsBareRestic: paired(s.oursIncremental, s.bareIncremental),
+    },
+    /** The same with CPU seconds (restic's and ours), which other load moves less. */
+    cpuRatios: {
+      firstBackupVsBareRestic: paired(s.oursFirst, s.bareFirst, 'cpu'),
+      incrementalVsBareRestic: paired(s.oursIncremental, s.bareIncremental, 'cpu'),
     },
     storage: {
       tenVersions: { restic: ten.restic, archive: ten.archive, ratio: ten.restic / ten.archive },
@@ -178,10 +202,12 @@ async function main(): Promise<void> {
   mkdirSync(join(RESULTS, '..'), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
-  const row = (name: string, ours: number, theirs: number, ratio: number) => `${name.padEnd(24)}${ours.toFixed(2).padStart(8)}${theirs.toFixed(2).padStart(12)}${ratio.toFixed(2).padStart(8)}   target <= 1.05`;
-  console.log(`\n${'median wall time (s)'.padEnd(24)}${'ours'.padStart(8)}${'bare restic'.padStart(12)}${'ratio*'.padStart(8)}`);
-  console.log(row('first backup', median(s.oursFirst), median(s.bareFirst), results.ratios.firstBackupVsBareRestic));
-  console.log(row(`after ${changed} files changed`, median(s.oursIncremental), median(s.bareIncremental), results.ratios.incrementalVsBareRestic));
+  const row = (name: string, a: Sample[], b: Sample[]) =>
+    `${name.padEnd(24)}${med(a).toFixed(2).padStart(8)}${med(b).toFixed(2).padStart(12)}${paired(a, b).toFixed(2).padStart(8)}${med(a, 'cpu').toFixed(2).padStart(10)}${med(b, 'cpu').toFixed(2).padStart(10)}${paired(a, b, 'cpu').toFixed(2).padStart(8)}`;
+  console.log(`\n${''.padEnd(24)}${'wall s'.padStart(8)}${''.padStart(12)}${''.padStart(8)}${'CPU s'.padStart(10)}`);
+  console.log(`${'median'.padEnd(24)}${'ours'.padStart(8)}${'bare restic'.padStart(12)}${'ratio*'.padStart(8)}${'ours'.padStart(10)}${'bare'.padStart(10)}${'ratio*'.padStart(8)}   (target <= 1.05)`);
+  console.log(row('first backup', s.oursFirst, s.bareFirst));
+  console.log(row(`after ${changed} files changed`, s.oursIncremental, s.bareIncremental));
   console.log(`storage after ${VERSIONS} versions: restic ${(ten.restic / 1e6).toFixed(1)} MB, archive engine ${(ten.archive / 1e6).toFixed(1)} MB (${(ten.restic / ten.archive).toFixed(3)}x)`);
   console.log('* median of the per-round ratios');
   if (results.busyMachine) console.log(`WARNING: load average reached ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores: wall-time ratios are noisy`);

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { walkTree } from '../../../src/extension/core/backup/walk';
@@ -51,6 +52,7 @@ describe('restic engine: backup', function () {
     assert.deepEqual(Buffer.from(await engine.readFile(env, r.snapshotId!, 'sub/deep/c.bin')), noise(70000, 1));
 
     assert.ok(ctx.progressCalls.some((p) => p.percent === 100));
+    assert.equal(getEventListeners(ctx.signal, 'abort').length, 0, 'no abort listener left behind');
     assert.deepEqual(dumpFolders(), [], 'the exclude file folder is removed');
 
     const summary = await engine.summary(env);

@@ -1,5 +1,6 @@
 // The restic fields of an environment entry: defaults, validation and expansion.
 import * as assert from 'node:assert/strict';
+import { trustBlock } from '../../../src/extension/core/environments/lookup';
 import { parseEnvironments } from '../../../src/extension/core/environments/parse';
 import type { Environment } from '../../../src/extension/core/environments/types';
 
@@ -64,5 +65,15 @@ describe('environment settings: restic fields', () => {
     for (const bad of ['0%', '120%', '11/10', '0/3', 'half', '5']) {
       assert.ok(errors({ engine: 'restic', repository: '/r', verifyDataSubset: bad }).some((e) => /verifyDataSubset/.test(e)), bad);
     }
+  });
+
+  it('a restic environment from workspace settings is blocked in an untrusted workspace, like a command', () => {
+    const [e] = parseEnvironments([{ ...base, engine: 'restic', repository: '/r', passwordCommand: 'curl evil' }], { ...ctx, workspaceIds: new Set(['web']) });
+    assert.ok(e.valid);
+    const env = e.environment;
+    assert.match(trustBlock(env, false)!, /restic environment from workspace settings runs only in a trusted workspace/);
+    assert.equal(trustBlock(env, true), undefined);
+    assert.equal(trustBlock({ ...env, origin: 'user' }, false), undefined);
+    assert.equal(trustBlock({ ...env, engine: 'archive' }, false), undefined);
   });
 });

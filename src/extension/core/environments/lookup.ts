@@ -8,7 +8,12 @@ export function findEnvironment(entries: readonly EnvironmentEntry[], id: string
 
 /** A command from workspace settings is code from the repository: it runs only when the user trusts it. */
 export function trustBlock(env: Environment, trusted: boolean): string | undefined {
-  return env.type === 'command' && env.origin === 'workspace' && !trusted ? 'blocked: a command from workspace settings runs only in a trusted workspace' : undefined;
+  if (trusted || env.origin !== 'workspace') return undefined;
+  if (env.type === 'command') return 'blocked: a command from workspace settings runs only in a trusted workspace';
+  // A workspace's restic entry could run its passwordCommand, set backend variables, or send
+  // your files (encrypted with your stored password) to a repository of its choosing.
+  if (env.engine === 'restic') return 'blocked: a restic environment from workspace settings runs only in a trusted workspace';
+  return undefined;
 }
 
 /** Where an environment's backups are kept, for people: the destination folder or the restic repository. */

@@ -181,7 +181,7 @@ export async function backupCommand(
   if (!env.command) throw new Error(`Environment "${env.id}" has no command`);
   const tmp = await fsp.mkdtemp(join(tmpdir(), 'backup-scheduler-dump-'));
   try {
-    const dump = await runCommandBackup(ctx, { envId: env.id, command: env.command, destination: tmp, cwd: opts.cwd });
+    const dump = await runCommandBackup(ctx, { envId: env.id, command: env.command, destination: tmp, cwd: opts.cwd, inheritEnv: env.inheritEnv });
     const manifestHash = `sha256:${dump.sha256}`;
     return await opts.lock(async () => {
       const skip = await unchanged(ctx, cli, env, req, manifestHash);

@@ -14,11 +14,14 @@ import { check, init, prune } from './maintenance';
 import { withRepositoryLock } from './repoLock';
 import { restoreSnapshot } from './restore';
 
+// A tooltip asks often; each answer costs restic processes (seconds on a busy machine).
 const SIZE_CACHE_MS = 10 * 60_000;
+const COUNT_CACHE_MS = 60_000;
 
 export class ResticEngine implements Engine {
   readonly name = 'restic' as const;
   private readonly sizes = new Map<string, { at: number; bytes: number }>();
+  private readonly counts = new Map<string, { at: number; count: number }>();
 
   constructor(
     private readonly deps: EngineDeps,
@@ -57,8 +60,15 @@ export class ResticEngine implements Engine {
       env.type === 'command'
         ? await backupCommand(ctx, cli, env, req, { cwd: env.source ?? this.deps.defaultCwd ?? process.cwd(), lock })
         : await backupFolder(ctx, cli, env, req, lock);
-    if (result.unchangedSince === undefined) this.sizes.delete(this.lockKey(env));
+    if (result.unchangedSince === undefined) this.forget(env);
     return result;
+  }
+
+  /** Cached facts about the repository that an operation just changed. */
+  private forget(env: Environment): void {
+    const key = this.lockKey(env);
+    this.sizes.delete(key);
+    this.counts.delete(`${key}\0${env.id}`);
   }
 
   async verify(ctx: TaskContext, env: Environment, _req: VerifyRequest): Promise<TaskResult> {
@@ -69,7 +79,7 @@ export class ResticEngine implements Engine {
   async prune(ctx: TaskContext, env: Environment, req: PruneRequest): Promise<TaskResult> {
     const cli = await this.start(ctx, env);
     const r = await this.locked(ctx, env, true, () => prune(ctx, cli, env, req));
-    this.sizes.delete(this.lockKey(env));
+    this.forget(env);
     return r;
   }
 
@@ -108,8 +118,13 @@ export class ResticEngine implements Engine {
     const out: EngineSummary = { location: redactUrl(repositoryOf(env)) };
     try {
       const cli = await this.cli(env);
-      out.backupCount = (await listSnapshots(cli, env, signal)).length;
       const key = this.lockKey(env);
+      const counted = this.counts.get(`${key}\0${env.id}`);
+      if (counted && this.deps.clock.monotonic() - counted.at < COUNT_CACHE_MS) out.backupCount = counted.count;
+      else {
+        out.backupCount = (await listSnapshots(cli, env, signal)).length;
+        this.counts.set(`${key}\0${env.id}`, { at: this.deps.clock.monotonic(), count: out.backupCount });
+      }
       const cached = this.sizes.get(key);
       if (cached && this.deps.clock.monotonic() - cached.at < SIZE_CACHE_MS) out.storedBytes = cached.bytes;
       else {

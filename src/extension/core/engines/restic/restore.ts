@@ -5,7 +5,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
-import { refusal } from '../../backup/restore';
+import { decideExisting, refusal, safeMode } from '../../backup/restoreRules';
 import { CancelledError, errorText } from '../../backup/cancel';
 import type { TaskContext } from '../../ports';
 import type { RestoreRequest } from '../types';
@@ -22,9 +22,15 @@ async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   return fsp.lstat(p).catch(() => undefined);
 }
 
-async function countFiles(dir: string): Promise<number> {
+/**
+ * Counts the files of a subtree about to move into the target and clears setuid/setgid bits
+ * on the way (a backup must not grant privileges; restic restores them).
+ */
+async function prepare(path: string, st: Stats): Promise<number> {
+  if (!st.isSymbolicLink() && st.mode & 0o6000) await fsp.chmod(path, safeMode(st.mode, st.isDirectory()));
+  if (!st.isDirectory()) return 1;
   let n = 0;
-  for (const d of await fsp.readdir(dir, { withFileTypes: true })) n += d.isDirectory() ? await countFiles(join(dir, d.name)) : 1;
+  for (const name of await fsp.readdir(path)) n += await prepare(join(path, name), await fsp.lstat(join(path, name)));
   return n;
 }
 
@@ -53,24 +59,24 @@ async function merge(s: MergeState, from: string, rel: string): Promise<void> {
     const why = type === 'Other' ? `unsupported entry type (FIFO, socket or device)` : refusal(s.root, { path, type, linkpath }, s.links, s.checked);
     if (why) {
       s.refused++;
+      if (st.isSymbolicLink()) s.links.add(path);
       s.log('warn', `Refused ${path}: ${why}`);
       continue;
     }
     const existing = await lstatOrUndefined(dst);
-    if (existing?.isDirectory() && st.isDirectory()) {
+    const decision = decideExisting(existing, st.isDirectory(), s.overwrite);
+    if (decision.action === 'merge') {
+      if (st.mode & 0o6000) await fsp.chmod(src, safeMode(st.mode, true));
       await merge(s, src, path);
       continue;
     }
-    const files = st.isDirectory() ? await countFiles(src) : 1;
-    if (existing) {
-      // A folder is never replaced by a file or link: that would delete everything in it.
-      if (!s.overwrite || existing.isDirectory()) {
-        s.kept += files;
-        s.log('warn', `Kept existing ${path} (${existing.isDirectory() ? 'a folder is not replaced by a file' : 'not overwritten'})`);
-        continue;
-      }
-      await fsp.unlink(dst); // the link or file itself, never what a link points to
+    const files = await prepare(src, st);
+    if (decision.action === 'keep' || decision.action === 'conflict') {
+      s.kept += files;
+      s.log('warn', decision.action === 'keep' ? `Kept existing ${path} (not overwritten)` : `Kept existing ${path}: ${decision.reason}`);
+      continue;
     }
+    if (decision.action === 'replace') await fsp.unlink(dst); // a file or a link itself, never what a link points to
     await fsp.rename(src, dst);
     if (st.isSymbolicLink()) s.links.add(path);
     s.restored += files;
