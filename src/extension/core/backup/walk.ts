@@ -9,6 +9,7 @@ import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { UnresponsiveError } from '../fsguard';
 import { CancelledError, errCode, errorText } from './cancel';
+import { gitIgnoreCase } from './gitConfig';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
 
@@ -26,6 +27,8 @@ export interface WalkOptions {
   useGitignore: boolean;
   /** Absolute paths never to enter (the destination, when it lies inside the source). */
   skipAbs?: string[];
+  /** Compare names in .gitignore rules without regard to case; default: as git would for this source (gitConfig.ts). */
+  ignoreCase?: boolean;
   warn(text: string): void;
   /** Told of every entry the rules leave out (a folder once, not what is below it): the restic engine hands these to restic. */
   onExcluded?(rel: string, isDir: boolean): void;
@@ -148,6 +151,8 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
   const skip = new Set(opts.skipAbs ?? []);
   const lstat = new Lstatter(undefined, opts.asyncOnly);
   const run = opts.run ?? (<T>(fn: () => Promise<T>) => fn());
+  // The `ignore` package compares without case by default; git on Linux does not (UPPER.LOG is kept with *.log).
+  const ignorecase = opts.useGitignore && (opts.ignoreCase ?? (await run(() => gitIgnoreCase(source))));
 
   function list(abs: string): Promise<Listing> {
     return run(() => fsp.readdir(abs, { withFileTypes: true })).then(
@@ -173,7 +178,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
       const gi = `${rel ? `${rel}/` : ''}.gitignore`;
       try {
         const text = await run(() => fsp.readFile(join(abs, '.gitignore'), 'utf8'));
-        layer = { base: rel, ig: ignore({ allowRelativePaths: true }).add(text), parent: parentLayer };
+        layer = { base: rel, ig: ignore({ allowRelativePaths: true, ignorecase }).add(text), parent: parentLayer };
       } catch (e) {
         if (fatal(e)) throw e;
         opts.warn(`Cannot read ${gi}: ${errorText(e)} (its rules are not applied)`);
