@@ -5,8 +5,9 @@ import { extension, until } from './manifest';
 describe('activation', () => {
   it('activates by itself after start-up, without a view being opened', async () => {
     // onStartupFinished: schedules run without the user opening anything; the webview event lets
-    // VS Code restore an open Task Log after a reload.
-    assert.deepEqual(extension().packageJSON.activationEvents, ['onStartupFinished', 'onWebviewPanel:backupScheduler.taskLog']);
+    // VS Code restore an open Task Log after a reload, the file system event a backup: editor or
+    // workspace folder, and the task type a `backup` task run before start-up finished.
+    assert.deepEqual([...extension().packageJSON.activationEvents].sort(), ['onFileSystem:backup', 'onStartupFinished', 'onTaskType:backup', 'onWebviewPanel:backupScheduler.taskLog']);
     await until(() => extension().isActive);
   });
 
