@@ -9,9 +9,9 @@ const COLUMNS = ['id', 'envId', 'kind', 'trigger', 'status', 'queuedAt', 'starte
 
 export async function exportHistory(store: TaskReader, arg: unknown): Promise<string | undefined> {
   const opts = optionsFrom<{ format: 'csv' | 'json'; path: string }>(arg);
-  const format = opts.format ?? (await vscode.window.showQuickPick(['csv', 'json'], { title: 'Export History: format' }));
+  const format = opts.format ?? (await vscode.window.showQuickPick(['csv', 'json'], { title: vscode.l10n.t('Export History: format') }));
   if (format !== 'csv' && format !== 'json') return undefined;
-  const target = opts.path ?? (await vscode.window.showSaveDialog({ title: 'Export History', filters: { [format.toUpperCase()]: [format] }, defaultUri: vscode.Uri.file(`backup-history.${format}`) }))?.fsPath;
+  const target = opts.path ?? (await vscode.window.showSaveDialog({ title: vscode.l10n.t('Export History'), filters: { [format.toUpperCase()]: [format] }, defaultUri: vscode.Uri.file(`backup-history.${format}`) }))?.fsPath;
   if (!target) return undefined;
   const tasks: TaskRecord[] = [];
   for (let offset = 0; ; offset += 1000) {
@@ -20,7 +20,7 @@ export async function exportHistory(store: TaskReader, arg: unknown): Promise<st
     if (page.rows.length < 1000) break;
   }
   await writeFile(target, format === 'json' ? JSON.stringify(tasks.map(flat), null, 2) : toCsv(tasks));
-  void vscode.window.showInformationMessage(`Backup Scheduler: exported ${tasks.length} tasks to ${target}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: exported {0} tasks to {1}.', tasks.length, target));
   return target;
 }
 

@@ -5,6 +5,7 @@ import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 import { statusText } from './tasksTree';
+import { kindName } from './words';
 
 export function watchNotifications(service: Backups, settings: () => { notifyOnFailure: boolean; notifyOnSuccess: boolean }, envName: (id: string) => string): vscode.Disposable {
   const seen = new Set<number>();
@@ -23,11 +24,17 @@ export function watchNotifications(service: Backups, settings: () => { notifyOnF
 
 async function notify(t: TaskRecord, s: { notifyOnFailure: boolean; notifyOnSuccess: boolean }, name: string): Promise<void> {
   if ((t.status === 'failed' || t.status === 'interrupted') && s.notifyOnFailure) {
-    const choice = await vscode.window.showErrorMessage(`Backup Scheduler: ${t.kind} of ${name} ${t.status}: ${t.error ?? 'see the log'}`, 'Show Log', 'Retry');
-    if (choice === 'Show Log') await vscode.commands.executeCommand('backupScheduler.showTaskLog', t.id);
-    if (choice === 'Retry') await vscode.commands.executeCommand('backupScheduler.retryTask', t.id);
+    const [showLog, retry] = [vscode.l10n.t('Show Log'), vscode.l10n.t('Retry')];
+    const why = t.error ?? vscode.l10n.t('see the log');
+    const message = t.status === 'failed'
+      ? vscode.l10n.t('Backup Scheduler: {0} of {1} failed: {2}', kindName(t.kind), name, why)
+      : vscode.l10n.t('Backup Scheduler: {0} of {1} interrupted: {2}', kindName(t.kind), name, why);
+    const choice = await vscode.window.showErrorMessage(message, showLog, retry);
+    if (choice === showLog) await vscode.commands.executeCommand('backupScheduler.showTaskLog', t.id);
+    if (choice === retry) await vscode.commands.executeCommand('backupScheduler.retryTask', t.id);
   } else if (t.status === 'succeeded' && s.notifyOnSuccess && t.kind === 'backup') {
-    const choice = await vscode.window.showInformationMessage(`Backup Scheduler: ${t.kind} of ${name} ${statusText(t)}.`, 'Show Log');
-    if (choice === 'Show Log') await vscode.commands.executeCommand('backupScheduler.showTaskLog', t.id);
+    const showLog = vscode.l10n.t('Show Log');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} of {1} {2}.', kindName(t.kind), name, statusText(t)), showLog);
+    if (choice === showLog) await vscode.commands.executeCommand('backupScheduler.showTaskLog', t.id);
   }
 }

@@ -20,7 +20,7 @@ export function trackTask(service: Backups, taskId: number, title: string, locat
         const p = t.progress;
         if (!p) return;
         const percent = p.percent ?? lastPercent;
-        const message = [p.files !== undefined ? `${p.files} files` : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''].filter(Boolean).join(' · ');
+        const message = [p.files !== undefined ? vscode.l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''].filter(Boolean).join(' · ');
         progress.report({ message, increment: Math.max(0, percent - lastPercent) });
         lastPercent = percent;
       };
