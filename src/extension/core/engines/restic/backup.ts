@@ -61,6 +61,7 @@ async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts:
       summary = m as BackupSummary;
     }
   };
+  ctx.log('debug', `restic ${args.join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
   const r = await cli.run('Backup', args, {
     cwd: opts.cwd,
     stdinFile: opts.stdinFile,
