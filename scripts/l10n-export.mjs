@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Writes l10n/bundle.l10n.json: every message the extension host passes to vscode.l10n.t(), in
-// English, keyed by itself. A translation is a copy of it, l10n/bundle.l10n.<locale>.json (for
-// example bundle.l10n.de.json), with the values translated; package.nls.<locale>.json does the
-// same for package.json's texts. `npm run l10n` after changing messages;
-// `--check` fails when the bundle is out of date (the unit test runs it).
+// Writes l10n/bundle.l10n.json: every message the extension passes to l10n.t(), in English, keyed
+// by itself. A translation is a copy of it, l10n/bundle.l10n.<locale>.json (for example
+// bundle.l10n.de.json), with the values translated; package.nls.<locale>.json does the same for
+// package.json's texts. Generated, not committed (several people add messages at once): `npm run
+// l10n`, and the packaging step runs it. `--print` writes the bundle to stdout (the unit test).
 //
 // Messages must be string literals ('…' or "…", or `…` without ${}); values go in {0}, {1}:
 //   l10n.t('Backup of {0} failed: {1}', name, error)
 // A message built at run time could not be looked up in a translation.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,14 +60,9 @@ function bundle() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const text = bundle();
-    if (process.argv.includes('--check')) {
-      let current = '';
-      try { current = readFileSync(bundlePath, 'utf8'); } catch { /* missing: out of date */ }
-      if (current !== text) {
-        console.error('l10n/bundle.l10n.json is out of date: run npm run l10n');
-        process.exit(1);
-      }
-    } else {
+    if (process.argv.includes('--print')) process.stdout.write(text);
+    else {
+      mkdirSync(dirname(bundlePath), { recursive: true });
       writeFileSync(bundlePath, text);
       console.log(`l10n/bundle.l10n.json: ${Object.keys(JSON.parse(text)).length} messages`);
     }
