@@ -9,9 +9,11 @@
 // - remembers the path as unresponsive, so later runs fail at once instead of stacking more
 //   stuck calls; the mark goes when one of its stuck calls returns (the path answered) or, after
 //   `unresponsiveMs`, one probe call is let through and answers in time;
+// - lets at most `maxPerPath` calls of one path into the pool at once (the others wait outside
+//   it), so a path that hangs all of a sudden takes that many threads, never the whole pool;
 // - once a path is slow (a call outstanding longer than `slowMs`), lets only one call at a time
-//   into the pool for it, and lets at most `maxSlowCalls` of our calls sit in the pool on slow
-//   paths altogether: a hung path can take that many threads, never the whole pool.
+//   into the pool for it, and once `maxSlowCalls` of our calls sit in the pool on slow paths,
+//   refuses more calls on those paths and lets other paths in one call at a time.
 // Healthy paths pay one Map insert and delete per call; a single watchdog timer runs only while
 // calls are outstanding.
 import { CancelledError } from '../backup/cancel';
@@ -92,8 +94,9 @@ export class FsGuard {
     this.onChange = opts.onChange;
   }
 
-  configure(opts: Pick<FsGuardOptions, 'callTimeoutMs' | 'unresponsiveMs' | 'maxSlowCalls'>): void {
+  configure(opts: Pick<FsGuardOptions, 'callTimeoutMs' | 'unresponsiveMs' | 'maxSlowCalls' | 'slowMs'>): void {
     if (opts.callTimeoutMs !== undefined) this.callTimeoutMs = opts.callTimeoutMs;
+    if (opts.slowMs !== undefined) this.slowMs = opts.slowMs;
     if (opts.unresponsiveMs !== undefined) this.unresponsiveMs = opts.unresponsiveMs;
     if (opts.maxSlowCalls !== undefined) this.maxSlowCalls = opts.maxSlowCalls;
   }
