@@ -19,8 +19,8 @@ interface RestoreVersionOptions {
 export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promise<boolean> {
   const opts = optionsFrom<RestoreVersionOptions>(arg);
   // From the title bar of a diff, VS Code passes the focused side's URI: the file, or the backup.
-  const given = arg instanceof vscode.Uri && arg.scheme === BACKUP_SCHEME ? arg : undefined;
-  const pair = versionPair(deps, toUri(opts.backupUri) ?? given, toUri(opts.targetUri));
+  const given = arg instanceof vscode.Uri ? arg : undefined;
+  const pair = versionPair(deps, toUri(opts.backupUri) ?? (given?.scheme === BACKUP_SCHEME ? given : undefined), toUri(opts.targetUri) ?? given);
   if (!pair) {
     void vscode.window.showWarningMessage('Backup Scheduler: "Restore This Version" works in a diff opened by "Compare with Backup…" or on a file opened from a backup.');
     return false;
@@ -55,16 +55,32 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
   }
 }
 
-/** The backup file and the file it restores: given, from the active diff, or from a backup: URI. */
+/**
+ * The backup file and the file it restores: both given; or the diff showing `target` (the title
+ * bar's action may belong to a group that is not the active one); or the active diff; or a
+ * backup: file with its place in the environment's source.
+ */
 function versionPair(deps: BrowseDeps, backup: vscode.Uri | undefined, target: vscode.Uri | undefined): { backup: vscode.Uri; target: vscode.Uri } | undefined {
-  if (backup?.scheme === BACKUP_SCHEME && target) return { backup, target };
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (!backup && input instanceof vscode.TabInputTextDiff && input.original.scheme === BACKUP_SCHEME) return { backup: input.original, target: input.modified };
-  if (!backup && input instanceof vscode.TabInputText && input.uri.scheme === BACKUP_SCHEME) backup = input.uri;
+  if (backup?.scheme === BACKUP_SCHEME && target && target.scheme !== BACKUP_SCHEME) return { backup, target };
+  if (!backup) {
+    const diff = activeBackupDiffs().find((d) => !target || d.modified.toString() === target.toString());
+    if (diff) return { backup: diff.original, target: diff.modified };
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputText && input.uri.scheme === BACKUP_SCHEME) backup = input.uri;
+  }
   if (backup?.scheme !== BACKUP_SCHEME) return undefined;
   const loc = locationOf(backup);
   const to = currentFileOf(deps.backups.environment(loc.envId), loc);
   return to ? { backup, target: to } : undefined;
+}
+
+/** The diffs against a backup shown in any editor group, the active group's first. */
+function activeBackupDiffs(): vscode.TabInputTextDiff[] {
+  const groups = [vscode.window.tabGroups.activeTabGroup, ...vscode.window.tabGroups.all.filter((g) => !g.isActive)];
+  return groups.flatMap((g) => {
+    const input = g.activeTab?.input;
+    return input instanceof vscode.TabInputTextDiff && input.original.scheme === BACKUP_SCHEME ? [input] : [];
+  });
 }
 
 /** Applies the content as one undoable edit and saves; false when the file already had it. */
