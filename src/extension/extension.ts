@@ -60,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
       logger,
       trusted: vscode.workspace.isTrusted,
       defaultCwd: workspaceFolderPath(),
+      workspaceFolders: workspaceFolderPaths(),
       bounds: settings.bounds,
       stallMs: () => settings.stallMs,
       onStoreWarning: (w) => {
@@ -107,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
       if (e.affectsConfiguration(`${SECTION}.environments`)) backups.setEnvironments(readEnvironments());
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => backups.setTrusted(true)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => backups.setWorkspaceFolders(workspaceFolderPaths())),
     backups.onDidChangeRole((role) => {
       void vscode.commands.executeCommand('setContext', 'backupScheduler.role', role);
       refreshViews();
@@ -119,6 +121,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
   teardown = () => backups.dispose();
   return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings };
+}
+
+/** Every folder of the window's workspace: while it is untrusted, no command runs inside them. */
+function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
 }
 
 export async function deactivate(): Promise<void> {

@@ -22,6 +22,8 @@ export interface BackupServiceOptions {
   defaultCwd: string | undefined;
   /** False while the workspace is untrusted: workspace-defined command environments are blocked. */
   trusted: boolean;
+  /** Folders of untrusted workspaces: a command whose working folder is inside one is blocked (lookup.ts trustBlock). */
+  untrustedFolders?: () => readonly string[];
   arm?: ArmJob;
   maxParallel?: number;
   /** A running task silent this long is flagged stalled (TaskManager). */
@@ -92,7 +94,7 @@ export class BackupService {
 
   /** Why an environment cannot run at all right now, or undefined. */
   blockedReason(env: Environment): string | undefined {
-    return trustBlock(env, this.trusted);
+    return trustBlock(env, this.trusted, this.opts.untrustedFolders?.(), this.opts.defaultCwd);
   }
 
   runNow(envId: string): RunOutcome {

@@ -3,15 +3,14 @@
 // windows call; as follower it shows a read-only copy of tasks.db and sends commands to the
 // leader. When the role changes (the leader window closed or died), it swaps the inside and
 // tells the views to redraw; the views never see the swap otherwise.
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskRecord } from '../../../shared/model';
 import type { EngineRegistry } from '../engines/registry';
 import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
 import { LocalBackups, type Backups, type CommandOutcome, type TaskReader } from '../backups';
-import { RESOLVED_ID_PATTERN } from '../environments/parse';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock, Logger } from '../ports';
-import { cronError } from '../scheduler/cron';
 import { BackupService } from '../service';
 import { openTaskStore } from '../store/openTaskStore';
 import type { SqlTaskStore } from '../store/sqlStore';
@@ -23,6 +22,7 @@ import { channelEndpointFor } from './endpoint';
 import { FollowerBackups, type LeaderCaller } from './followerBackups';
 import { ReplicaStore } from './replicaStore';
 import { claimOccurrence, occurrenceKey, pruneOccurrenceClaims, releaseOccurrence } from './occurrenceClaims';
+import { checkRegistration } from './requestChecks';
 import { LEADER_METHODS, leaderHandlers } from './rpc';
 
 export interface CoordinatorOptions {
@@ -31,6 +31,8 @@ export interface CoordinatorOptions {
   logger: Logger;
   trusted: boolean;
   defaultCwd: string | undefined;
+  /** This window's workspace folders: while it is untrusted, no command runs inside them. */
+  workspaceFolders?: string[];
   bounds: HistoryBounds;
   engines: EngineRegistry;
   /** A running task silent this long is flagged stalled (read each time: the setting may change). */
@@ -62,7 +64,7 @@ export class Coordinator implements Backups {
   private inner!: Inner;
   private entries: EnvironmentEntry[] = [];
   private trusted: boolean;
-  private readonly registered = new Map<string, { at: number; envs: Environment[] }>();
+  private readonly registered = new Map<string, { at: number; envs: Environment[]; folders: string[]; trusted: boolean }>();
   private readonly taskChanged = new Emitter<TaskRecord>();
   private readonly envChanged = new Emitter<void>();
   private readonly roleChanged = new Emitter<'leader' | 'follower'>();
@@ -117,6 +119,19 @@ export class Coordinator implements Backups {
 
   setEnvironments(entries: EnvironmentEntry[]): void {
     this.entries = entries;
+    this.applyEnvironments();
+  }
+
+  /** Folders where a command must not run: this window's while untrusted, and other windows' they report untrusted. */
+  untrustedFolders(): string[] {
+    const out = this.trusted ? [] : [...(this.opts.workspaceFolders ?? [])];
+    const now = this.opts.clock.now();
+    for (const r of this.registered.values()) if (!r.trusted && now - r.at <= REGISTRATION_TTL_MS) out.push(...r.folders);
+    return out;
+  }
+
+  setWorkspaceFolders(folders: string[]): void {
+    this.opts.workspaceFolders = folders;
     this.applyEnvironments();
   }
 
@@ -271,7 +286,7 @@ export class Coordinator implements Backups {
       throw new Error(warnings.join(' '));
     }
     for (const w of warnings) this.opts.onStoreWarning?.(w);
-    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
+    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
     service.setEnvironments(this.mergedEntries());
     service.start();
@@ -279,7 +294,7 @@ export class Coordinator implements Backups {
     const server = await serveLeaderChannel({
       path: channelEndpointFor(this.opts.storageDir),
       logger,
-      handlers: leaderHandlers(backups, () => store.flush(), (windowId, envs) => this.register(windowId, envs)),
+      handlers: leaderHandlers(backups, () => store.flush(), (params) => this.register(params)),
     }).catch((e: Error): LeaderChannelServer => {
       logger.error(`other windows cannot reach this one: ${e.message}`);
       return { endpoint: '', dispose: () => undefined };
@@ -324,7 +339,7 @@ export class Coordinator implements Backups {
       onWarning: (m) => this.tellOnce('newer', m),
     });
     const caller = new LeaderClientProxy(this.election);
-    const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted, this.opts.engines);
+    const backups = new FollowerBackups(replica, caller, this.opts.clock, this.trusted, this.opts.engines, { untrustedFolders: () => this.untrustedFolders(), defaultCwd: this.opts.defaultCwd });
     return { role: 'follower', backups, replica, caller };
   }
 
@@ -376,11 +391,14 @@ export class Coordinator implements Backups {
     return undefined;
   }
 
-  private register(windowId: string, raw: unknown[]): void {
-    const envs = raw.filter(isEnvironment).map((e) => ({ ...e, origin: 'user' as const }));
-    if (envs.length === 0) this.registered.delete(windowId);
-    else this.registered.set(windowId, { at: this.opts.clock.now(), envs });
+  /** A follower's registration, checked by the rules in requestChecks.ts; the reply lists what was refused. */
+  private register(params: unknown): { accepted: number; refused: { id: string; reason: string }[] } {
+    const reg = checkRegistration(params, { home: homedir(), env: process.env });
+    for (const r of reg.refused) this.opts.logger.warn(`window ${reg.windowId}: environment "${r.id}" refused: ${r.reason}`);
+    if (reg.envs.length === 0 && (reg.trusted || reg.folders.length === 0)) this.registered.delete(reg.windowId); // a closing window sends nothing
+    else this.registered.set(reg.windowId, { at: this.opts.clock.now(), envs: reg.envs, folders: reg.folders, trusted: reg.trusted });
     if (this.inner.role === 'leader') this.inner.service.setEnvironments(this.mergedEntries());
+    return { accepted: reg.envs.length, refused: reg.refused };
   }
 
   /**
@@ -393,7 +411,8 @@ export class Coordinator implements Backups {
   private sendRegistration(): Promise<void> {
     if (this.inner.role !== 'follower') return Promise.resolve();
     const mine = this.entries.flatMap((e) => (e.valid && !this.inner.backups.blockedReason(e.environment) ? [e.environment] : []));
-    this.registration = this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: mine }).then(
+    const params = { windowId: this.windowId, entries: mine, folders: this.opts.workspaceFolders ?? [], trusted: this.trusted };
+    this.registration = this.inner.caller.call(LEADER_METHODS.registerEnvironments, params).then(
       () => undefined,
       () => undefined,
     );
@@ -438,15 +457,4 @@ class LeaderClientProxy implements LeaderCaller {
   dispose(): void {
     this.client?.dispose();
   }
-}
-
-function isEnvironment(v: unknown): v is Environment {
-  if (!v || typeof v !== 'object') return false;
-  const e = v as Partial<Environment>;
-  return (
-    typeof e.id === 'string' && RESOLVED_ID_PATTERN.test(e.id) && typeof e.name === 'string' && (e.type === 'folder' || e.type === 'command') &&
-    typeof e.destination === 'string' && typeof e.schedule === 'string' && cronError(e.schedule) === undefined &&
-    typeof e.enabled === 'boolean' && Array.isArray(e.exclude) && (e.type === 'folder' ? typeof e.source === 'string' : typeof e.command === 'string') &&
-    (e.engine === undefined || e.engine === 'archive' || (e.engine === 'restic' && typeof e.repository === 'string'))
-  );
 }

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '../ports';
+import { ensurePrivateDir } from './endpoint';
 import { Emitter, type Disposable } from '../util/emitter';
 import {
   MAX_TERM,
@@ -134,6 +135,11 @@ class TermElection implements Election {
   }
 
   start(): void {
+    try {
+      ensurePrivateDir(this.dir); // an older version made it 0755; the heartbeat names the channel
+    } catch {
+      // reported by the first tick, which fails the same way
+    }
     this.tick();
     this.timer = setInterval(() => this.tick(), Math.min(this.checkMs, this.heartbeatMs));
     // The election must not keep a process alive on its own (tests, a host that is shutting down).
@@ -231,7 +237,8 @@ class TermElection implements Election {
   }
 
   private followerTick(): void {
-    mkdirSync(this.dir, { recursive: true }); // the storage folder may have been wiped (or never made)
+    // The storage folder may have been wiped (or never made). 0700: the heartbeat names the channel.
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     removeForeignTerms(this.dir);
     let top = highestTerm(this.dir);
     // A term no claim can follow is not a real one (see MAX_TERM): drop it rather than wedge.

@@ -24,7 +24,14 @@ export class FollowerBackups implements Backups {
   private readonly sub: Disposable;
   private readonly reads: EngineReads;
 
-  constructor(readonly reader: ReplicaStore, private readonly leader: LeaderCaller, private readonly clock: Clock, trusted: boolean, engines: EngineRegistry) {
+  constructor(
+    readonly reader: ReplicaStore,
+    private readonly leader: LeaderCaller,
+    private readonly clock: Clock,
+    trusted: boolean,
+    engines: EngineRegistry,
+    private readonly trust: { untrustedFolders?: () => readonly string[]; defaultCwd?: string } = {},
+  ) {
     this.trusted = trusted;
     this.reads = new EngineReads(engines, (id) => this.environment(id));
     this.sub = reader.onDidChange((c) => {
@@ -50,7 +57,7 @@ export class FollowerBackups implements Backups {
     return findEnvironment(this.entries, id);
   }
   blockedReason(env: Environment): string | undefined {
-    return trustBlock(env, this.trusted);
+    return trustBlock(env, this.trusted, this.trust.untrustedFolders?.(), this.trust.defaultCwd);
   }
   activeTasks(): TaskRecord[] {
     return this.reader.queryTasks({ statuses: ['running', 'queued'], sort: 'id', limit: 100 }).rows;

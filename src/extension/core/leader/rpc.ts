@@ -2,6 +2,7 @@
 // The socket is local and only this user's, but a confused or old follower must still get a
 // clear error rather than make the leader throw.
 import type { LocalBackups } from '../backups';
+import { checkRestoreRequest } from './requestChecks';
 
 export const LEADER_METHODS = {
   runNow: 'runNow',
@@ -41,7 +42,9 @@ function id(o: Record<string, unknown>, k: string): number {
  * Handlers over the leader's own backups. `afterChange` makes the change visible on disk at once
  * (the follower that asked reloads its copy right after the answer).
  */
-export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise<void>, registerEnvironments: (windowId: string, raw: unknown[]) => void): Record<string, Handler> {
+export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise<void>, registerEnvironments: (params: unknown) => unknown): Record<string, Handler> {
+  /** A backup named by a follower must be one this environment lists, as in the user's picker. */
+  const listed = async (envId: string): Promise<string[]> => (backups.environment(envId) ? (await backups.listBackups(envId)).map((b) => b.id) : []);
   const changed = async <T>(v: T): Promise<T> => {
     await afterChange();
     return v;
@@ -51,12 +54,19 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
     [LEADER_METHODS.retry]: async (p) => changed(await backups.retry(id(obj(p), 'taskId'))),
     [LEADER_METHODS.verify]: async (p) => {
       const o = obj(p);
-      return changed(await backups.verify(str(o, 'envId'), o.backupId === undefined ? undefined : str(o, 'backupId')));
+      const envId = str(o, 'envId');
+      const backupId = o.backupId === undefined ? undefined : str(o, 'backupId');
+      if (backupId !== undefined && !(await listed(envId)).includes(backupId)) throw new Error(`"${backupId.slice(0, 200)}" is not one of this environment's backups`);
+      return changed(await backups.verify(envId, backupId));
     },
     [LEADER_METHODS.restore]: async (p) => {
       const o = obj(p);
       if (typeof o.overwrite !== 'boolean') throw new Error('"overwrite" must be true or false');
-      return changed(await backups.restore(str(o, 'envId'), { backupId: str(o, 'backupId'), target: str(o, 'target'), overwrite: o.overwrite, paths: strList(o, 'paths') }));
+      const envId = str(o, 'envId');
+      const req = { backupId: str(o, 'backupId'), target: str(o, 'target'), overwrite: o.overwrite, paths: strList(o, 'paths') };
+      if (!backups.environment(envId)) throw new Error(`no valid environment "${envId.slice(0, 200)}"`);
+      await checkRestoreRequest(req, await listed(envId));
+      return changed(await backups.restore(envId, req));
     },
     [LEADER_METHODS.initRepository]: async (p) => changed(await backups.initRepository(str(obj(p), 'envId'))),
     [LEADER_METHODS.cancel]: async (p) => changed(await backups.cancel(id(obj(p), 'taskId'))),
@@ -65,11 +75,6 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
       const envIds = o.envIds === undefined ? undefined : Array.isArray(o.envIds) && o.envIds.every((x) => typeof x === 'string') ? (o.envIds as string[]) : undefined;
       return changed(await backups.clearHistory(envIds ? { envIds } : undefined));
     },
-    [LEADER_METHODS.registerEnvironments]: async (p) => {
-      const o = obj(p);
-      if (!Array.isArray(o.entries) || o.entries.length > 1000) throw new Error('"entries" must be a list');
-      registerEnvironments(str(o, 'windowId'), o.entries);
-      return true;
-    },
+    [LEADER_METHODS.registerEnvironments]: async (p) => registerEnvironments(p),
   };
 }
