@@ -23,11 +23,12 @@ export function watchOverdue(context: vscode.ExtensionContext, backups: Backups,
 }
 
 async function alert(envId: string, name: string, since: number, now: number): Promise<void> {
+  const [runNow, openLog] = [vscode.l10n.t('Run Now'), vscode.l10n.t('Open Task Log')];
   const choice = await vscode.window.showWarningMessage(
-    `Backup Scheduler: ${name} has had no good backup for two of its scheduled intervals (last ${formatRelative(since, now)}).`,
-    'Run Now',
-    'Open Task Log',
+    vscode.l10n.t('Backup Scheduler: {0} has had no good backup for two of its scheduled intervals (last {1}).', name, formatRelative(since, now)),
+    runNow,
+    openLog,
   );
-  if (choice === 'Run Now') await vscode.commands.executeCommand('backupScheduler.runNow', envId);
-  if (choice === 'Open Task Log') await vscode.commands.executeCommand('backupScheduler.openTaskLog', { envId });
+  if (choice === runNow) await vscode.commands.executeCommand('backupScheduler.runNow', envId);
+  if (choice === openLog) await vscode.commands.executeCommand('backupScheduler.openTaskLog', { envId });
 }

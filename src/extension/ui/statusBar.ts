@@ -6,6 +6,7 @@ import type { TaskRecord } from '../../shared/model';
 import { overdueSince } from '../core/health/overdue';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
+import { kindName, statusName } from './words';
 
 export class BackupStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('backupScheduler.status', vscode.StatusBarAlignment.Left, 10);
@@ -13,7 +14,7 @@ export class BackupStatusBar implements vscode.Disposable {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(private readonly service: Backups, private readonly now: () => number) {
-    this.item.name = 'Backup Scheduler';
+    this.item.name = vscode.l10n.t('Backup Scheduler');
     this.item.command = 'backupScheduler.openTaskLog';
     this.subs.push(toVs(service.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.update() : undefined))));
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.update())));
@@ -36,30 +37,30 @@ export class BackupStatusBar implements vscode.Disposable {
     const running = this.service.activeTasks().filter((t) => t.status === 'running');
     this.item.backgroundColor = undefined;
     if (running.length) {
-      this.item.text = `$(sync~spin) ${running.length === 1 ? `Backing up ${running[0].envId}` : `${running.length} backups running`}`;
-      this.item.tooltip = running.map((t) => `#${t.id} ${t.kind} of ${t.envId}`).join('\n');
+      this.item.text = `$(sync~spin) ${running.length === 1 ? vscode.l10n.t('Backing up {0}', running[0].envId) : vscode.l10n.t('{0} backups running', running.length)}`;
+      this.item.tooltip = running.map((t) => vscode.l10n.t('#{0} {1} of {2}', t.id, kindName(t.kind), t.envId)).join('\n');
       this.item.show();
       return;
     }
-    const problems: string[] = [];
+    const problems: { env: string; what: string }[] = [];
     let lastGood: TaskRecord | undefined;
     for (const env of envs) {
       const good = this.service.reader.lastSucceeded(env.id, 'backup');
       if (good && (!lastGood || (good.finishedAt ?? 0) > (lastGood.finishedAt ?? 0))) lastGood = good;
       const last = this.service.reader.queryTasks({ envIds: [env.id], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
-      if (last && last.status !== 'succeeded') problems.push(`${env.name}: last backup ${last.status}`);
-      else if (isOverdue(env.schedule, env.timezone, good?.finishedAt ?? undefined, now, this.service.lastHandled(env.id))) problems.push(`${env.name}: overdue`);
+      if (last && last.status !== 'succeeded') problems.push({ env: env.name, what: vscode.l10n.t('last backup {0}', statusName(last.status)) });
+      else if (isOverdue(env.schedule, env.timezone, good?.finishedAt ?? undefined, now, this.service.lastHandled(env.id))) problems.push({ env: env.name, what: vscode.l10n.t('overdue') });
     }
     if (problems.length) {
-      this.item.text = `$(warning) Backup ${problems.length === 1 ? problems[0].split(':')[1].trim() : `problems (${problems.length})`}`;
-      this.item.tooltip = problems.join('\n') + '\n\nClick to open the Task Log.';
+      this.item.text = `$(warning) ${problems.length === 1 ? vscode.l10n.t('Backup {0}', problems[0].what) : vscode.l10n.t('Backup problems ({0})', problems.length)}`;
+      this.item.tooltip = `${problems.map((p) => `${p.env}: ${p.what}`).join('\n')}\n\n${vscode.l10n.t('Click to open the Task Log.')}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else if (lastGood) {
-      this.item.text = `$(history) Backup ${formatRelative(lastGood.finishedAt ?? lastGood.queuedAt, now)}`;
-      this.item.tooltip = `Last good backup: ${lastGood.envId}, ${new Date(lastGood.finishedAt ?? 0).toLocaleString()}`;
+      this.item.text = `$(history) ${vscode.l10n.t('Backup {0}', formatRelative(lastGood.finishedAt ?? lastGood.queuedAt, now))}`;
+      this.item.tooltip = vscode.l10n.t('Last good backup: {0}, {1}', lastGood.envId, new Date(lastGood.finishedAt ?? 0).toLocaleString());
     } else {
-      this.item.text = '$(history) No backup yet';
-      this.item.tooltip = 'No environment has a good backup yet.';
+      this.item.text = `$(history) ${vscode.l10n.t('No backup yet')}`;
+      this.item.tooltip = vscode.l10n.t('No environment has a good backup yet.');
     }
     this.item.show();
   }
