@@ -5,7 +5,8 @@
 // (backup left, file right: screenshot test-results/ui-compare-2-diff.png); "Restore This
 // Version" in the diff's title bar asks, then puts the backed-up text back on disk; Undo in the
 // editor brings the change back, and saving writes it to disk again. Then "Browse Backup…" from
-// the palette shows the backup's files in the Browse Backup view; a file opens read-only.
+// the palette shows the backup's files in the Browse Backup view; a file opens read-only, and its
+// "Restore…" puts it back in its place after asking.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,5 +157,24 @@ describe('workbench: Compare with Backup, then Restore This Version and Undo', f
     await page.locator('.monaco-editor-overlaymessage', { hasText: 'A backup is read-only' }).waitFor();
     assert.ok(!(await shownText(page.locator('.editor-group-container .editor-instance'))).includes('x'), 'nothing typed');
     await shot(page, '6-browse');
+  });
+
+  it('"Restore…" on the file in the Browse Backup view, to its place: asks before replacing, then the restore task writes it', async () => {
+    const { page } = session;
+    assert.equal(onDisk(), CHANGED);
+    const row = sidebarPane(page, /browse backup/i).locator('.monaco-list-row[aria-level="2"]', { hasText: 'notes.md' });
+    await row.hover();
+    await row.locator('.actions .action-label[aria-label="Restore…"]').click();
+    const place = page.locator('.quick-input-list .monaco-list-row', { hasText: 'To its place' });
+    await place.waitFor();
+    assert.ok((await place.innerText()).includes(file), 'names where the file goes');
+    await place.click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /notes\.md exists\. Replace what the backup also has\?/);
+    assert.equal(onDisk(), CHANGED, 'nothing written before the answer');
+    await dialog.locator('.dialog-buttons a.monaco-button', { hasText: /^Overwrite$/ }).click();
+    await eventually(onDisk, ORIGINAL, 'notes.md restored to its place by the restore task');
+    await shot(page, '7-restored-from-browse');
   });
 });
