@@ -1,7 +1,7 @@
 // restic engine backups against real restic and real local repositories.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +15,29 @@ async function archiveEngineSet(root: string, exclude: string[]): Promise<string
   return out.sort();
 }
 
+/**
+ * The engine's temporary folders, in this test's own TMPDIR: the machine's /tmp is shared with
+ * other test runs, whose folders come and go at any moment.
+ */
+let privateTmp: string | undefined;
 function dumpFolders(): string[] {
-  return readdirSync(tmpdir()).filter((n) => n.startsWith('backup-scheduler-dump-') || n.startsWith('backup-scheduler-restic-'));
+  return readdirSync(privateTmp!).filter((n) => n.startsWith('backup-scheduler-dump-') || n.startsWith('backup-scheduler-restic-'));
 }
 
 describe('restic engine: backup', function () {
   this.timeout(60000);
-  afterEach(cleanupTemp);
+  let savedTmp: string | undefined;
+  beforeEach(() => {
+    privateTmp = mkdtempSync(join(tmpdir(), 'bs-restic-tmpdir-'));
+    savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp; // os.tmpdir() reads it on every call
+  });
+  afterEach(() => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(privateTmp!, { recursive: true, force: true });
+    cleanupTemp();
+  });
 
   it('makes a snapshot tagged backup-scheduler and env:<id>, listed newest first with its files and contents', async () => {
     const { repository, engine } = await newRepository();
