@@ -229,4 +229,16 @@ describe('restore never loses or fakes anything', function () {
     assert.deepEqual(treeDigest(target), treeDigest(src));
     assert.ok(existsSync(`${archive}.idx`), 'the index was built and kept');
   });
+
+  it('a cancel that comes before the index of an archive without one is built stops before reading it', async () => {
+    const src = writeTree({ 'big.bin': randomBytes(3_000_000) });
+    const archive = join(tempDir(), 'gnu.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', src, '.']);
+    const ctx = makeCtx();
+    ctx.abort();
+    const target = tempDir();
+    await assert.rejects(restoreArchive(ctx, { archivePath: archive, target, overwrite: false }), (e: Error) => e.name === 'AbortError');
+    assert.deepEqual(readdirSync(target), []);
+    assert.ok(!existsSync(`${archive}.idx`));
+  });
 });

@@ -118,7 +118,7 @@ export async function writeArchiveIndex(archivePath: string, data: IndexData): P
 }
 
 /** The sidecar index when it exists and matches the archive on disk; undefined otherwise. */
-export async function readIndexFile(archivePath: string): Promise<ArchiveIndex | undefined> {
+export async function readIndexFile(archivePath: string, knownSize?: number): Promise<ArchiveIndex | undefined> {
   let text: string;
   try {
     text = await fsp.readFile(indexPathOf(archivePath), 'utf8');
@@ -127,10 +127,10 @@ export async function readIndexFile(archivePath: string): Promise<ArchiveIndex |
     throw e;
   }
   const idx = fromJson(text);
-  if (!idx) return undefined;
+  if (!idx || (knownSize !== undefined && knownSize !== idx.archiveSize)) return undefined;
   const fh = await fsp.open(archivePath, 'r');
   try {
-    const size = (await fh.stat()).size;
+    const size = knownSize ?? (await fh.stat()).size;
     if (size !== idx.archiveSize || (await tailHash(fh, size)) !== idx.tailHash) return undefined;
   } finally {
     await fh.close();
@@ -283,7 +283,7 @@ export async function archiveIndex(archivePath: string, signal?: AbortSignal, on
     return hit.index;
   }
   const index = (async () => {
-    const fromFile = ignoreSidecar ? undefined : await readIndexFile(archivePath).catch(() => undefined);
+    const fromFile = ignoreSidecar ? undefined : await readIndexFile(archivePath, st.size).catch(() => undefined);
     if (fromFile) return fromFile;
     onRebuild?.(`no valid index beside ${basename(archivePath)}: reading the archive once to build it`);
     let built: ArchiveIndex;

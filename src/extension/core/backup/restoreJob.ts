@@ -56,6 +56,8 @@ export interface RestoreOutcome {
   cancelled?: boolean;
 }
 
+const EMPTY_OUTCOME: RestoreOutcome = { files: 0, dirs: 0, links: 0, bytes: 0, kept: 0, refused: 0, conflicts: 0, blocked: 0, failures: [] };
+
 /** Refusals of the whole restore, before anything is written: the message is the user's. */
 export class RestoreRefused extends Error {}
 
@@ -66,7 +68,19 @@ class Stop extends Error {}
 
 export async function runRestoreJob(job: RestoreJob, ev: RestoreEvents, fs: RestoreFs = nodeFs): Promise<RestoreOutcome> {
   const limits = job.limits ?? DEFAULT_RESTORE_LIMITS;
-  const idx = await archiveIndex(job.archivePath, undefined, (why) => ev.log('info', why));
+  if (ev.cancelled()) return { ...EMPTY_OUTCOME, failures: [], cancelled: true };
+  // Building a missing index reads the whole archive: a cancel must reach it too.
+  const ac = new AbortController();
+  const poll = setInterval(() => ev.cancelled() && ac.abort(), 50);
+  let idx: ArchiveIndex;
+  try {
+    idx = await archiveIndex(job.archivePath, ac.signal, (why) => ev.log('info', why));
+  } catch (e) {
+    if (ac.signal.aborted) return { ...EMPTY_OUTCOME, failures: [], cancelled: true };
+    throw e;
+  } finally {
+    clearInterval(poll);
+  }
   const select = pathSelector(job.paths);
   const picked = idx.entries.filter((e) => normalizeEntryPath(e.path) !== '' && (!select || select(e.path)));
   if (select) {
