@@ -9,6 +9,7 @@ import type { Backups } from '../core/backups';
 import { subjectOf } from '../core/environments/lookup';
 import { maskSecrets } from '../core/util/maskSecrets';
 import { codeSpan, escapeMarkdown } from './markdownText';
+import { kindName, statusName } from './words';
 
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
@@ -47,11 +48,11 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     try {
       const s = await this.service.summary(env.id);
       if (s) {
-        const parts = [s.backupCount !== undefined ? `${s.backupCount} backup${s.backupCount === 1 ? '' : 's'}` : undefined, s.storedBytes !== undefined ? formatBytes(s.storedBytes) : undefined].filter(Boolean);
-        if (parts.length) item.tooltip.appendMarkdown(`\n\n**Stored:** ${parts.join(', ')}`);
+        const parts = [s.backupCount !== undefined ? (s.backupCount === 1 ? vscode.l10n.t('1 backup') : vscode.l10n.t('{0} backups', s.backupCount)) : undefined, s.storedBytes !== undefined ? formatBytes(s.storedBytes) : undefined].filter(Boolean);
+        if (parts.length) item.tooltip.appendMarkdown(`\n\n**${vscode.l10n.t('Stored:')}** ${parts.join(', ')}`);
       }
     } catch (e) {
-      item.tooltip.appendMarkdown(`\n\n**Stored:** unknown (${escapeMarkdown((e as Error).message)})`);
+      item.tooltip.appendMarkdown(`\n\n**${vscode.l10n.t('Stored:')}** ${vscode.l10n.t('unknown ({0})', escapeMarkdown((e as Error).message))}`);
     }
     return item;
   }
@@ -70,10 +71,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     if (!entry.valid) {
       const item = new EnvironmentItem(entry, entry.id);
       item.id = `env-invalid-${entry.index}`;
-      item.description = `invalid: ${entry.errors[0]}`;
+      item.description = vscode.l10n.t('invalid: {0}', entry.errors[0]);
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
       item.contextValue = 'environment.invalid';
-      item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(entry.name)}** is invalid and does not run:\n\n${entry.errors.map((e) => `- ${escapeMarkdown(e)}`).join('\n')}`);
+      item.tooltip = new vscode.MarkdownString(`${vscode.l10n.t('{0} is invalid and does not run:', `**${escapeMarkdown(entry.name)}**`)}\n\n${entry.errors.map((e) => `- ${escapeMarkdown(e)}`).join('\n')}`);
       return item;
     }
     const env = entry.environment;
@@ -85,7 +86,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     const blocked = this.service.blockedReason(env);
     const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 3) : [];
     const now = this.now();
-    item.description = blocked ?? (!env.enabled ? 'disabled' : running ? `running ${running.kind}…` : next.length ? `next ${formatRelative(next[0], now)}` : '');
+    item.description = blocked ?? (!env.enabled ? vscode.l10n.t('disabled') : running ? vscode.l10n.t('running {0}…', kindName(running.kind)) : next.length ? vscode.l10n.t('next {0}', formatRelative(next[0], now)) : '');
     item.contextValue = env.enabled ? 'environment.enabled' : 'environment.disabled';
     item.iconPath = running
       ? new vscode.ThemeIcon('sync~spin')
@@ -101,7 +102,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
                 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
                 : new vscode.ThemeIcon('circle-outline');
     item.tooltip = this.tooltip(env, next, last, good, blocked);
-    item.command = { command: 'backupScheduler.openTaskLog', title: 'Open Task Log', arguments: [{ envId: env.id }] };
+    item.command = { command: 'backupScheduler.openTaskLog', title: vscode.l10n.t('Open Task Log'), arguments: [{ envId: env.id }] };
     return item;
   }
 
@@ -111,20 +112,20 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
 
   private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escapeMarkdown(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? 'folder' : 'command dump'}, ${env.engine === 'restic' ? 'restic snapshots' : 'archives'}\n\n`);
+    md.appendMarkdown(`**${escapeMarkdown(env.name)}** \`${env.id}\` — ${env.type === 'folder' ? vscode.l10n.t('folder') : vscode.l10n.t('command dump')}, ${env.engine === 'restic' ? vscode.l10n.t('restic snapshots') : vscode.l10n.t('archives')}\n\n`);
     if (blocked) md.appendMarkdown(`$(shield) ${escapeMarkdown(blocked)}\n\n`);
-    md.appendMarkdown(`**Schedule:** ${escapeMarkdown(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ' — disabled'}\n\n`);
-    if (next.length) md.appendMarkdown(`**Next runs:** ${next.map((t) => formatDateTime(t)).join(', ')}\n\n`);
+    md.appendMarkdown(`**${vscode.l10n.t('Schedule:')}** ${escapeMarkdown(describeSchedule(env.schedule))} (\`${env.schedule}\`${env.timezone ? `, ${env.timezone}` : ''})${env.enabled ? '' : ` — ${vscode.l10n.t('disabled')}`}\n\n`);
+    if (next.length) md.appendMarkdown(`**${vscode.l10n.t('Next runs:')}** ${next.map((t) => formatDateTime(t)).join(', ')}\n\n`);
     if (good) {
       const r = good.result ?? {};
       const dur = good.startedAt && good.finishedAt ? formatDuration(good.finishedAt - good.startedAt) : '';
-      md.appendMarkdown(`**Last good backup:** ${formatDateTime(good.finishedAt)}${r.size !== undefined ? `, ${formatBytes(r.size)}` : ''}${dur ? `, took ${dur}` : ''}${r.unchangedSince ? ' (no changes)' : ''}\n\n`);
+      md.appendMarkdown(`**${vscode.l10n.t('Last good backup:')}** ${formatDateTime(good.finishedAt)}${r.size !== undefined ? `, ${formatBytes(r.size)}` : ''}${dur ? `, ${vscode.l10n.t('took {0}', dur)}` : ''}${r.unchangedSince ? ` ${vscode.l10n.t('(no changes)')}` : ''}\n\n`);
     } else {
-      md.appendMarkdown('**Last good backup:** never\n\n');
+      md.appendMarkdown(`**${vscode.l10n.t('Last good backup:')}** ${vscode.l10n.t('never')}\n\n`);
     }
-    if (last && last.status !== 'succeeded') md.appendMarkdown(`**Last run ${last.status}:** ${escapeMarkdown(last.error ?? '')}\n\n`);
-    md.appendMarkdown(`**Source:** ${codeSpan(maskSecrets(subjectOf(env)))}\n\n`);
-    md.appendMarkdown(env.engine === 'restic' ? `**Repository:** ${codeSpan(env.repository ?? '')}` : `**Destination:** ${codeSpan(env.destination)}`);
+    if (last && last.status !== 'succeeded') md.appendMarkdown(`**${vscode.l10n.t('Last run {0}:', statusName(last.status))}** ${escapeMarkdown(last.error ?? '')}\n\n`);
+    md.appendMarkdown(`**${vscode.l10n.t('Source:')}** ${codeSpan(maskSecrets(subjectOf(env)))}\n\n`);
+    md.appendMarkdown(env.engine === 'restic' ? `**${vscode.l10n.t('Repository:')}** ${codeSpan(env.repository ?? '')}` : `**${vscode.l10n.t('Destination:')}** ${codeSpan(env.destination)}`);
     return md;
   }
 }
