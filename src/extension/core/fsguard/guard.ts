@@ -81,6 +81,7 @@ export class FsGuard {
   private readonly now: () => number;
   private readonly onChange?: FsGuardOptions['onChange'];
   private readonly paths = new Map<string, PathState>();
+  private readonly bySignal = new WeakMap<AbortSignal, Set<() => void>>();
   private slowInPool = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
 
@@ -145,7 +146,7 @@ export class FsGuard {
         settle: (error) => {
           if (done) return false;
           done = true;
-          signal?.removeEventListener('abort', onAbort);
+          if (signal) this.unwatch(signal, onAbort);
           if (error) reject(error);
           return true;
         },
@@ -154,7 +155,7 @@ export class FsGuard {
         if (!call.inPool) this.dequeue(st, call);
         call.settle(new CancelledError(role === 'source' ? 'Reading the source' : 'Writing the destination'));
       };
-      signal?.addEventListener('abort', onAbort);
+      if (signal) this.watch(signal, onAbort);
       const go = () => {
         call.inPool = true;
         call.started = this.now();
@@ -188,6 +189,28 @@ export class FsGuard {
         this.arm();
       } else go();
     });
+  }
+
+  /**
+   * One abort listener per signal, not per call: a backup has dozens of calls outstanding on
+   * one task's signal (read-ahead), and Node warns beyond ten listeners.
+   */
+  private watch(signal: AbortSignal, onAbort: () => void): void {
+    let set = this.bySignal.get(signal);
+    if (!set) {
+      const calls = new Set<() => void>();
+      set = calls;
+      this.bySignal.set(signal, calls);
+      signal.addEventListener('abort', () => {
+        this.bySignal.delete(signal);
+        for (const f of [...calls]) f();
+      }, { once: true });
+    }
+    set.add(onAbort);
+  }
+
+  private unwatch(signal: AbortSignal, onAbort: () => void): void {
+    this.bySignal.get(signal)?.delete(onAbort);
   }
 
   private state(path: string, role: FsRole): PathState {
