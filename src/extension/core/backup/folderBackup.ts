@@ -162,7 +162,10 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   ctx.log('info', `Source ${source}: ${plural(totalFiles, 'file')}, ${formatBytes(totalBytes)}`);
 
   if (opts.skipIfUnchanged && opts.previous?.manifestHash === scanHash) {
-    const stillThere = opts.previous.archivePath === undefined || (await fsp.stat(opts.previous.archivePath).then(() => true, () => false));
+    const stillThere = opts.previous.archivePath === undefined || (await fsGuard.run(destination, 'destination', () => fsp.stat(opts.previous!.archivePath!), ctx.signal).then(() => true, (e: unknown) => {
+      if (e instanceof UnresponsiveError || e instanceof CancelledError) throw e;
+      return false;
+    }));
     if (stillThere) {
       for (const w of scanWarnings) ctx.log('warn', w);
       const since = new Date(opts.previous.finishedAt).toISOString();

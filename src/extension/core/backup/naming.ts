@@ -2,6 +2,7 @@
 // only ever touch files whose names match these patterns exactly, for exactly one environment.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { fsGuard, UnresponsiveError } from '../fsguard';
 
 export const FOLDER_EXT = '.tar.gz';
 /** Command dumps get a fixed extension: the extension cannot know the format a command writes. */
@@ -92,7 +93,7 @@ export async function listArchives(destination: string, envId: string): Promise<
   assertEnvId(envId);
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await fsp.readdir(destination, { withFileTypes: true });
+    entries = await fsGuard.run(destination, 'destination', () => fsp.readdir(destination, { withFileTypes: true }));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -103,7 +104,10 @@ export async function listArchives(destination: string, envId: string): Promise<
     const parsed = parseArchiveName(ent.name, envId);
     if (!parsed) continue;
     const path = join(destination, ent.name);
-    const st = await fsp.stat(path).catch(() => undefined);
+    const st = await fsGuard.run(destination, 'destination', () => fsp.stat(path)).catch((e: unknown) => {
+      if (e instanceof UnresponsiveError) throw e;
+      return undefined;
+    });
     if (!st) continue;
     out.push({ path, name: ent.name, kind: parsed.kind, time: parsed.time, size: st.size });
   }

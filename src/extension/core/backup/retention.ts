@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TaskResult } from '../../../shared/model';
 import type { TaskContext } from '../ports';
+import { fsGuard, UnresponsiveError } from '../fsguard';
 import { errorText, throwIfAborted } from './cancel';
 import { INDEX_EXT, indexPathOf, isIndexName, listArchives, type ArchiveInfo } from './naming';
 
@@ -124,11 +125,12 @@ export async function applyRetention(ctx: TaskContext, opts: ApplyRetentionOptio
       continue;
     }
     try {
-      await fsp.unlink(a.path);
+      await fsGuard.run(opts.destination, 'destination', () => fsp.unlink(a.path), ctx.signal);
       deleted.push(a.path);
       await fsp.unlink(indexPathOf(a.path)).catch(() => undefined);
       ctx.log('info', `Deleted ${a.name}`);
     } catch (e) {
+      if (e instanceof UnresponsiveError) throw e; // every further delete would wait the same way
       failed++;
       ctx.log('warn', `Could not delete ${a.name}: ${errorText(e)}`);
     }
