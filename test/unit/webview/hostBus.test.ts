@@ -47,4 +47,20 @@ describe('webview host bus', () => {
       clock.uninstall();
     }
   });
+
+  it('waits longer for a poll the host may hold (its own timeout), and still gives up', async () => {
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { bus } = setup(1000);
+      const held = bus.request({ type: 'poll', cursor: 0, query: {} }, 3000).then((r) => r.type, (e: Error) => e.message);
+      const lost = bus.request({ type: 'poll', cursor: 0, query: {} }, 3000).then((r) => r.type, (e: Error) => e.message);
+      clock.tick(2500);
+      bus.receive({ type: 'unchanged', id: 1 });
+      assert.equal(await held, 'unchanged');
+      clock.tick(500);
+      assert.equal(await lost, 'no reply to poll in 3000 ms');
+    } finally {
+      clock.uninstall();
+    }
+  });
 });
