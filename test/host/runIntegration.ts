@@ -47,10 +47,19 @@ async function main(): Promise<number> {
   const control = mkdtempSync(join(tmpdir(), 'backup-scheduler-2w-'));
   const other = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws2-'));
   try {
-    return await runSuite('out/test/integration/multiwindow/index.js', { folder: other, controlDir: control });
+    const twoWindows = await runSuite('out/test/integration/multiwindow/index.js', { folder: other, controlDir: control });
+    if (twoWindows !== 0) return twoWindows;
   } finally {
     rmSync(control, { recursive: true, force: true });
     rmSync(other, { recursive: true, force: true });
+  }
+  // Workspace trust on (every other run disables it): the window starts untrusted; the suite asks
+  // the launcher to grant trust through the workbench.
+  const trustControl = mkdtempSync(join(tmpdir(), 'backup-scheduler-trust-'));
+  try {
+    return await runSuite('out/test/integration/trust/index.js', undefined, false, { controlDir: trustControl });
+  } finally {
+    rmSync(trustControl, { recursive: true, force: true });
   }
 }
 
@@ -70,7 +79,7 @@ function makeMultiRoot(ws: string): string {
   return file;
 }
 
-async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }, multiRoot = false): Promise<number> {
+async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }, multiRoot = false, workspaceTrust?: { controlDir: string }): Promise<number> {
   const launcher = process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server';
   const timeoutMs = Number(process.env.BACKUP_SCHEDULER_TEST_TIMEOUT_S ?? 300) * 1000;
   const workspace = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws-'));
@@ -84,7 +93,13 @@ async function runSuite(testsIndex: string, secondWindow?: { folder: string; con
     workspace,
     secondWindow,
     // The suite finds the repository and its workspace through these (the host passes env on).
-    env: { BACKUP_SCHEDULER_REPO: repoRoot, BACKUP_SCHEDULER_TEST_WORKSPACE: workspace, ...(secondWindow ? { BACKUP_SCHEDULER_SECOND_WINDOW_CONTROL: secondWindow.controlDir } : {}) },
+    env: {
+      BACKUP_SCHEDULER_REPO: repoRoot,
+      BACKUP_SCHEDULER_TEST_WORKSPACE: workspace,
+      ...(secondWindow ? { BACKUP_SCHEDULER_SECOND_WINDOW_CONTROL: secondWindow.controlDir } : {}),
+      ...(workspaceTrust ? { BACKUP_SCHEDULER_TRUST_CONTROL: workspaceTrust.controlDir } : {}),
+    },
+    workspaceTrust,
     timeoutMs,
   };
   const started = Date.now();

@@ -4,11 +4,11 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
 import { makeHostDirs } from './tempDirs';
 import { startServer } from './server';
-import { screenshot, waitForWorkbench, workbenchUrl } from './workbench';
+import { runFromPalette, screenshot, waitForWorkbench, workbenchUrl } from './workbench';
 
 export interface SuiteRunOptions {
   extensionDevelopmentPath: string;
@@ -23,6 +23,13 @@ export interface SuiteRunOptions {
    * window, and closes it when the suite creates `<controlDir>/close-second-window`.
    */
   secondWindow?: { folder: string; controlDir: string };
+  /**
+   * Keep workspace trust on (the server is otherwise started with --disable-workspace-trust), and
+   * grant trust the way a user does, clicking "Yes, I trust the authors" (or Manage Workspace
+   * Trust's "Trust"), when the suite creates `<controlDir>/grant-trust`; then writes
+   * `<controlDir>/trust-granted`.
+   */
+  workspaceTrust?: { controlDir: string };
   /** Each line the suite prints. */
   onLine(line: string): void;
 }
@@ -42,7 +49,7 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
   let timer: NodeJS.Timeout | undefined;
   const watchers: NodeJS.Timeout[] = [];
   try {
-    server = await startServer({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env });
+    server = await startServer({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env, workspaceTrust: !!o.workspaceTrust });
     browser = await launchChromium();
     if (o.secondWindow) watchers.push(await openSecondWindow(browser, server, dirs.serverData, o));
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -56,6 +63,7 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
       for (const line of format(...args).split('\n')) o.onLine(line);
     });
+    if (o.workspaceTrust) watchers.push(watchTrustRequests(page, o.workspaceTrust.controlDir, o.onLine));
     await page.goto(workbenchUrl(server, { folder: o.workspace, workspaceFile: o.workspaceFile, extensionDevelopmentPath: o.extensionDevelopmentPath, extensionTestsPath: o.extensionTestsPath }));
     const result = await exit;
     if (result.failure) {
@@ -92,6 +100,29 @@ async function openSecondWindow(browser: Browser, server: Awaited<ReturnType<typ
     if (!existsSync(join(controlDir, 'close-second-window')) || page.isClosed()) return;
     void page.close().then(() => writeFileSync(join(controlDir, 'second-window-closed'), String(Date.now())));
   }, 100);
+}
+
+/** Grants workspace trust through the workbench's own UI when the suite asks for it. */
+function watchTrustRequests(page: Page, controlDir: string, onLine: (line: string) => void): NodeJS.Timeout {
+  let busy = false;
+  return setInterval(() => {
+    if (busy || !existsSync(join(controlDir, 'grant-trust')) || existsSync(join(controlDir, 'trust-granted'))) return;
+    busy = true;
+    void grantTrust(page)
+      .then(
+        () => writeFileSync(join(controlDir, 'trust-granted'), String(Date.now())),
+        (e: Error) => onLine(`launcher: could not grant workspace trust: ${e.message}`),
+      )
+      .finally(() => (busy = false));
+  }, 200);
+}
+
+async function grantTrust(page: Page): Promise<void> {
+  // The start-up prompt, when it is still open; otherwise the Manage Workspace Trust editor.
+  const startup = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Yes, I trust the authors' });
+  if (await startup.count()) return startup.first().click();
+  await runFromPalette(page, 'Manage Workspace Trust');
+  await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ }).first().click({ timeout: 30_000 });
 }
 
 function findTerm(dir: string, depth = 0): boolean {

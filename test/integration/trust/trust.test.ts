@@ -1,0 +1,75 @@
+// Trust covers the working folder, in a real window with workspace trust on: a command from user
+// settings that runs inside the (untrusted) workspace folder is blocked, the Environments view
+// says why, and once the user grants trust in the workbench it runs.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { BackupSchedulerApi } from '../../../src/extension/extension';
+import { extension, until } from '../manifest';
+
+const control = process.env.BACKUP_SCHEDULER_TRUST_CONTROL!;
+const api = () => extension().exports as BackupSchedulerApi;
+const dst = mkdtempSync(join(tmpdir(), 'bs-trust-dst-'));
+
+async function envItem(id: string): Promise<vscode.TreeItem | undefined> {
+  const tree = api().views.environments as unknown as vscode.TreeDataProvider<unknown>;
+  for (const c of (await tree.getChildren()) ?? []) {
+    const item = await tree.getTreeItem(c);
+    if (item.id === `env-${id}`) return item;
+  }
+  return undefined;
+}
+
+describe('workspace trust covers a command\'s working folder (trust on)', function () {
+  this.timeout(90_000);
+
+  before(async () => {
+    await until(() => extension().isActive);
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    // The workspace controls this script: running it untrusted would run the workspace's code.
+    writeFileSync(join(folder, 'dump.sh'), 'echo "dumped by the workspace script" > "$BACKUP_FILE"\n');
+    await vscode.workspace.getConfiguration('backupScheduler').update('environments', [
+      { id: 'dump', name: 'Dump', type: 'command', command: 'sh ./dump.sh', source: folder, destination: dst, schedule: '0 3 * * *' },
+      { id: 'elsewhere', name: 'Elsewhere', type: 'command', command: 'echo fine > "$BACKUP_FILE"', source: dst, destination: join(dst, 'e'), schedule: '0 3 * * *' },
+    ], vscode.ConfigurationTarget.Global);
+    await until(() => api().backups.environment('dump') !== undefined);
+  });
+
+  it('untrusted: the command is blocked, Run Now refuses, and the Environments view says why', async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'the window starts untrusted');
+    const env = api().backups.environment('dump')!;
+    const reason = api().backups.blockedReason(env);
+    assert.match(reason ?? '', /untrusted workspace folder/);
+    assert.equal(api().backups.blockedReason(api().backups.environment('elsewhere')!), undefined, 'a command outside the workspace still runs');
+    assert.ok(!api().backups.scheduledIds().includes('dump'), 'not scheduled');
+    const outcome = await api().backups.runNow('dump');
+    assert.equal(outcome.kind, 'blocked', JSON.stringify(outcome));
+    const item = await envItem('dump');
+    assert.match(String(item?.description), /untrusted workspace folder/);
+    assert.equal((item?.iconPath as vscode.ThemeIcon | undefined)?.id, 'shield');
+  });
+
+  it('granting trust in the workbench unblocks it, and Run Now runs the workspace\'s script', async () => {
+    const granted = new Promise<void>((resolve) => vscode.workspace.onDidGrantWorkspaceTrust(() => resolve()));
+    writeFileSync(join(control, 'grant-trust'), '');
+    await granted;
+    assert.equal(vscode.workspace.isTrusted, true);
+    await until(() => api().backups.blockedReason(api().backups.environment('dump')!) === undefined);
+    assert.ok(api().backups.scheduledIds().includes('dump'));
+    const outcome = await api().backups.runNow('dump');
+    assert.ok('taskId' in outcome, JSON.stringify(outcome));
+    await until(() => api().backups.reader.getTask(outcome.taskId)?.finishedAt != null);
+    const t = api().backups.reader.getTask(outcome.taskId)!;
+    assert.equal(t.status, 'succeeded', t.error ?? '');
+    assert.ok(existsSync(t.result!.archivePath!));
+    assert.equal(readFileSync(t.result!.archivePath!, 'utf8'), 'dumped by the workspace script\n');
+    assert.doesNotMatch(String((await envItem('dump'))?.description), /blocked/);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('backupScheduler').update('environments', undefined, vscode.ConfigurationTarget.Global);
+    rmSync(dst, { recursive: true, force: true });
+  });
+});
