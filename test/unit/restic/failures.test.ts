@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { passwordKey, ResticEngine } from '../../../src/extension/core/engines/restic';
 import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
@@ -33,6 +33,8 @@ describe('restic engine: failures', function () {
     const src = tempDir();
     writeTree(src, { 'a.txt': 'a' });
     await assert.rejects(engine.backup(makeCtx(), resticEnv({ id: 'pw', repository, source: src }), { trigger: 'scheduled' }), /wrong password for restic repository .*"Set Repository Password…"/);
+    // restic gave up before reading the exclude pipe: nothing of ours is left waiting on it.
+    assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('backup-scheduler-restic-')), []);
   });
 
   it('no password at all fails before restic runs, saying how to set one', async () => {

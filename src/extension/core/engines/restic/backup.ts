@@ -12,7 +12,8 @@ import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
 import type { BackupRequest } from '../types';
 import type { ResticCli } from './cli';
-import { scanSource } from './excludes';
+import { ExcludeFifo } from './excludeFifo';
+import { scanSource, type SourceScan } from './excludes';
 import { fullIdFromFiles } from './fullId';
 import { errorMessage, parseBackupLine, parseSnapshots, type BackupSummary } from './json';
 import { ourTags } from './tags';
@@ -144,27 +145,93 @@ export async function backupFolder(ctx: TaskContext, cli: ResticCli, env: Enviro
     if (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)) skipAbs.push(join(root, rel));
   }
 
-  ctx.progress({ current: 'scanning source' });
-  const scan = await scanSource(root, { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs, signal: ctx.signal });
-  if (ctx.signal.aborted) throw new CancelledError('Backup');
-  ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}, ${formatBytes(scan.bytes)}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
-  for (const w of scan.warnings) ctx.log('debug', w); // restic reports the same files itself, as warnings
+  const walk = { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs };
+  const report = (scan: SourceScan) => {
+    ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}, ${formatBytes(scan.bytes)}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
+    for (const w of scan.warnings) ctx.log('debug', w); // restic reports the same files itself, as warnings
+  };
+  // "." from inside the source: the snapshot holds the source's contents at its root, so
+  // listing and restoring need no path prefix (restic 0.14 cannot restore a sub-tree).
+  const args = (excludeFile: string) => backupArgs(cli, env, ['--exclude-file', excludeFile, '.']);
+  const where = { cwd: root, extraEnv: { PWD: root } };
 
-  return lock(async () => {
-    const skip = await unchanged(ctx, cli, env, req, scan.manifestHash);
-    if (skip) return skip;
-    const tmp = await fsp.mkdtemp(join(tmpdir(), 'backup-scheduler-restic-'));
-    try {
-      const excludeFile = join(tmp, 'exclude');
-      await fsp.writeFile(excludeFile, scan.excludeLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-      // "." from inside the source: the snapshot holds the source's contents at its root, so
-      // listing and restoring need no path prefix (restic 0.14 cannot restore a sub-tree).
-      const run = await runBackup(ctx, cli, backupArgs(cli, env, ['--exclude-file', excludeFile, '.']), { cwd: root, extraEnv: { PWD: root } });
-      return await resultOf(ctx, cli, env, req, run, scan.manifestHash);
-    } finally {
-      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    }
-  });
+  if (env.skipIfUnchanged) {
+    // The walk decides whether restic runs at all.
+    ctx.progress({ current: 'scanning source' });
+    const scan = await scanSource(root, { ...walk, signal: ctx.signal });
+    if (ctx.signal.aborted) throw new CancelledError('Backup');
+    report(scan);
+    return lock(async () => {
+      const skip = await unchanged(ctx, cli, env, req, scan.manifestHash);
+      if (skip) return skip;
+      return withTemp(async (tmp) => {
+        const excludeFile = join(tmp, 'exclude');
+        await fsp.writeFile(excludeFile, scan.excludeLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+        return resultOf(ctx, cli, env, req, await runBackup(ctx, cli, args(excludeFile), where), scan.manifestHash);
+      });
+    });
+  }
+
+  return lock(() =>
+    withTemp(async (tmp) => {
+      const fifo = await ExcludeFifo.create(join(tmp, 'exclude'));
+      if (!fifo) {
+        ctx.progress({ current: 'scanning source' });
+        const scan = await scanSource(root, { ...walk, signal: ctx.signal });
+        if (ctx.signal.aborted) throw new CancelledError('Backup');
+        report(scan);
+        const excludeFile = join(tmp, 'exclude');
+        await fsp.writeFile(excludeFile, scan.excludeLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+        return resultOf(ctx, cli, env, req, await runBackup(ctx, cli, args(excludeFile), where), scan.manifestHash);
+      }
+      // restic opens the repository while we walk; the walk's result reaches it through the pipe.
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      ctx.signal.addEventListener('abort', onAbort);
+      if (ctx.signal.aborted) stop.abort();
+      const sub: TaskContext = { taskId: ctx.taskId, clock: ctx.clock, signal: stop.signal, log: (l, t) => ctx.log(l, t), progress: (p) => ctx.progress(p) };
+      ctx.progress({ current: 'scanning source' });
+      const fed = scanSource(root, { ...walk, signal: stop.signal }).then(async (scan) => {
+        if (stop.signal.aborted) return fifo.abandon();
+        report(scan);
+        await fifo.write(scan.excludeLines);
+        return scan;
+      });
+      // A failed walk must stop restic before it reads an incomplete list.
+      fed.catch(() => {
+        fifo.abandon();
+        stop.abort();
+      });
+      let run: Awaited<ReturnType<typeof runBackup>> | undefined;
+      let runError: unknown;
+      try {
+        run = await runBackup(sub, cli, args(fifo.path), where);
+      } catch (e) {
+        runError = e;
+        stop.abort(); // restic failed: the walk has no one to serve
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+      const released = fifo.release();
+      const scan = await fed.catch((e: unknown) => e as Error);
+      fifo.abandon();
+      await released;
+      if (ctx.signal.aborted) throw new CancelledError('Backup');
+      if (scan instanceof Error) throw scan;
+      if (runError || !run || !scan) throw runError ?? new Error('Backup failed: the source walk stopped');
+      return resultOf(ctx, cli, env, req, run, scan.manifestHash);
+    }),
+  );
+}
+
+/** A private temporary folder for one run, removed whatever happens. */
+async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const tmp = await fsp.mkdtemp(join(tmpdir(), 'backup-scheduler-restic-'));
+  try {
+    return await fn(tmp);
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** The name a command environment's dump has inside its snapshots. */
