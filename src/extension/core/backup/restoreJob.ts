@@ -12,7 +12,7 @@ import { gunzip as gunzipCb, createGunzip, type ZlibOptions } from 'node:zlib';
 import type { TaskProgress } from '../../../shared/model';
 import { archiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
 import { formatBytes } from './format';
-import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, freeSpace, pathSelector, refusal, safeMode, segments, spaceNeeded, WriteFailures, writeReason, type FreeSpace, type RestoreLimits } from './restoreRules';
+import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, freeSpace, inside, pathSelector, refusal, safeMode, segments, spaceNeeded, WriteFailures, writeReason, type FreeSpace, type RestoreLimits } from './restoreRules';
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
 
 const gunzip = promisify<Buffer, ZlibOptions, Buffer>(gunzipCb);
@@ -84,7 +84,8 @@ export async function runRestoreJob(job: RestoreJob, ev: RestoreEvents, fs: Rest
   const select = pathSelector(job.paths);
   const picked = idx.entries.filter((e) => normalizeEntryPath(e.path) !== '' && (!select || select(e.path)));
   if (select) {
-    const missing = job.paths!.filter((p) => !picked.some((e) => pathSelector([p])!(e.path)));
+    const each = job.paths!.map((p) => ({ p, sel: pathSelector([p])! }));
+    const missing = each.filter(({ sel }) => !picked.some((e) => sel(e.path))).map(({ p }) => p);
     if (missing.length) throw new RestoreRefused(`Not in this backup: ${missing.join(', ')}; nothing was restored`);
   }
   const totalBytes = planOrRefuse(job, picked, limits, fs);
@@ -109,7 +110,9 @@ function planOrRefuse(job: RestoreJob, picked: TarEntry[], limits: RestoreLimits
   let creates = 0;
   for (const e of picked) {
     if (FILE_TYPES.has(e.type)) bytes += e.size;
-    const d = decideExisting(lstatIfAny(fs, resolve(job.root, normalizeEntryPath(e.path))), e.type === 'Directory', job.overwrite);
+    const abs = resolve(job.root, normalizeEntryPath(e.path));
+    if (!inside(job.root, abs)) continue; // refused when its turn comes; never looked at outside the target
+    const d = decideExisting(lstatIfAny(fs, abs), e.type === 'Directory', job.overwrite);
     if (d.action === 'create' || d.action === 'replace') {
       creates++;
       if (FILE_TYPES.has(e.type)) sizes.push(e.size);
