@@ -23,14 +23,23 @@ export function codeSpan(s: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-/** The Tasks view's tooltip of one task. */
-export function taskTooltipMarkdown(t: TaskRecord, envName: string, status: string): string {
-  let md = `**#${t.id} ${t.kind} of ${escapeMarkdown(envName)}** — ${status} (${t.trigger})\n\n`;
-  md += `Queued ${formatDateTime(t.queuedAt)}${t.startedAt ? `, started ${formatDateTime(t.startedAt)}` : ''}${t.finishedAt ? `, finished ${formatDateTime(t.finishedAt)}` : ''}\n\n`;
+/** Looks a message up in the user's language and fills {0}, {1} (vscode.l10n in the extension). */
+export interface Translator { t(message: string, ...args: (string | number)[]): string }
+
+/** English: the message with its placeholders filled. */
+export const ENGLISH: Translator = { t: (message, ...args) => message.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m)) };
+
+/** The Tasks view's tooltip of one task; `kind` and `trigger` are the words for the task's values. */
+export function taskTooltipMarkdown(t: TaskRecord, envName: string, status: string, l10n: Translator = ENGLISH, kind: string = t.kind, trigger: string = t.trigger): string {
+  let md = `**${l10n.t('#{0} {1} of {2}', t.id, kind, escapeMarkdown(envName))}** — ${status} (${trigger})\n\n`;
+  const times = [l10n.t('Queued {0}', formatDateTime(t.queuedAt))];
+  if (t.startedAt) times.push(l10n.t('started {0}', formatDateTime(t.startedAt)));
+  if (t.finishedAt) times.push(l10n.t('finished {0}', formatDateTime(t.finishedAt)));
+  md += `${times.join(', ')}\n\n`;
   const stalled = stalledText(t);
-  if (stalled) md += `${stalled[0].toUpperCase()}${stalled.slice(1)}: no progress and no log line. **Cancel** stops it and frees the environment, even if a call in it never returns.\n\n`;
-  if (t.error) md += `Error: ${escapeMarkdown(t.error)}\n\n`;
-  if (t.skipReason) md += `Skipped: ${escapeMarkdown(t.skipReason)}\n\n`;
-  if (t.result?.archivePath) md += `Archive: ${codeSpan(t.result.archivePath)} (${formatBytes(t.result.size)}, ${t.result.fileCount ?? '?'} files)\n\n`;
+  if (stalled) md += `${l10n.t('{0}: no progress and no log line. **Cancel** stops it and frees the environment, even if a call in it never returns.', `${stalled[0].toUpperCase()}${stalled.slice(1)}`)}\n\n`;
+  if (t.error) md += `${l10n.t('Error: {0}', escapeMarkdown(t.error))}\n\n`;
+  if (t.skipReason) md += `${l10n.t('Skipped: {0}', escapeMarkdown(t.skipReason))}\n\n`;
+  if (t.result?.archivePath) md += `${l10n.t('Archive: {0} ({1}, {2} files)', codeSpan(t.result.archivePath), formatBytes(t.result.size), t.result.fileCount ?? '?')}\n\n`;
   return md;
 }

@@ -6,6 +6,7 @@ import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
 import { taskTooltipMarkdown } from './markdownText';
+import { kindName, statusName, triggerName } from './words';
 
 const HISTORY_ITEMS = 50;
 
@@ -35,17 +36,17 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
 
   getTreeItem(node: Node): vscode.TreeItem {
     if (node.type === 'day') {
-      const item = new vscode.TreeItem(node.day === formatDay(Date.now()) ? 'Today' : node.day, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(node.day === formatDay(Date.now()) ? vscode.l10n.t('Today') : node.day, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `day-${node.day}`;
-      item.description = `${node.tasks.length} task${node.tasks.length === 1 ? '' : 's'}`;
+      item.description = node.tasks.length === 1 ? vscode.l10n.t('1 task') : vscode.l10n.t('{0} tasks', node.tasks.length);
       item.contextValue = 'day';
       return item;
     }
     if (node.type === 'more') {
-      const item = new vscode.TreeItem(`Show all ${node.total} tasks in the Task Log…`, vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(vscode.l10n.t('Show all {0} tasks in the Task Log…', node.total), vscode.TreeItemCollapsibleState.None);
       item.id = 'more';
       item.iconPath = new vscode.ThemeIcon('list-flat');
-      item.command = { command: 'backupScheduler.openTaskLog', title: 'Open Task Log' };
+      item.command = { command: 'backupScheduler.openTaskLog', title: vscode.l10n.t('Open Task Log') };
       return item;
     }
     return taskItem(node.task, this.envName(node.task.envId));
@@ -86,7 +87,7 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
   private updateBadge(): void {
     if (!this.view) return;
     const n = this.service.activeTasks().filter((t) => t.status === 'running').length;
-    this.view.badge = n ? { value: n, tooltip: `${n} task${n === 1 ? '' : 's'} running` } : undefined;
+    this.view.badge = n ? { value: n, tooltip: n === 1 ? vscode.l10n.t('1 task running') : vscode.l10n.t('{0} tasks running', n) } : undefined;
   }
 }
 
@@ -101,35 +102,36 @@ const STATUS_ICON: Record<TaskRecord['status'], [string, string | undefined]> = 
 };
 
 export function statusText(t: TaskRecord): string {
-  if (stalledText(t)) return 'stalled';
-  if (t.status === 'succeeded' && t.warnings > 0) return `succeeded with ${t.warnings} warning${t.warnings === 1 ? '' : 's'}`;
-  return t.status;
+  if (stalledText(t)) return vscode.l10n.t('stalled');
+  if (t.status === 'succeeded' && t.warnings > 0) return t.warnings === 1 ? vscode.l10n.t('succeeded with 1 warning') : vscode.l10n.t('succeeded with {0} warnings', t.warnings);
+  return statusName(t.status);
 }
 
 function taskItem(t: TaskRecord, envName: string): vscode.TreeItem {
-  const item = new vscode.TreeItem(`${envName} — ${t.kind}`, vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(`${envName} — ${kindName(t.kind)}`, vscode.TreeItemCollapsibleState.None);
   item.id = `task-${t.id}`;
   const [icon, color] = (t.status === 'succeeded' && t.warnings > 0) || stalledText(t) ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.description = describe(t);
   item.contextValue = t.status === 'running' ? 'task.running' : t.status === 'queued' ? 'task.queued' : t.result?.archivePath ? 'task.finished.archive' : 'task.finished';
-  item.tooltip = new vscode.MarkdownString(taskTooltipMarkdown(t, envName, statusText(t)));
-  item.command = { command: 'backupScheduler.showTaskLog', title: 'Show Log', arguments: [t.id] };
+  item.tooltip = new vscode.MarkdownString(taskTooltipMarkdown(t, envName, statusText(t), vscode.l10n, kindName(t.kind), triggerName(t.trigger)));
+  item.command = { command: 'backupScheduler.showTaskLog', title: vscode.l10n.t('Show Log'), arguments: [t.id] };
   return item;
 }
 
 function describe(t: TaskRecord): string {
   if (t.status === 'running') {
     const p = t.progress;
-    if (!p) return 'starting…';
+    if (!p) return vscode.l10n.t('starting…');
     const stalled = stalledText(t);
     if (stalled) return stalled;
-    const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? `${p.files} files` : '', p.bytes !== undefined ? formatBytes(p.bytes) : ''];
-    return parts.filter(Boolean).join(' · ') || 'running…';
+    const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? vscode.l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : ''];
+    return parts.filter(Boolean).join(' · ') || vscode.l10n.t('running…');
   }
-  if (t.status === 'queued') return 'queued';
+  if (t.status === 'queued') return statusName('queued');
   const dur = t.startedAt && t.finishedAt ? formatDuration(t.finishedAt - t.startedAt) : '';
   const when = formatDateTime(t.finishedAt ?? t.queuedAt).slice(11, 16);
-  const what = t.status === 'succeeded' ? (t.result?.unchangedSince ? 'no changes' : formatBytes(t.result?.size) || t.result?.summary || '') : t.status === 'skipped' ? 'skipped' : statusText(t);
-  return [when, statusText(t) === 'succeeded' ? '' : statusText(t), what !== statusText(t) ? what : '', dur].filter(Boolean).join(' · ');
+  const status = statusText(t);
+  const what = t.status === 'succeeded' ? (t.result?.unchangedSince ? vscode.l10n.t('no changes') : formatBytes(t.result?.size) || t.result?.summary || '') : t.status === 'skipped' ? statusName('skipped') : status;
+  return [when, status === statusName('succeeded') ? '' : status, what !== status ? what : '', dur].filter(Boolean).join(' · ');
 }
