@@ -13,7 +13,7 @@ import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile
 import { CancelledError, errCode, errorText, throwIfAborted } from './cancel';
 import { formatBytes } from './format';
 import { archiveName, assertEnvId } from './naming';
-import { checkShortRead, openSourceFile, openSourceHandle } from './openSource';
+import { openSourceFile, openSourceHandle, type Listed } from './openSource';
 import { TarGzWriter } from './tarGzWriter';
 import { ManifestHasher, walkTree, type TreeEntry } from './walk';
 
@@ -104,18 +104,17 @@ class SlabPool {
  * Reads a whole small file into `buf`. Callback fs with a raw descriptor: for thousands of small
  * files the promise API's FileHandle objects cost a measurable share of the main thread.
  */
-function readSmall(path: string, buf: Buffer): Promise<Buffer | Error> {
+function readSmall(path: string, buf: Buffer, listed: Listed, syncStat: boolean): Promise<Buffer | Error> {
   const size = buf.length;
   return new Promise((done) => {
-    openSourceFile(path, (err, fd) => {
+    openSourceFile(path, listed, syncStat, (err, fd) => {
       if (err) return done(err);
       const finish = (result: Buffer | Error) => fs.close(fd, () => done(result));
       const readAt = (got: number): void => {
         if (got === size) return finish(buf);
         fs.read(fd, buf, got, size - got, got, (rerr, n) => {
-          // A FIFO swapped in fails pread (ESPIPE) or reads empty: say what it is.
-          if (rerr) return checkShortRead(fd, (cerr) => finish(cerr ?? rerr));
-          if (n === 0) return checkShortRead(fd, (cerr) => finish(cerr ?? buf.subarray(0, got)));
+          if (rerr) return finish(rerr);
+          if (n === 0) return finish(buf.subarray(0, got));
           readAt(got + n);
         });
       };
@@ -206,7 +205,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       const e = n.value;
       if (e.type === 'file' && e.stat.size <= SMALL_FILE) {
         const { buf, release } = slabs.take(e.stat.size);
-        queue.push({ entry: e, data: run(() => readSmall(e.abs, buf)), release });
+        queue.push({ entry: e, data: run(() => readSmall(e.abs, buf, e.stat, !walkOpts.asyncOnly)), release });
         queuedBytes += e.stat.size;
       } else queue.push({ entry: e });
     }
@@ -215,7 +214,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   async function storeLarge(e: TreeEntry): Promise<void> {
     let fh: fsp.FileHandle;
     try {
-      fh = await run(() => openSourceHandle(e.abs));
+      fh = await run(() => openSourceHandle(e.abs, e.stat));
     } catch (err) {
       if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
       if (errCode(err) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);

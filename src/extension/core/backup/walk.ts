@@ -164,12 +164,21 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
     ).catch((e: Error) => e);
   }
 
-  async function* dir(abs: string, rel: string, parentLayer: GitignoreLayer | undefined, prefetched?: Promise<Listing>): AsyncGenerator<TreeEntry> {
+  async function* dir(abs: string, rel: string, parentLayer: GitignoreLayer | undefined, prefetched?: Promise<Listing>, listed?: Stats): AsyncGenerator<TreeEntry> {
     const listing = await (prefetched ?? list(abs));
     if (listing instanceof Error) {
       if (rel === '' || fatal(listing)) throw listing;
       opts.warn(`Cannot read folder ${rel}: ${errorText(listing)} (skipped)`);
       return;
+    }
+    // readdir follows a link: a folder swapped for one since its parent was listed would have
+    // been listed through it, and its files (private keys) opened through it too.
+    if (listed) {
+      const [now] = await run(() => lstat.many([abs]));
+      if (now instanceof Error || !now.isDirectory() || now.ino !== listed.ino || now.dev !== listed.dev) {
+        opts.warn(`Folder ${rel} was replaced after it was listed, or swapped for a link; links are not followed (skipped)`);
+        return;
+      }
     }
     const { dirents } = listing;
 
@@ -223,7 +232,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
         if (st.isDirectory()) {
           yield { rel: childRel, abs: childAbs, type: 'dir', stat: st };
           prefetch();
-          yield* dir(childAbs, childRel, layer, early);
+          yield* dir(childAbs, childRel, layer, early, st);
         } else if (st.isFile()) {
           yield { rel: childRel, abs: childAbs, type: 'file', stat: st };
         } else if (st.isSymbolicLink()) {
