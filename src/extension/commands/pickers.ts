@@ -5,17 +5,18 @@ import type { Environment } from '../core/environments/types';
 import type { Backups } from '../core/backups';
 import type { BackupRef } from '../core/engines/types';
 import { storageOf, subjectOf } from '../core/environments/lookup';
+import { kindName, statusName } from '../ui/words';
 
 export async function pickEnvironment(service: Pick<Backups, 'environments'>, title: string, filter: (e: Environment) => boolean = () => true): Promise<Environment | undefined> {
   const envs = service.environments().flatMap((e) => (e.valid && filter(e.environment) ? [e.environment] : []));
   if (envs.length === 0) {
-    void vscode.window.showInformationMessage('Backup Scheduler: no environment fits. Add one with "Backup Scheduler: Add Environment…".');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: no environment fits. Add one with "Backup Scheduler: Add Environment…".'));
     return undefined;
   }
   if (envs.length === 1) return envs[0];
   const pick = await vscode.window.showQuickPick(
-    envs.map((e) => ({ label: e.name, description: e.id, detail: `${subjectOf(e)} → ${storageOf(e)}${e.enabled ? '' : ' (disabled)'}`, env: e })),
-    { title, placeHolder: 'Environment' },
+    envs.map((e) => ({ label: e.name, description: e.id, detail: `${subjectOf(e)} → ${storageOf(e)}${e.enabled ? '' : ` ${vscode.l10n.t('(disabled)')}`}`, env: e })),
+    { title, placeHolder: vscode.l10n.t('Environment') },
   );
   return pick?.env;
 }
@@ -23,7 +24,7 @@ export async function pickEnvironment(service: Pick<Backups, 'environments'>, ti
 export async function pickTask(tasks: TaskRecord[], title: string): Promise<TaskRecord | undefined> {
   if (tasks.length === 0) return undefined;
   const pick = await vscode.window.showQuickPick(
-    tasks.map((t) => ({ label: `#${t.id} ${t.kind} of ${t.envId}`, description: t.status, detail: `queued ${formatDateTime(t.queuedAt)}`, task: t })),
+    tasks.map((t) => ({ label: vscode.l10n.t('#{0} {1} of {2}', t.id, kindName(t.kind), t.envId), description: statusName(t.status), detail: vscode.l10n.t('queued {0}', formatDateTime(t.queuedAt)), task: t })),
     { title },
   );
   return pick?.task;
@@ -33,13 +34,13 @@ export async function pickTask(tasks: TaskRecord[], title: string): Promise<Task
 export async function pickBackup(service: Backups, env: Environment, title: string): Promise<BackupRef | undefined> {
   let backups: BackupRef[];
   try {
-    backups = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Listing backups of ${env.name}` }, () => service.listBackups(env.id));
+    backups = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing backups of {0}', env.name) }, () => service.listBackups(env.id));
   } catch (e) {
-    void vscode.window.showErrorMessage(`Backup Scheduler: cannot list the backups of ${env.name}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', env.name, (e as Error).message));
     return undefined;
   }
   if (backups.length === 0) {
-    void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no backups in ${storageOf(env)}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backups in {1}.', env.name, storageOf(env)));
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -48,7 +49,7 @@ export async function pickBackup(service: Backups, env: Environment, title: stri
       description: [b.size !== undefined ? formatBytes(b.size) : undefined, b.host, b.label].filter(Boolean).join(' · '),
       b,
     })),
-    { title, placeHolder: 'Backup (newest first)' },
+    { title, placeHolder: vscode.l10n.t('Backup (newest first)') },
   );
   return pick?.b;
 }

@@ -21,38 +21,41 @@ interface RestoreOptions {
 
 export async function restoreBackup(service: Backups, arg: unknown): Promise<number | undefined> {
   const opts = optionsFrom<RestoreOptions>(arg);
-  const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Restore Backup'));
+  const env = service.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, vscode.l10n.t('Restore Backup')));
   if (!env) return undefined;
   let backupId = opts.backupId ?? opts.archivePath;
   if (!backupId) {
-    const picked = await pickBackup(service, env, `Restore ${env.name}: backup`);
+    const picked = await pickBackup(service, env, vscode.l10n.t('Restore {0}: backup', env.name));
     if (!picked) return undefined;
     backupId = picked.id;
   }
   let target = opts.target;
   if (!target) {
-    const uri = await vscode.window.showOpenDialog({ title: `Restore ${env.name}: target folder`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Restore here' });
+    const uri = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Restore {0}: target folder', env.name), canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Restore here') });
     if (!uri?.[0]) return undefined;
     target = uri[0].fsPath;
   }
   let overwrite = opts.overwrite ?? false;
   if (opts.overwrite === undefined && (await hasEntries(target))) {
     const intoSource = env.source !== undefined && path.resolve(env.source) === path.resolve(target);
+    const [overwriteFiles, keepFiles] = [vscode.l10n.t('Overwrite'), vscode.l10n.t('Keep Existing Files')];
     const answer = await vscode.window.showWarningMessage(
-      intoSource ? `Restore into the source folder ${target}? Files in it that the backup also has will be overwritten.` : `${target} is not empty. Overwrite files that the backup also has?`,
+      intoSource
+        ? vscode.l10n.t('Restore into the source folder {0}? Files in it that the backup also has will be overwritten.', target)
+        : vscode.l10n.t('{0} is not empty. Overwrite files that the backup also has?', target),
       { modal: true },
-      'Overwrite',
-      'Keep Existing Files',
+      overwriteFiles,
+      keepFiles,
     );
     if (!answer) return undefined;
-    overwrite = answer === 'Overwrite';
+    overwrite = answer === overwriteFiles;
   }
   const outcome = await service.restore(env.id, { backupId, target, overwrite, paths: opts.paths });
   if (!('taskId' in outcome)) {
-    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}', outcome.message));
     return undefined;
   }
-  trackTask(service, outcome.taskId, `Restoring ${env.name} into ${target}`, vscode.ProgressLocation.Notification);
+  trackTask(service, outcome.taskId, vscode.l10n.t('Restoring {0} into {1}', env.name, target), vscode.ProgressLocation.Notification);
   return outcome.taskId;
 }
 
