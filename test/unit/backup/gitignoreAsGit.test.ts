@@ -122,4 +122,17 @@ describe('.gitignore as git reads it', function () {
       assert.ok(!got.includes('notes.md') && got.includes('README.md'), got.join(', '));
     }
   });
+  it('a linked worktree reads core.ignorecase from its main repository', async () => {
+    const repo = makeRepo();
+    git(repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'start');
+    const wt = join(tempDir('bk-wt-'), 'wt');
+    git(repo, 'worktree', 'add', '-q', wt);
+    writeFileSync(join(wt, '.gitignore'), '*.log\n');
+    writeFileSync(join(wt, 'UPPER.LOG'), 'x\n');
+    for (const [setting, kept] of [['true', false], ['false', true]] as const) {
+      git(repo, 'config', 'core.ignorecase', setting);
+      assert.equal(gitKeeps(wt).includes('UPPER.LOG'), kept, `git itself, core.ignorecase=${setting}`);
+      assert.equal((await archived(wt)).includes('UPPER.LOG'), kept, `backup, core.ignorecase=${setting}`);
+    }
+  });
 });
