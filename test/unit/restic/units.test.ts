@@ -8,6 +8,10 @@ import { lockHolder, resticError } from '../../../src/extension/core/engines/res
 import { exactPattern } from '../../../src/extension/core/engines/restic/excludes';
 import { atLeast, candidates, parseVersion } from '../../../src/extension/core/engines/restic/binary';
 import { redact, redactUrl } from '../../../src/extension/core/engines/restic/credentials';
+import { ExcludeFifo } from '../../../src/extension/core/engines/restic/excludeFifo';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function gate(): { open(): void; wait: Promise<void> } {
   let open!: () => void;
@@ -103,5 +107,41 @@ describe('restic engine: parts', () => {
     const found = candidates(undefined, { PATH: '/custom/bin:/usr/bin' }, 'linux');
     assert.equal(found.files[0], '/custom/bin/restic');
     assert.ok(found.folders.includes('/opt/homebrew/bin') && found.folders.includes('/usr/local/bin'));
+  });
+
+  describe('exclude pipe', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'fifo-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const lines = Array.from({ length: 5000 }, (_, i) => `/some/rather/long/path/number/${i}/to/fill/more/than/one/pipe/buffer`);
+
+    it('a reader gets every line and then end of file', async () => {
+      const fifo = (await ExcludeFifo.create(join(dir, 'x')))!;
+      let got = '';
+      const reading = new Promise<void>((done) => createReadStream(fifo.path, 'utf8').on('data', (c) => (got += c)).on('end', () => done()));
+      await fifo.write(lines);
+      await reading;
+      await fifo.release();
+      assert.equal(got, lines.map((l) => `${l}\n`).join(''));
+    });
+
+    it('when the reader went away without reading, a write (larger than the pipe holds) still completes', async () => {
+      const fifo = (await ExcludeFifo.create(join(dir, 'x')))!;
+      const writing = fifo.write(lines); // blocks in open: nobody reads
+      await new Promise((r) => setTimeout(r, 50));
+      await fifo.release();
+      await writing;
+    });
+
+    it('released before the walk even wrote, or abandoned: nothing stays waiting', async () => {
+      const early = (await ExcludeFifo.create(join(dir, 'a')))!;
+      const releasing = early.release();
+      await early.write(lines);
+      await releasing;
+      const abandoned = (await ExcludeFifo.create(join(dir, 'b')))!;
+      const r2 = abandoned.release();
+      abandoned.abandon();
+      await r2;
+    });
   });
 });
