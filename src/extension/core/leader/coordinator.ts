@@ -396,7 +396,9 @@ export class Coordinator implements Backups {
     const reg = checkRegistration(params, { home: homedir(), env: process.env });
     for (const r of reg.refused) this.opts.logger.warn(`window ${reg.windowId}: environment "${r.id}" refused: ${r.reason}`);
     if (reg.envs.length === 0 && (reg.trusted || reg.folders.length === 0)) this.registered.delete(reg.windowId); // a closing window sends nothing
-    else this.registered.set(reg.windowId, { at: this.opts.clock.now(), envs: reg.envs, folders: reg.folders, trusted: reg.trusted });
+    // The workspace rule was applied above with that window's trust; this window's trust is about
+    // its own workspace, so a checked entry counts as the user's here (folder rules still apply).
+    else this.registered.set(reg.windowId, { at: this.opts.clock.now(), envs: reg.envs.map((e) => ({ ...e, origin: 'user' as const })), folders: reg.folders, trusted: reg.trusted });
     if (this.inner.role === 'leader') this.inner.service.setEnvironments(this.mergedEntries());
     return { accepted: reg.envs.length, refused: reg.refused };
   }

@@ -97,6 +97,7 @@ export class SqlTaskStore implements TaskStore {
   private closed = false;
   /** A save failed and none has worked since: the user has been told once. */
   private saveFailing = false;
+  private saveErrorsLogged = 0;
 
   constructor(
     private readonly db: Database,
@@ -113,7 +114,12 @@ export class SqlTaskStore implements TaskStore {
       delayMs: options.coalesceMs,
       snapshot: () => this.snapshot(),
       write: (s) => this.write(s),
-      onError: (e) => options.logger.error(`Could not save the task history to ${path}: ${(e as Error).message}`),
+      // Retried with back-off: one error for a run of failures, the rest only in the debug log.
+      onError: (e) => {
+        const message = `Could not save the task history to ${path}: ${(e as Error).message}`;
+        if (this.saveErrorsLogged++ === 0) options.logger.error(message);
+        else options.logger.debug(message);
+      },
     });
   }
 
@@ -505,6 +511,7 @@ export class SqlTaskStore implements TaskStore {
       throw e;
     }
     this.saveFailing = false;
+    this.saveErrorsLogged = 0;
     const { bytes, ...times } = s;
     this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
     if (this.followUp) {
