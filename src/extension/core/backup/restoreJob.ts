@@ -97,8 +97,10 @@ export async function runRestoreJob(job: RestoreJob, ev: RestoreEvents, fs: Rest
     x.finish();
   } catch (e) {
     x.abortOpenFile();
-    if (!(e instanceof Stop)) throw e;
+    // A damaged member or header mid-way: what was written stays, and the outcome says how much.
+    if (!(e instanceof Stop)) x.stoppedBy(`the archive is damaged (${e instanceof Error ? e.message : String(e)})`);
   }
+  x.logOmitted();
   return x.outcome();
 }
 
@@ -506,6 +508,17 @@ class Extractor {
     this.say('failed', 'warn', `Could not write ${path}: ${writeReason(err)}`);
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code && FATAL_WRITE_CODES.has(code)) this.stop(writeReason(err));
+  }
+
+  stoppedBy(why: string): void {
+    this.stopped = why;
+  }
+
+  /** Past MAX_LOGGED_PER_KIND lines of one kind the log only gets their number. */
+  logOmitted(): void {
+    for (const [kind, n] of this.logged) {
+      if (n > MAX_LOGGED_PER_KIND) this.ev.log('warn', `${n - MAX_LOGGED_PER_KIND} more ${kind} entries (not listed one by one)`);
+    }
   }
 
   private stop(why: string): never {
