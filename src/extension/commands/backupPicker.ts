@@ -3,12 +3,21 @@
 import { stat, readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatBytes, formatDateTime } from '../../shared/format';
-import { MARK_TEXT, newestFirst, type Choice, type FileMark, type Holder } from '../core/browse/compareMarks';
+import { newestFirst, type Choice, type FileMark, type Holder } from '../core/browse/compareMarks';
 import { markChoices } from '../core/browse/markChoices';
 import type { BrowseDeps } from './browseDeps';
 import { message } from '../ui/backupFileSystem';
 
 const ICON: Record<FileMark, string> = { same: '$(check)', different: '$(diff)', missing: '$(circle-slash)', unsure: '$(question)' };
+
+function markText(mark: FileMark): string {
+  switch (mark) {
+    case 'same': return vscode.l10n.t('same as now');
+    case 'different': return vscode.l10n.t('different');
+    case 'missing': return vscode.l10n.t('not in this backup');
+    case 'unsure': return vscode.l10n.t('same size, other time');
+  }
+}
 
 interface Item extends vscode.QuickPickItem {
   choice: Choice;
@@ -18,7 +27,7 @@ interface Item extends vscode.QuickPickItem {
 export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Holder[], title: string): Promise<Choice | undefined> {
   const qp = vscode.window.createQuickPick<Item>();
   qp.title = title;
-  qp.placeholder = 'Backups that hold this file, newest first';
+  qp.placeholder = vscode.l10n.t('Backups that hold this file, newest first');
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   qp.busy = true;
@@ -35,7 +44,7 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
       const item = qp.selectedItems[0] ?? qp.activeItems[0];
       if (!item) return;
       if (item.mark === 'missing') {
-        qp.placeholder = `The ${formatDateTime(item.choice.backup.time)} backup does not hold this file: pick another`;
+        qp.placeholder = vscode.l10n.t('The {0} backup does not hold this file: pick another', formatDateTime(item.choice.backup.time));
         return;
       }
       resolve(item.choice);
@@ -54,7 +63,7 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
       try {
         return { holder, backups: await deps.backups.listBackups(holder.env.id) };
       } catch (err) {
-        void vscode.window.showWarningMessage(`Backup Scheduler: cannot list the backups of ${holder.env.name}: ${message(err)}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', holder.env.name, message(err)));
         return { holder, backups: [] };
       }
     }),
@@ -63,13 +72,13 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
   const choices = newestFirst(lists);
   if (choices.length === 0) {
     qp.hide();
-    void vscode.window.showInformationMessage(`Backup Scheduler: ${holders.map((h) => h.env.name).join(', ')} has no backup yet.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup yet.', holders.map((h) => h.env.name).join(', ')));
     return picked;
   }
   items = choices.map((choice) => ({
     choice,
     label: formatDateTime(choice.backup.time),
-    description: '$(loading~spin) checking…',
+    description: `$(loading~spin) ${vscode.l10n.t('checking…')}`,
     detail: [many ? choice.holder.env.name : '', choice.backup.label, choice.backup.size !== undefined ? formatBytes(choice.backup.size) : '', choice.backup.host ?? ''].filter(Boolean).join(' · '),
   }));
   refresh();
@@ -82,7 +91,7 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
     signal: ac.signal,
     onMark: (i, mark, error) => {
       items[i].mark = mark;
-      items[i].description = mark ? `${ICON[mark]} ${MARK_TEXT[mark]}` : `$(warning) ${error}`;
+      items[i].description = mark ? `${ICON[mark]} ${markText(mark)}` : `$(warning) ${error}`;
       refresh();
     },
   });
