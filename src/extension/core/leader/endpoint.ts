@@ -6,6 +6,8 @@
 // under the temp dir, named by a hash of the storage folder. On Windows a named pipe has no folder:
 // its name carries 128 random bits, made per process and published only in the heartbeat inside
 // the private leader folder, so another user cannot guess it to connect first or squat on it.
+// (Windows' default pipe security already lets only the owner and administrators open it for
+// writing, which every request needs; Node offers no way to narrow it further.)
 // The pid is part of the name: a new leader never fights a dying one for the same path.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
