@@ -251,7 +251,19 @@ export async function scanArchive(archivePath: string, signal?: AbortSignal): Pr
 }
 
 const CACHE_SIZE = 8;
-const cache = new Map<string, { key: string; index: Promise<ArchiveIndex> }>();
+/** Entries kept in memory over all cached indexes (~100 bytes each): a few huge archives evict the rest. */
+const CACHE_ENTRIES = 1_000_000;
+const cache = new Map<string, { key: string; index: Promise<ArchiveIndex>; entries?: number }>();
+
+function trimCache(): void {
+  let total = 0;
+  for (const v of cache.values()) total += v.entries ?? 0;
+  for (const [k, v] of cache) {
+    if (cache.size <= 1 || (cache.size <= CACHE_SIZE && total <= CACHE_ENTRIES)) break;
+    cache.delete(k); // oldest first
+    total -= v.entries ?? 0;
+  }
+}
 
 /** Forgets every cached index (tests and benchmarks measure a cold start with it). */
 export function clearArchiveIndexCache(): void {
@@ -296,11 +308,18 @@ export async function archiveIndex(archivePath: string, signal?: AbortSignal, on
     await writeArchiveIndex(archivePath, built).catch(() => undefined); // a read-only destination still works, from memory
     return built;
   })();
-  cache.set(archivePath, { key, index });
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  index.catch(() => {
-    if (cache.get(archivePath)?.index === index) cache.delete(archivePath);
-  });
+  const slot: { key: string; index: Promise<ArchiveIndex>; entries?: number } = { key, index };
+  cache.set(archivePath, slot);
+  trimCache();
+  index.then(
+    (i) => {
+      slot.entries = i.entries.length;
+      trimCache();
+    },
+    () => {
+      if (cache.get(archivePath) === slot) cache.delete(archivePath);
+    },
+  );
   return index;
 }
 
