@@ -5,7 +5,7 @@
 import type { Logger } from '../core/ports';
 import type { Disposable } from '../core/util/emitter';
 import type { TaskStore } from '../core/store/taskStore';
-import { LOG_LEVELS, type LogLevel, type LogLine } from '../../shared/model';
+import { FINAL_STATUSES, LOG_LEVELS, type LogLevel, type LogLine } from '../../shared/model';
 import {
   LIMITS, environmentsVersion, salvageRequestId, validateWebviewMessage,
   type ChangesReply, type EnvironmentRef, type HostReply, type LogTuple, type PollRequest, type TaskAction,
@@ -32,8 +32,15 @@ export interface TaskLogControllerOptions {
 }
 
 export const DEFAULT_POLL_MS = 2000;
-/** After a change, wait this long for the changes that come with it (a finish and its follow-up task). */
-const WAKE_DEBOUNCE_MS = 15;
+/** After a final status, wait this long for the changes that come with it (a follow-up task starts at once). */
+const WAKE_DEBOUNCE_MS = 5;
+/**
+ * A new or just started task is answered within this long, not at once: a quick task usually
+ * finishes inside it, and its final status then goes out in the same reply. (After each reply the
+ * panel is blind for one round trip, until its next poll arrives; a reply sent for "running" a
+ * moment before the finish would make the finish wait for that round trip.)
+ */
+const SOON_MS = 300;
 /** Log lines come without an event: while the selected task runs, a held poll checks for them this often. */
 const LOG_RECHECK_MS = 250;
 /** Most log lines a copy or open gathers, so one request cannot build an unbounded string. */
@@ -46,6 +53,7 @@ export class TaskLogController {
   private rejections = 0;
   /** Releases of the polls held open now. */
   private readonly held = new Set<() => void>();
+  private readonly shownRunning = new Set<number>();
 
   constructor(
     private readonly source: TaskLogDataSource,
@@ -78,6 +86,7 @@ export class TaskLogController {
       switch (m.type) {
         case 'ready': {
           this.releaseHeldPolls(); // a new webview document: nobody waits for the old one's polls
+          this.shownRunning.clear();
           const list = this.source.environments();
           return { type: 'init', id: m.id, pollMs: this.takePollMs(), environments: list, envVersion: environmentsVersion(list) };
         }
@@ -123,44 +132,77 @@ export class TaskLogController {
 
   /**
    * Long polling: a poll that finds nothing new is held until something changes or the poll
-   * interval ends, so a change reaches the panel at once while an idle panel still sends one poll
-   * per interval. Only one poll is held at a time: a newer one (the user changed the query)
+   * interval ends, so a finished task reaches the panel at once while an idle panel still sends one
+   * poll per interval. Only one poll is held at a time: a newer one (the user changed the query)
    * releases the older at once.
    */
   private async poll(m: PollRequest): Promise<HostReply> {
     this.releaseHeldPolls();
-    let reply = this.answer(m);
+    const first = this.answer(m);
     const onDidChange = this.source.onDidChange?.bind(this.source);
     const holdMs = this.sentPollMs;
-    if (reply.type !== 'unchanged' || !onDidChange || !holdMs) return reply;
-    const deadline = Date.now() + holdMs;
-    for (;;) {
-      const selected = m.selectedTaskId === undefined ? undefined : this.source.getTask(m.selectedTaskId);
-      const left = deadline - Date.now();
-      if (left <= 0) return reply;
-      const why = await this.hold(onDidChange, selected?.finishedAt === null ? Math.min(left, LOG_RECHECK_MS) : left);
-      reply = this.answer(m);
-      if (reply.type !== 'unchanged' || why === 'released') return reply;
-    }
+    if (first.type !== 'unchanged' || !onDidChange || !holdMs) return first;
+    await this.hold(m, onDidChange, holdMs);
+    return this.answer(m);
   }
 
-  private hold(onDidChange: NonNullable<TaskLogDataSource['onDidChange']>, ms: number): Promise<'changed' | 'timeout' | 'released'> {
+  /**
+   * Resolves when a held poll is to be answered: the end of the interval, or sooner as what changed
+   * asks (see urgency), or new log lines of the running selected task, or a release.
+   */
+  private hold(m: PollRequest, onDidChange: NonNullable<TaskLogDataSource['onDidChange']>, holdMs: number): Promise<void> {
+    const logTaskId = m.selectedTaskId !== undefined && this.source.getTask(m.selectedTaskId)?.finishedAt === null ? m.selectedTaskId : undefined;
     return new Promise((resolve) => {
-      let wake: ReturnType<typeof setTimeout> | undefined;
-      const finish = (why: 'changed' | 'timeout' | 'released') => {
-        clearTimeout(timer);
-        clearTimeout(wake);
-        sub.dispose();
-        this.held.delete(release);
-        resolve(why);
+      let answerAt = Date.now() + holdMs;
+      let due = setTimeout(() => finish(), holdMs);
+      const answerWithin = (ms: number) => {
+        if (Date.now() + ms >= answerAt) return;
+        answerAt = Date.now() + ms;
+        clearTimeout(due);
+        due = setTimeout(() => finish(), ms);
       };
-      const release = () => finish('released');
       const sub = onDidChange(() => {
-        wake ??= setTimeout(() => finish('changed'), WAKE_DEBOUNCE_MS);
+        const u = this.urgency(m);
+        if (u !== 'later') answerWithin(u === 'now' ? WAKE_DEBOUNCE_MS : SOON_MS);
       });
-      const timer = setTimeout(() => finish('timeout'), ms);
-      this.held.add(release);
+      const logCheck = logTaskId === undefined ? undefined : setInterval(() => {
+        if (this.source.logAfter(logTaskId, m.logAfterSeq ?? 0, 1).length > 0) answerWithin(0);
+      }, LOG_RECHECK_MS);
+      const finish = () => {
+        clearTimeout(due);
+        clearInterval(logCheck);
+        sub.dispose();
+        this.held.delete(finish);
+        resolve();
+      };
+      this.held.add(finish);
     });
+  }
+
+  /**
+   * How soon what changed since the poll's cursor should reach the panel: a final status, a
+   * removal or a new environment list at once; a new or just started task soon; progress of a
+   * task the panel already shows running only with the interval (as before long polling).
+   */
+  private urgency(m: PollRequest): 'now' | 'soon' | 'later' {
+    const c = this.source.changesSince(m.cursor);
+    if (c.revision < m.cursor || c.removed) return 'now';
+    if (m.envVersion !== undefined && environmentsVersion(this.source.environments()) !== m.envVersion) return 'now';
+    let soon = false;
+    for (const t of c.tasks) {
+      if ((FINAL_STATUSES as readonly string[]).includes(t.status)) return 'now';
+      if (t.status !== 'running' || !this.shownRunning.has(t.id)) soon = true;
+    }
+    return soon ? 'soon' : 'later';
+  }
+
+  /** Remembers which tasks the panel was last sent as running (their progress is not urgent). */
+  private noteSent(reply: ChangesReply): void {
+    if (this.shownRunning.size > 1000) this.shownRunning.clear();
+    for (const t of [...(reply.page?.rows ?? []), ...(reply.selected ? [reply.selected] : [])]) {
+      if (t.status === 'running') this.shownRunning.add(t.id);
+      else this.shownRunning.delete(t.id);
+    }
   }
 
   private answer(m: PollRequest): HostReply {
@@ -208,7 +250,9 @@ export class TaskLogController {
       reply.pollMs = this.sentPollMs;
       any = true;
     }
-    return any ? reply : { type: 'unchanged', id: m.id };
+    if (!any) return { type: 'unchanged', id: m.id };
+    this.noteSent(reply);
+    return reply;
   }
 
   private async copyLog(id: number, taskId: number, minLevel: LogLevel | undefined): Promise<HostReply> {

@@ -15,6 +15,11 @@ class EventfulSource extends FakeTaskLogSource {
   }
 }
 
+function changes(r: HostReply | undefined): ChangesReply {
+  assert.equal(r?.type, 'changes', `expected changes, got ${JSON.stringify(r)}`);
+  return r as ChangesReply;
+}
+
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('TaskLogController long polling', () => {
@@ -23,7 +28,7 @@ describe('TaskLogController long polling', () => {
   let ctl: TaskLogController;
 
   beforeEach(() => {
-    clock = FakeTimers.install({ now: 1_800_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    clock = FakeTimers.install({ now: 1_800_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     src = new EventfulSource();
     ctl = new TaskLogController(src, silent, { pollMs: () => 2000 });
   });
@@ -71,6 +76,48 @@ describe('TaskLogController long polling', () => {
     assert.equal(r.type, 'changes');
     assert.deepEqual(r.page!.rows.map((x) => [x.id, x.status]), [[t.id, 'succeeded']]);
     assert.ok(p.after! - 700 <= 20, `answered ${p.after! - 700} ms after the change`);
+  });
+
+  it('a new or started task is answered within 300 ms (with its finish, when it comes first); progress of a task shown running waits for the interval', async () => {
+    src.addTask();
+    let next = await primed();
+    // Created and started: answered 300 ms after the first of them...
+    const a = start(next);
+    await clock.tickAsync(100);
+    const t = src.addTask({ status: 'queued', finishedAt: null, startedAt: null });
+    src.changed.fire();
+    await clock.tickAsync(50);
+    src.update(t.id, { status: 'running', startedAt: Date.now() });
+    src.changed.fire();
+    await clock.tickAsync(240);
+    assert.equal(a.reply, undefined);
+    await clock.tickAsync(20);
+    assert.deepEqual(changes(a.reply).page!.rows.map((x) => [x.id, x.status]), [[t.id, 'running']]);
+    assert.equal(a.after, 400);
+    next = { ...next, cursor: changes(a.reply).cursor, known: changes(a.reply).page!.order };
+    // ...progress of the task the panel now shows running waits for the end of the interval...
+    const b = start(next);
+    await clock.tickAsync(500);
+    src.update(t.id, { progress: { files: 10 } });
+    src.changed.fire();
+    await clock.tickAsync(1000);
+    assert.equal(b.reply, undefined);
+    // ...and its finish goes out at once.
+    src.update(t.id, { status: 'succeeded', finishedAt: Date.now() });
+    src.changed.fire();
+    await clock.tickAsync(10);
+    assert.deepEqual(changes(b.reply).page!.rows.map((x) => [x.id, x.status]), [[t.id, 'succeeded']]);
+    assert.equal(b.after, 1505);
+    // A quick task that finishes within the 300 ms goes out once, already finished.
+    next = { ...next, cursor: changes(b.reply).cursor, known: changes(b.reply).page!.order };
+    const c = start(next);
+    const q = src.addTask({ status: 'running', finishedAt: null });
+    src.changed.fire();
+    await clock.tickAsync(120);
+    src.update(q.id, { status: 'succeeded', finishedAt: Date.now() });
+    src.changed.fire();
+    await clock.tickAsync(10);
+    assert.deepEqual(changes(c.reply).page!.rows.map((x) => [x.id, x.status]), [[q.id, 'succeeded']]);
   });
 
   it('a newer poll and a hidden panel release held polls at once', async () => {
