@@ -29,24 +29,24 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   return [
     reg('runNow', async (arg) => {
-      const id = envIdFrom(arg) ?? (await pickEnvironment(service, 'Run Backup Now'))?.id;
+      const id = envIdFrom(arg) ?? (await pickEnvironment(service, vscode.l10n.t('Run Backup Now')))?.id;
       if (!id) return undefined;
       const taskId = report(await service.runNow(id));
-      if (taskId !== undefined) trackTask(service, taskId, `Backing up ${service.environment(id)?.name ?? id}`, vscode.ProgressLocation.Window);
+      if (taskId !== undefined) trackTask(service, taskId, vscode.l10n.t('Backing up {0}', service.environment(id)?.name ?? id), vscode.ProgressLocation.Window);
       return taskId;
     }),
     reg('cancelTask', async (arg) => {
-      const id = taskIdFrom(arg) ?? (await pickTask(service.activeTasks(), 'Cancel Task'))?.id;
+      const id = taskIdFrom(arg) ?? (await pickTask(service.activeTasks(), vscode.l10n.t('Cancel Task')))?.id;
       if (id === undefined) {
-        if (arg === undefined && service.activeTasks().length === 0) void vscode.window.showInformationMessage('Backup Scheduler: nothing is running.');
+        if (arg === undefined && service.activeTasks().length === 0) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: nothing is running.'));
         return false;
       }
       const ok = await service.cancel(id);
-      if (!ok) void vscode.window.showWarningMessage(`Backup Scheduler: task #${id} is not running.`);
+      if (!ok) void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: task #{0} is not running.', id));
       return ok;
     }),
     reg('retryTask', async (arg) => {
-      const id = taskIdFrom(arg) ?? (await pickTask(store.queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, 'Retry Task'))?.id;
+      const id = taskIdFrom(arg) ?? (await pickTask(store.queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, vscode.l10n.t('Retry Task')))?.id;
       if (id === undefined) return undefined;
       return report(await service.retry(id));
     }),
@@ -54,21 +54,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('disableEnvironment', (arg) => setEnabled(service, arg, false)),
     reg('editEnvironment', (arg) => editEnvironment(envIdFrom(arg))),
     reg('openDestination', async (arg) => {
-      const env = service.environment(envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, 'Open Destination'));
+      const env = service.environment(envIdFrom(arg) ?? '') ?? (await pickEnvironment(service, vscode.l10n.t('Open Destination')));
       if (!env) return;
-      await reveal(env.destination, 'Destination');
+      await reveal(env.destination, vscode.l10n.t('Destination'));
     }),
     reg('revealArchive', async (arg) => {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
       const p = t?.result?.archivePath;
-      if (!p) return void vscode.window.showWarningMessage('Backup Scheduler: this task has no archive.');
-      await reveal(p, 'Archive');
+      if (!p) return void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: this task has no archive.'));
+      await reveal(p, vscode.l10n.t('Archive'));
     }),
     reg('verifyBackup', async (arg) => {
       const t = store.getTask(taskIdFrom(arg) ?? -1);
       const env = t && service.environment(t.envId);
       const made = t?.result?.archivePath ?? t?.result?.snapshotId;
-      if (!made || !env) return void vscode.window.showWarningMessage('Backup Scheduler: pick a finished backup that wrote an archive or a snapshot.');
+      if (!made || !env) return void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: pick a finished backup that wrote an archive or a snapshot.'));
       return report(await service.verify(env.id, made));
     }),
     reg('restore', (arg) => restoreBackup(service, arg)),
@@ -80,12 +80,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const opts = optionsFrom<{ confirm: boolean; envId: string }>(arg);
       if (!opts.confirm) {
         const total = store.queryTasks({ statuses: ['succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'], limit: 0 }).total;
-        const answer = await vscode.window.showWarningMessage(`Delete ${total} finished task${total === 1 ? '' : 's'} and their logs from the history? Archives are not touched.`, { modal: true }, 'Clear History');
-        if (answer !== 'Clear History') return 0;
+        const clear = vscode.l10n.t('Clear History');
+        const question = total === 1
+          ? vscode.l10n.t('Delete 1 finished task and its log from the history? Archives are not touched.')
+          : vscode.l10n.t('Delete {0} finished tasks and their logs from the history? Archives are not touched.', total);
+        const answer = await vscode.window.showWarningMessage(question, { modal: true }, clear);
+        if (answer !== clear) return 0;
       }
       const n = await service.clearHistory(opts.envId ? { envIds: [opts.envId] } : undefined);
       deps.refreshViews();
-      void vscode.window.showInformationMessage(`Backup Scheduler: removed ${n} task${n === 1 ? '' : 's'} from the history.`);
+      void vscode.window.showInformationMessage(n === 1 ? vscode.l10n.t('Backup Scheduler: removed 1 task from the history.') : vscode.l10n.t('Backup Scheduler: removed {0} tasks from the history.', n));
       return n;
     }),
     reg('showNextRuns', async () => {
@@ -93,17 +97,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const items: vscode.QuickPickItem[] = [];
       for (const e of service.environments()) {
         if (!e.valid) {
-          items.push({ label: `$(warning) ${e.name}`, description: 'invalid', detail: e.errors.join('; ') });
+          items.push({ label: `$(warning) ${e.name}`, description: vscode.l10n.t('invalid'), detail: e.errors.join('; ') });
           continue;
         }
         const env = e.environment;
         items.push({ label: env.name, kind: vscode.QuickPickItemKind.Separator });
         const runs = service.nextRuns(env.id, 5);
-        const why = service.blockedReason(env) ?? (env.enabled ? undefined : 'disabled');
-        if (why || runs.length === 0) items.push({ label: `$(circle-slash) ${why ?? 'not scheduled'}`, description: describeSchedule(env.schedule) });
+        const why = service.blockedReason(env) ?? (env.enabled ? undefined : vscode.l10n.t('disabled'));
+        if (why || runs.length === 0) items.push({ label: `$(circle-slash) ${why ?? vscode.l10n.t('not scheduled')}`, description: describeSchedule(env.schedule) });
         for (const t of runs) items.push({ label: `$(clock) ${formatDateTime(t)}`, description: formatRelative(t, now), detail: undefined });
       }
-      await vscode.window.showQuickPick(items, { title: 'Next Runs', placeHolder: 'Upcoming scheduled backups' });
+      await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Next Runs'), placeHolder: vscode.l10n.t('Upcoming scheduled backups') });
     }),
     reg('openTaskLog', (arg) => deps.openTaskLog({ envId: envIdFrom(arg) })),
     reg('showTaskLog', (arg) => deps.openTaskLog({ taskId: taskIdFrom(arg) })),
@@ -118,19 +122,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 async function reveal(path: string, what: string): Promise<void> {
   const shown = vscode.env.remoteName ? false : await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path)).then(() => true, () => false);
   if (shown) return;
-  const choice = await vscode.window.showInformationMessage(`${what}: ${path}`, 'Copy Path');
-  if (choice === 'Copy Path') await vscode.env.clipboard.writeText(path);
+  const copy = vscode.l10n.t('Copy Path');
+  const choice = await vscode.window.showInformationMessage(`${what}: ${path}`, copy);
+  if (choice === copy) await vscode.env.clipboard.writeText(path);
 }
 
 /** Tells the user why nothing started; returns the new task's id when something did. */
 function report(outcome: CommandOutcome): number | undefined {
   if ('taskId' in outcome) return outcome.taskId;
-  void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}.`);
+  void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}.', outcome.message));
   return undefined;
 }
 
 async function setEnabled(service: Backups, arg: unknown, enabled: boolean): Promise<boolean> {
-  const id = envIdFrom(arg) ?? (await pickEnvironment(service, enabled ? 'Enable Environment' : 'Disable Environment', (e) => e.enabled !== enabled))?.id;
+  const id = envIdFrom(arg) ?? (await pickEnvironment(service, enabled ? vscode.l10n.t('Enable Environment') : vscode.l10n.t('Disable Environment'), (e) => e.enabled !== enabled))?.id;
   if (!id) return false;
   await updateEnvironmentEntry(id, (e) => ({ ...e, enabled }));
   return true;

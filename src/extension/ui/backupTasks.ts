@@ -7,6 +7,7 @@ import { formatDuration } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { followRun } from '../core/tasks/followRun';
+import { kindName, statusName } from './words';
 
 export const BACKUP_TASK_TYPE = 'backup';
 const SOURCE = 'Backup';
@@ -38,7 +39,7 @@ function backupTask(backups: Backups, definition: BackupTaskDefinition, name: st
     SOURCE,
     new vscode.CustomExecution(async (resolved) => new BackupTerminal(backups, String(resolved.environment ?? definition.environment))),
   );
-  task.detail = `Back up environment "${definition.environment}" now (Backup Scheduler)`;
+  task.detail = vscode.l10n.t('Back up environment "{0}" now (Backup Scheduler)', definition.environment);
   return task;
 }
 
@@ -58,15 +59,17 @@ class BackupTerminal implements vscode.Pseudoterminal {
   open(): void {
     void followRun(this.backups, this.envId, {
       signal: this.stop.signal,
-      started: (id, queued) => this.line(`Backup Scheduler: backup of ${this.backups.environment(this.envId)?.name ?? this.envId}, task #${id}${queued ? ' (queued: other backups are running)' : ''}; it also shows in the Task Log.`),
+      started: (id, queued) => this.line(queued
+        ? vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1} (queued: other backups are running); it also shows in the Task Log.', this.backups.environment(this.envId)?.name ?? this.envId, id)
+        : vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1}; it also shows in the Task Log.', this.backups.environment(this.envId)?.name ?? this.envId, id)),
       log: (l) => this.line(`${new Date(l.time).toLocaleTimeString()} ${COLOURS[l.level] ?? ''}${l.level.padEnd(5)}${RESET} ${l.text}`),
-      refused: (message) => this.line(`\x1b[31mBackup Scheduler: ${message}${RESET}`),
+      refused: (message) => this.line(`\x1b[31m${vscode.l10n.t('Backup Scheduler: {0}', message)}${RESET}`),
       finished: (t) => this.line(summary(t)),
-      followUp: (id, kind) => this.line(`then ${kind}, task #${id}`),
+      followUp: (id, kind) => this.line(vscode.l10n.t('then {0}, task #{1}', kindName(kind), id)),
     }).then(
       (code) => this.closed.fire(code),
       (e: Error) => {
-        this.line(`Backup Scheduler: ${e.message}`);
+        this.line(vscode.l10n.t('Backup Scheduler: {0}', e.message));
         this.closed.fire(1);
       },
     );
@@ -83,8 +86,8 @@ class BackupTerminal implements vscode.Pseudoterminal {
 }
 
 function summary(t: TaskRecord): string {
-  const took = t.startedAt !== null && t.finishedAt !== null ? ` in ${formatDuration(t.finishedAt - t.startedAt)}` : '';
+  const took = t.startedAt !== null && t.finishedAt !== null ? ` ${vscode.l10n.t('in {0}', formatDuration(t.finishedAt - t.startedAt))}` : '';
   const what = t.status === 'succeeded' ? (t.result?.archivePath ? `: ${t.result.archivePath}` : t.result?.summary ? `: ${t.result.summary}` : '') : t.error ? `: ${t.error}` : '';
   const colour = t.status === 'succeeded' ? '\x1b[32m' : '\x1b[31m';
-  return `${colour}${t.kind} ${t.status}${took}${what}${RESET}`;
+  return `${colour}${kindName(t.kind)} ${statusName(t.status)}${took}${what}${RESET}`;
 }

@@ -11,7 +11,6 @@ import type { TaskLogController } from './taskLogController';
 import { makeNonce, taskLogHtml } from './taskLogHtml';
 
 export const TASK_LOG_VIEW_TYPE = 'backupScheduler.taskLog';
-export const TASK_LOG_TITLE = 'Task Log';
 
 export interface TaskLogShowOptions {
   /** Select this task in the panel and show its log. */
@@ -45,7 +44,7 @@ export class TaskLogPanel implements vscode.Disposable {
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
-      TASK_LOG_VIEW_TYPE, TASK_LOG_TITLE,
+      TASK_LOG_VIEW_TYPE, vscode.l10n.t('Task Log'),
       { viewColumn: opts.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: opts.preserveFocus },
       { ...webviewOptions(context.extensionUri), retainContextWhenHidden: false },
     );

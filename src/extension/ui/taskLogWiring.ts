@@ -35,8 +35,8 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
     runAction: async (action: TaskAction, taskId: number) => {
       const command = { cancel: 'cancelTask', retry: 'retryTask', revealArchive: 'revealArchive', openLog: 'showTaskLog' }[action];
       const result = await vscode.commands.executeCommand(`backupScheduler.${command}`, taskId);
-      if (action === 'retry' && typeof result === 'number') return `started task #${result}`;
-      if (action === 'cancel') return result ? `cancelling task #${taskId}` : `task #${taskId} is not running`;
+      if (action === 'retry' && typeof result === 'number') return vscode.l10n.t('started task #{0}', result);
+      if (action === 'cancel') return result ? vscode.l10n.t('cancelling task #{0}', taskId) : vscode.l10n.t('task #{0} is not running', taskId);
       return undefined;
     },
   };
