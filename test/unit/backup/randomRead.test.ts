@@ -116,6 +116,8 @@ describe('archive index and random reads', function () {
 
   it('reads from archives GNU tar wrote (one gzip member; GNU long names and pax)', async () => {
     const { src, contents } = tree();
+    const longTarget = `${LONG_DIR}/${LONG_FILE}`;
+    symlinkSync(longTarget, join(src, 'long-link')); // a link target over 100 bytes: GNU 'K' / pax linkpath
     for (const format of ['gnu', 'pax']) {
       const archive = join(tempDir(), `gnu-${format}.tar.gz`);
       execFileSync('tar', [`--format=${format}`, '-czf', archive, '-C', src, '.']);
@@ -124,6 +126,8 @@ describe('archive index and random reads', function () {
       assert.deepEqual(Buffer.from(await readArchiveFile(archive, 'mid/spans.bin')), contents.get('mid/spans.bin'), format);
       const paths = (await listArchiveEntries(archive)).map((e) => e.path);
       assert.ok(paths.includes(`${LONG_DIR}/${LONG_FILE}`) && paths.includes('zzz-last.txt') && !paths.includes(''), `${format}: ${paths.join(', ')}`);
+      assert.equal((await listArchiveEntries(archive)).find((e) => e.path === 'long-link')?.linkTarget, longTarget, format);
+      assert.deepEqual(Buffer.from(await readArchiveFile(archive, 'long-link')), contents.get(longTarget), format);
     }
   });
 
