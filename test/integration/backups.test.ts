@@ -43,7 +43,8 @@ async function treeLabels(which: 'environments' | 'tasks'): Promise<{ label: str
 }
 
 const folderEnv = { id: 'docs', name: 'Docs', type: 'folder', source: src, destination: dst, schedule: '0 3 * * *' };
-const slowEnv = { id: 'slow', name: 'Slow dump', type: 'command', command: 'sleep 30; echo late > "$BACKUP_FILE"', destination: dst, schedule: '0 4 * * *' };
+// A working folder of its own: a command without one runs per workspace folder (id slow@<folder>).
+const slowEnv = { id: 'slow', name: 'Slow dump', type: 'command', command: 'sleep 30; echo late > "$BACKUP_FILE"', source: root, destination: dst, schedule: '0 4 * * *' };
 
 describe('backups in the extension host', function () {
   this.timeout(60_000);

@@ -13,6 +13,7 @@ const EXPECTED_DEFAULTS: Record<string, unknown> = {
   'backupScheduler.notifications.onSuccess': false,
   'backupScheduler.fsCallTimeoutSeconds': 180,
   'backupScheduler.stallMinutes': 30,
+  'backupScheduler.restic.path': '',
 };
 
 describe('configuration', () => {
