@@ -10,12 +10,13 @@ import type { Backups } from '../core/backups';
 import { addEnvironmentEntry, workspaceFolderPath } from '../config';
 import { localRepositoryExists } from './repository';
 
-const PRESETS = [
-  { label: 'Every hour', cron: '0 * * * *' },
-  { label: 'Every day at 02:00', cron: '0 2 * * *' },
-  { label: 'Every weekday at 18:00', cron: '0 18 * * 1-5' },
-  { label: 'Every Sunday at 03:00', cron: '0 3 * * 0' },
-  { label: 'Every 15 minutes', cron: '*/15 * * * *' },
+// A function: the labels are looked up in the user's language when the picker opens.
+const presets = () => [
+  { label: vscode.l10n.t('Every hour'), cron: '0 * * * *' },
+  { label: vscode.l10n.t('Every day at 02:00'), cron: '0 2 * * *' },
+  { label: vscode.l10n.t('Every weekday at 18:00'), cron: '0 18 * * 1-5' },
+  { label: vscode.l10n.t('Every Sunday at 03:00'), cron: '0 3 * * 0' },
+  { label: vscode.l10n.t('Every 15 minutes'), cron: '*/15 * * * *' },
 ];
 
 export async function addEnvironment(service: Backups, arg: unknown, secrets?: vscode.SecretStorage): Promise<string | undefined> {
@@ -24,62 +25,61 @@ export async function addEnvironment(service: Backups, arg: unknown, secrets?: v
   if (!entry) return undefined;
   const [parsed] = parseEnvironments([entry], { workspaceFolder: workspaceFolderPath(), home: os.homedir(), env: process.env });
   const taken = service.environments().some((e) => (e.valid ? e.environment.id : e.id) === entry.id);
-  const errors = [...(parsed.valid ? [] : parsed.errors), ...(taken ? [`id "${String(entry.id)}" is already used`] : [])];
+  const errors = [...(parsed.valid ? [] : parsed.errors), ...(taken ? [vscode.l10n.t('id "{0}" is already used', String(entry.id))] : [])];
   if (errors.length) {
-    void vscode.window.showErrorMessage(`Backup Scheduler: the environment was not added: ${errors.join('; ')}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: the environment was not added: {0}', errors.join('; ')));
     return undefined;
   }
   await addEnvironmentEntry(entry);
-  void vscode.window.showInformationMessage(`Backup Scheduler: added "${String(entry.name)}". ${describeSchedule(String(entry.schedule))}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: added "{0}". {1}.', String(entry.name), describeSchedule(String(entry.schedule))));
   if (!given && secrets && entry.engine === 'restic') await offerRepositorySetup(String(entry.id), String(entry.repository), entry.passwordFile === undefined && entry.passwordCommand === undefined);
   return String(entry.id);
 }
 
 async function ask(service: Backups): Promise<Record<string, unknown> | undefined> {
-  const title = 'Add Environment';
   // cmd.exe does not expand $BACKUP_FILE: Windows users are shown the form their shell reads.
   const file = process.platform === 'win32' ? '%BACKUP_FILE%' : '$BACKUP_FILE';
   const shell = process.platform === 'win32' ? 'cmd.exe' : '/bin/sh';
   const type = await vscode.window.showQuickPick(
     [
-      { label: '$(folder) Folder', description: 'archive a folder as .tar.gz', value: 'folder' },
-      { label: '$(terminal) Command', description: `run a shell command that writes a dump to ${file}`, value: 'command' },
+      { label: `$(folder) ${vscode.l10n.t('Folder')}`, description: vscode.l10n.t('archive a folder as .tar.gz'), value: 'folder' },
+      { label: `$(terminal) ${vscode.l10n.t('Command')}`, description: vscode.l10n.t('run a shell command that writes a dump to {0}', file), value: 'command' },
     ],
-    { title: `${title} (1/5): what to back up` },
+    { title: vscode.l10n.t('Add Environment (1/5): what to back up') },
   );
   if (!type) return undefined;
   const entry: Record<string, unknown> = { type: type.value };
   if (type.value === 'folder') {
-    const src = await vscode.window.showOpenDialog({ title: `${title} (2/5): folder to back up`, canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
+    const src = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Add Environment (2/5): folder to back up'), canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri });
     if (!src?.[0]) return undefined;
     entry.source = src[0].fsPath;
   } else {
-    const command = await vscode.window.showInputBox({ title: `${title} (2/5): command`, prompt: `Runs in the workspace folder through ${shell}; write the dump to "${file}". Keep passwords out of it (a password file, ~/.pgpass).`, placeHolder: `pg_dump mydb > "${file}"`, validateInput: (v) => (v.trim() ? undefined : 'A command is required') });
+    const command = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Environment (2/5): command'), prompt: vscode.l10n.t('Runs in the workspace folder through {0}; write the dump to "{1}". Keep passwords out of it (a password file, ~/.pgpass).', shell, file), placeHolder: `pg_dump mydb > "${file}"`, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A command is required')) });
     if (!command) return undefined;
     entry.command = command;
   }
   const engine = await vscode.window.showQuickPick(
     [
-      { label: '$(file-zip) Archive', description: 'one .tar.gz or dump file per backup, in a local or mounted folder', detail: 'Nothing to install; every backup is complete in itself.', value: 'archive' },
-      { label: '$(database) restic', description: 'deduplicated, encrypted, incremental snapshots', detail: 'Local or remote repository (sftp:, rest:, s3:, b2:, rclone:, …); needs the restic program.', value: 'restic' },
+      { label: `$(file-zip) ${vscode.l10n.t('Archive')}`, description: vscode.l10n.t('one .tar.gz or dump file per backup, in a local or mounted folder'), detail: vscode.l10n.t('Nothing to install; every backup is complete in itself.'), value: 'archive' },
+      { label: '$(database) restic', description: vscode.l10n.t('deduplicated, encrypted, incremental snapshots'), detail: vscode.l10n.t('Local or remote repository (sftp:, rest:, s3:, b2:, rclone:, …); needs the restic program.'), value: 'restic' },
     ],
-    { title: `${title} (3/5): how to store the backups` },
+    { title: vscode.l10n.t('Add Environment (3/5): how to store the backups') },
   );
   if (!engine) return undefined;
   if (engine.value === 'restic') {
-    const storage = await askRestic(title);
+    const storage = await askRestic();
     if (!storage) return undefined;
     Object.assign(entry, storage);
   } else {
-    const dst = await vscode.window.showOpenDialog({ title: `${title} (3/5): destination folder for the archives`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Use as destination' });
+    const dst = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Add Environment (3/5): destination folder for the archives'), canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use as destination') });
     if (!dst?.[0]) return undefined;
     entry.destination = dst[0].fsPath;
   }
-  const schedule = await pickSchedule(`${title} (4/5): schedule`);
+  const schedule = await pickSchedule(vscode.l10n.t('Add Environment (4/5): schedule'));
   if (!schedule) return undefined;
   entry.schedule = schedule;
   const base = String(entry.source ?? 'dump').split(/[\\/]/).filter(Boolean).pop() ?? 'backup';
-  const name = await vscode.window.showInputBox({ title: `${title} (5/5): name`, value: base, validateInput: (v) => (v.trim() ? undefined : 'A name is required') });
+  const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Environment (5/5): name'), value: base, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A name is required')) });
   if (!name) return undefined;
   entry.name = name.trim();
   entry.id = uniqueId(slug(name), service);
@@ -88,31 +88,31 @@ async function ask(service: Backups): Promise<Record<string, unknown> | undefine
 }
 
 /** The restic part of the guided input: repository and where its password comes from. */
-async function askRestic(title: string): Promise<Record<string, unknown> | undefined> {
+async function askRestic(): Promise<Record<string, unknown> | undefined> {
   const repository = await vscode.window.showInputBox({
-    title: `${title} (3/5): restic repository`,
-    prompt: 'A local folder, or sftp:user@host:/path, rest:https://host/repo, s3:…, b2:…, rclone:remote:path',
+    title: vscode.l10n.t('Add Environment (3/5): restic repository'),
+    prompt: vscode.l10n.t('A local folder, or sftp:user@host:/path, rest:https://host/repo, s3:…, b2:…, rclone:remote:path'),
     placeHolder: '~/restic-repo',
     ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() ? undefined : 'A repository is required'),
+    validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A repository is required')),
   });
   if (!repository) return undefined;
   const source = await vscode.window.showQuickPick(
     [
-      { label: 'Ask me once, keep it in VS Code\'s secret storage', value: 'secret' },
-      { label: 'A password file…', description: 'restic --password-file', value: 'file' },
-      { label: 'A password command…', description: 'restic --password-command, e.g. pass show restic', value: 'command' },
+      { label: vscode.l10n.t('Ask me once, keep it in VS Code\'s secret storage'), value: 'secret' },
+      { label: vscode.l10n.t('A password file…'), description: 'restic --password-file', value: 'file' },
+      { label: vscode.l10n.t('A password command…'), description: vscode.l10n.t('restic --password-command, e.g. pass show restic'), value: 'command' },
     ],
-    { title: `${title} (3/5): repository password` },
+    { title: vscode.l10n.t('Add Environment (3/5): repository password') },
   );
   if (!source) return undefined;
   const out: Record<string, unknown> = { engine: 'restic', repository: repository.trim() };
   if (source.value === 'file') {
-    const f = await vscode.window.showOpenDialog({ title: 'Password file', canSelectFiles: true, canSelectFolders: false });
+    const f = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Password file'), canSelectFiles: true, canSelectFolders: false });
     if (!f?.[0]) return undefined;
     out.passwordFile = f[0].fsPath;
   } else if (source.value === 'command') {
-    const c = await vscode.window.showInputBox({ title: 'Password command', prompt: 'Prints the password on its standard output', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A command is required') });
+    const c = await vscode.window.showInputBox({ title: vscode.l10n.t('Password command'), prompt: vscode.l10n.t('Prints the password on its standard output'), ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('A command is required')) });
     if (!c) return undefined;
     out.passwordCommand = c.trim();
   }
@@ -123,29 +123,31 @@ async function askRestic(title: string): Promise<Record<string, unknown> | undef
 async function offerRepositorySetup(envId: string, repository: string, askPassword: boolean): Promise<void> {
   if (askPassword) await vscode.commands.executeCommand('backupScheduler.setRepositoryPassword', { envId });
   if (localRepositoryExists(repository) === true) return;
-  const init = 'Initialize Repository';
+  const init = vscode.l10n.t('Initialize Repository');
   const answer = await vscode.window.showInformationMessage(
-    localRepositoryExists(repository) === false ? `${repository} is not a restic repository yet. Initialize it now?` : `Is ${repository} a new repository? Initialize it before the first backup.`,
+    localRepositoryExists(repository) === false
+      ? vscode.l10n.t('{0} is not a restic repository yet. Initialize it now?', repository)
+      : vscode.l10n.t('Is {0} a new repository? Initialize it before the first backup.', repository),
     init,
-    'It Already Exists',
+    vscode.l10n.t('It Already Exists'),
   );
   if (answer === init) await vscode.commands.executeCommand('backupScheduler.initRepository', { envId });
 }
 
 async function pickSchedule(title: string): Promise<string | undefined> {
-  const custom = { label: '$(edit) Custom cron…', cron: '' };
-  const pick = await vscode.window.showQuickPick([...PRESETS.map((p) => ({ ...p, description: p.cron })), custom], { title });
+  const custom = { label: `$(edit) ${vscode.l10n.t('Custom cron…')}`, cron: '' };
+  const pick = await vscode.window.showQuickPick([...presets().map((p) => ({ ...p, description: p.cron })), custom], { title });
   if (!pick) return undefined;
   if (pick !== custom) return pick.cron;
   const box = vscode.window.createInputBox();
   box.title = title;
-  box.placeholder = 'minute hour day month weekday, e.g. 30 2 * * *';
+  box.placeholder = vscode.l10n.t('minute hour day month weekday, e.g. 30 2 * * *');
   return new Promise((resolve) => {
     const check = () => {
       const v = box.value.trim();
-      const err = v ? cronError(v) : 'Enter 5 fields (or 6 with seconds first)';
+      const err = v ? cronError(v) : vscode.l10n.t('Enter 5 fields (or 6 with seconds first)');
       box.validationMessage = err;
-      box.prompt = err ? undefined : `${describeSchedule(v)} — next: ${nextRuns(v, undefined, Date.now(), 2).map(formatDateTime).join(', ')}`;
+      box.prompt = err ? undefined : vscode.l10n.t('{0} — next: {1}', describeSchedule(v), nextRuns(v, undefined, Date.now(), 2).map(formatDateTime).join(', '));
     };
     box.onDidChangeValue(check);
     box.onDidAccept(() => {
