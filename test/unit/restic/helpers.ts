@@ -112,10 +112,10 @@ async function freePort(): Promise<number> {
 }
 
 /** `rclone serve restic` on loopback: restic's REST protocol, a real remote backend. */
-export async function startRestServer(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startRestServer(extraArgs: string[] = []): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const dir = tempDir('rclone-rest-');
   const port = await freePort();
-  const child: ChildProcess = spawn('rclone', ['serve', 'restic', dir, '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('rclone', ['serve', 'restic', dir, '--addr', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -131,6 +131,7 @@ export async function startRestServer(): Promise<{ url: string; stop(): Promise<
   }
   return {
     url: `rest:http://127.0.0.1:${port}/`,
+    port,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../../../src/extension/core/environments/types';
 import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { passwordKey } from '../../../src/extension/core/engines/restic';
 import { engineFor, newRepository, noise, resticEnv, snapshots, startRestServer, writeTree } from './helpers';
 
 describe('restic engine: shared and remote repositories', function () {
@@ -92,5 +93,27 @@ describe('restic engine: shared and remote repositories', function () {
     await server.stop();
     const { engine } = engineFor(repository);
     await assert.rejects(engine.listBackups(resticEnv({ id: 'down', repository })), /cannot reach restic repository rest:http/);
+  });
+
+  it('a password in the repository URL never reaches a log line, a result or an error', async () => {
+    const server = await startRestServer(['--user', 'me', '--pass', 'url-secret-42']);
+    try {
+      const repository = `rest:http://me:url-secret-42@127.0.0.1:${server.port}/private`;
+      const { engine, secrets } = engineFor(repository);
+      const src = tempDir('src-');
+      writeTree(src, { 'a.txt': 'a' });
+      const env = resticEnv({ id: 'url', repository, source: src });
+      const ctxs = [makeCtx(), makeCtx(), makeCtx()];
+      await engine.init(ctxs[0], env);
+      const r = await engine.backup(ctxs[1], env, { trigger: 'manual' });
+      secrets.map.set(passwordKey(repository), 'wrong');
+      const err = await engine.backup(ctxs[2], env, { trigger: 'manual' }).then(() => undefined, (e: Error) => e);
+      assert.match(err!.message, /wrong password for restic repository rest:http:\/\/me:\*\*\*@127\.0\.0\.1/);
+      const everything = [err!.message, JSON.stringify(r), ...ctxs.flatMap((c) => c.logs.map((l) => l.text))].join('\n');
+      assert.ok(!everything.includes('url-secret-42'), everything);
+      assert.ok(ctxs[1].logs.some((l) => l.text.includes('me:***@')));
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
-// `restic backup` of a folder (the walk's exclusions handed over as an exclude file) or of a
-// command's dump (read from a private temporary folder and stored under one stable name, so that
-// consecutive dumps deduplicate).
+// `restic backup` of a folder (the walk's exclusions handed over as an exclude list, through a
+// pipe while restic starts) or of a command's dump (read from a private temporary folder and
+// stored under one stable name, so that consecutive dumps deduplicate).
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -12,6 +12,7 @@ import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
 import type { BackupRequest } from '../types';
 import type { ResticCli } from './cli';
+import { redactUrl } from './credentials';
 import { ExcludeFifo } from './excludeFifo';
 import { scanSource, type SourceScan } from './excludes';
 import { fullIdFromFiles } from './fullId';
@@ -116,7 +117,7 @@ async function resultOf(ctx: TaskContext, cli: ResticCli, env: Environment, req:
   const snapshotId = await fullSnapshotId(cli, s.snapshot_id, ctx.signal);
   const warn = run.unreadable.length ? `; ${plural(run.unreadable.length, 'item')} could not be read` : '';
   const summary = `snapshot ${snapshotId.slice(0, 8)}: ${s.files_new} new, ${s.files_changed} changed, ${s.files_unmodified} unmodified; ${formatBytes(s.data_added)} added (${formatBytes(s.total_bytes_processed)} in ${plural(s.total_files_processed, 'file')})${warn}`;
-  ctx.log(run.unreadable.length ? 'warn' : 'info', `Snapshot ${snapshotId} of ${env.repository}: ${summary}`);
+  ctx.log(run.unreadable.length ? 'warn' : 'info', `Snapshot ${snapshotId} of ${redactUrl(cli.repository)}: ${summary}`);
   ctx.progress({ files: s.total_files_processed, bytes: s.total_bytes_processed, percent: 100 });
   return { snapshotId, size: s.data_added, fileCount: s.total_files_processed, manifestHash, summary };
 }
