@@ -77,7 +77,7 @@ export class FsGuard {
   private unresponsiveMs: number;
   private slowMs: number;
   private maxSlowCalls: number;
-  private readonly maxPerPath: number;
+  private maxPerPath: number;
   private readonly now: () => number;
   private readonly onChange?: FsGuardOptions['onChange'];
   private readonly paths = new Map<string, PathState>();
@@ -95,7 +95,8 @@ export class FsGuard {
     this.onChange = opts.onChange;
   }
 
-  configure(opts: Pick<FsGuardOptions, 'callTimeoutMs' | 'unresponsiveMs' | 'maxSlowCalls' | 'slowMs'>): void {
+  configure(opts: Pick<FsGuardOptions, 'callTimeoutMs' | 'unresponsiveMs' | 'maxSlowCalls' | 'slowMs' | 'maxPerPath'>): void {
+    if (opts.maxPerPath !== undefined) this.maxPerPath = Math.max(1, opts.maxPerPath);
     if (opts.callTimeoutMs !== undefined) this.callTimeoutMs = opts.callTimeoutMs;
     if (opts.slowMs !== undefined) this.slowMs = opts.slowMs;
     if (opts.unresponsiveMs !== undefined) this.unresponsiveMs = opts.unresponsiveMs;
