@@ -20,24 +20,24 @@ export async function browseBackup(deps: BrowseDeps, arg: unknown): Promise<stri
   if (!env) return undefined;
   let refs: BackupRef[];
   try {
-    refs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Listing the backups of ${env.name}` }, () => deps.backups.listBackups(env.id));
+    refs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing the backups of {0}', env.name) }, () => deps.backups.listBackups(env.id));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Backup Scheduler: cannot list the backups of ${env.name}: ${message(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', env.name, message(err)));
     return undefined;
   }
   let ref = opts.backupId ? refs.find((r) => r.id === opts.backupId) : undefined;
   if (opts.backupId && !ref) {
-    void vscode.window.showWarningMessage(`Backup Scheduler: ${env.name} has no backup ${opts.backupId}.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup {1}.', env.name, opts.backupId));
     return undefined;
   }
   if (!ref) {
     if (refs.length === 0) {
-      void vscode.window.showInformationMessage(`Backup Scheduler: ${env.name} has no backup yet.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup yet.', env.name));
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
       refs.map((r) => ({ label: formatDateTime(r.time), description: [r.label, r.size !== undefined ? formatBytes(r.size) : '', r.host ?? ''].filter(Boolean).join(' · '), ref: r })),
-      { title: `Browse ${env.name}: backup`, placeHolder: 'Newest first' },
+      { title: vscode.l10n.t('Browse {0}: backup', env.name), placeHolder: vscode.l10n.t('Newest first') },
     );
     ref = pick?.ref;
     if (!ref) return undefined;
@@ -59,21 +59,21 @@ export async function restoreFromBackup(deps: BrowseDeps, arg: unknown, options?
   if (!isBrowseNode(arg)) return undefined;
   const opts = optionsFrom<RestoreFromOptions>(options);
   const env = deps.backups.environment(arg.envId);
-  if (!env) return void vscode.window.showWarningMessage(`Backup Scheduler: no valid environment "${arg.envId}".`);
+  if (!env) return void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: no valid environment "{0}".', arg.envId));
   const rel = arg.kind === 'entry' ? arg.entry.path : '';
-  const what = rel || `the whole backup of ${whenText(arg.ref)}`;
+  const what = rel || vscode.l10n.t('the whole backup of {0}', whenText(arg.ref));
   let target = opts.target;
   if (!target) {
     const place = env.type === 'folder' ? env.source : undefined;
     const choices = [
-      ...(place ? [{ label: '$(reply) To its place', detail: rel ? path.join(place, ...rel.split('/')) : place, target: place }] : []),
-      { label: '$(folder-opened) Elsewhere…', detail: rel ? `into a folder you pick, as ${rel} inside it` : 'into a folder you pick', target: undefined },
+      ...(place ? [{ label: `$(reply) ${vscode.l10n.t('To its place')}`, detail: rel ? path.join(place, ...rel.split('/')) : place, target: place }] : []),
+      { label: `$(folder-opened) ${vscode.l10n.t('Elsewhere…')}`, detail: rel ? vscode.l10n.t('into a folder you pick, as {0} inside it', rel) : vscode.l10n.t('into a folder you pick'), target: undefined },
     ];
-    const pick = await vscode.window.showQuickPick(choices, { title: `Restore ${what}` });
+    const pick = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('Restore {0}', what) });
     if (!pick) return undefined;
     target = pick.target;
     if (!target) {
-      const chosen = await vscode.window.showOpenDialog({ title: `Restore ${what}: into folder`, canSelectFolders: true, canSelectFiles: false, openLabel: 'Restore here' });
+      const chosen = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Restore {0}: into folder', what), canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Restore here') });
       target = chosen?.[0]?.fsPath;
       if (!target) return undefined;
     }
@@ -81,21 +81,22 @@ export async function restoreFromBackup(deps: BrowseDeps, arg: unknown, options?
   let overwrite = opts.overwrite ?? false;
   const landing = rel ? path.join(target, ...rel.split('/')) : target;
   if (opts.overwrite === undefined && (rel ? await exists(vscode.Uri.file(landing)) : await hasEntries(landing))) {
+    const [overwriteFiles, keepFiles] = [vscode.l10n.t('Overwrite'), vscode.l10n.t('Keep Existing Files')];
     const answer = await vscode.window.showWarningMessage(
-      `${landing} exists. Replace what the backup also has?`,
-      { modal: true, detail: '"Keep Existing Files" restores only what is missing and reports the rest.' },
-      'Overwrite',
-      'Keep Existing Files',
+      vscode.l10n.t('{0} exists. Replace what the backup also has?', landing),
+      { modal: true, detail: vscode.l10n.t('"{0}" restores only what is missing and reports the rest.', keepFiles) },
+      overwriteFiles,
+      keepFiles,
     );
     if (!answer) return undefined;
-    overwrite = answer === 'Overwrite';
+    overwrite = answer === overwriteFiles;
   }
   const outcome = await deps.backups.restore(env.id, { backupId: arg.ref.id, target, overwrite, paths: rel ? [rel] : undefined });
   if (!('taskId' in outcome)) {
-    void vscode.window.showWarningMessage(`Backup Scheduler: ${outcome.message}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}', outcome.message));
     return undefined;
   }
-  deps.track(outcome.taskId, `Restoring ${rel || env.name} into ${target}`);
+  deps.track(outcome.taskId, vscode.l10n.t('Restoring {0} into {1}', rel || env.name, target));
   return outcome.taskId;
 }
 

@@ -31,14 +31,14 @@ export async function compareWithBackup(deps: BrowseDeps, arg: unknown): Promise
     return compareVersion(deps, loc, await findRef(deps.backups, loc.envId, loc.backupId));
   }
   if (!file || file.scheme !== 'file') {
-    const chosen = await vscode.window.showOpenDialog({ title: 'Compare with Backup: file', canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Compare' });
+    const chosen = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Compare with Backup: file'), canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: vscode.l10n.t('Compare') });
     file = chosen?.[0];
     if (!file) return undefined;
   }
   const envs = deps.backups.environments().flatMap((e) => (e.valid ? [e.environment] : []));
   const holders = environmentsHolding(file.fsPath, envs).filter((h) => !opts.envId || h.env.id === opts.envId);
   if (holders.length === 0) {
-    void vscode.window.showInformationMessage(`Backup Scheduler: no environment backs up ${vscode.workspace.asRelativePath(file)}. A folder environment whose source holds it would.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: no environment backs up {0}. A folder environment whose source holds it would.', vscode.workspace.asRelativePath(file)));
     return undefined;
   }
   if (opts.backupId) {
@@ -56,11 +56,13 @@ async function compareVersion(deps: BrowseDeps, loc: BackupLocation, ref: Backup
   const current = currentFileOf(env, loc);
   if (!current || !(await exists(current))) {
     await vscode.commands.executeCommand('vscode.open', left);
-    void vscode.window.showInformationMessage(`Backup Scheduler: ${loc.path} is not on disk now${current ? ` (${current.fsPath})` : ''}. "Restore This Version" in the title bar puts it back.`);
+    void vscode.window.showInformationMessage(current
+      ? vscode.l10n.t('Backup Scheduler: {0} is not on disk now ({1}). "Restore This Version" in the title bar puts it back.', loc.path, current.fsPath)
+      : vscode.l10n.t('Backup Scheduler: {0} is not on disk now. "Restore This Version" in the title bar puts it back.', loc.path));
     return left.toString();
   }
   const name = path.basename(current.fsPath);
-  await vscode.commands.executeCommand('vscode.diff', left, current, `${name} (${env?.name ?? loc.envId}, backup ${whenText(ref)}) ↔ ${name}`);
+  await vscode.commands.executeCommand('vscode.diff', left, current, vscode.l10n.t('{0} ({1}, backup {2}) ↔ {0}', name, env?.name ?? loc.envId, whenText(ref)));
   return left.toString();
 }
 

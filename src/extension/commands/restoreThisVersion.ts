@@ -22,7 +22,7 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
   const given = arg instanceof vscode.Uri ? arg : undefined;
   const pair = versionPair(deps, toUri(opts.backupUri) ?? (given?.scheme === BACKUP_SCHEME ? given : undefined), toUri(opts.targetUri) ?? given);
   if (!pair) {
-    void vscode.window.showWarningMessage('Backup Scheduler: "Restore This Version" works in a diff opened by "Compare with Backup…" or on a file opened from a backup.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: "Restore This Version" works in a diff opened by "Compare with Backup…" or on a file opened from a backup.'));
     return false;
   }
   const { backup, target } = pair;
@@ -32,25 +32,31 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
   try {
     bytes = await vscode.workspace.fs.readFile(backup);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Backup Scheduler: cannot read ${loc.path} from the backup: ${message(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot read {0} from the backup: {1}', loc.path, message(err)));
     return false;
   }
   if (opts.confirm !== false) {
     const ref = await findRef(deps.backups, loc.envId, loc.backupId);
     const dirty = vscode.workspace.textDocuments.some((d) => d.isDirty && d.uri.toString() === target.toString());
+    const restore = vscode.l10n.t('Restore');
     const answer = await vscode.window.showWarningMessage(
-      `Restore ${rel} to its version of ${whenText(ref)}?`,
-      { modal: true, detail: `${target.fsPath} gets the backup's content and is saved${dirty ? ', unsaved changes included' : ''}. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.` },
-      'Restore',
+      vscode.l10n.t('Restore {0} to its version of {1}?', rel, whenText(ref)),
+      {
+        modal: true,
+        detail: dirty
+          ? vscode.l10n.t('{0} gets the backup\'s content and is saved, unsaved changes included. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath)
+          : vscode.l10n.t('{0} gets the backup\'s content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath),
+      },
+      restore,
     );
-    if (answer !== 'Restore') return false;
+    if (answer !== restore) return false;
   }
   try {
     const done = await applyVersion(target, bytes);
-    if (!done) void vscode.window.showInformationMessage(`Backup Scheduler: ${rel} is already the same as in the backup.`);
+    if (!done) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} is already the same as in the backup.', rel));
     return true;
   } catch (err) {
-    void vscode.window.showErrorMessage(`Backup Scheduler: could not restore ${rel}: ${message(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: could not restore {0}: {1}', rel, message(err)));
     return false;
   }
 }
@@ -86,7 +92,7 @@ function activeBackupDiffs(): vscode.TabInputTextDiff[] {
 /** Applies the content as one undoable edit and saves; false when the file already had it. */
 async function applyVersion(target: vscode.Uri, bytes: Uint8Array): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
-  const meta = { label: 'Restore from backup', needsConfirmation: false };
+  const meta = { label: vscode.l10n.t('Restore from backup'), needsConfirmation: false };
   const there = await exists(target);
   const textNow = there && isText(await vscode.workspace.fs.readFile(target));
   if (!there || !textNow || !isText(bytes)) {

@@ -51,7 +51,9 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const { loc, entry } = await this.resolve(uri);
     if (entry.type === 'dir') throw vscode.FileSystemError.FileIsADirectory(uri);
-    if (entry.type !== 'file') throw vscode.FileSystemError.Unavailable(`${entry.path} is a ${entry.type === 'symlink' ? `symbolic link to ${entry.linkTarget ?? '?'}` : 'special file'} in the backup; it has no content to show`);
+    if (entry.type !== 'file') throw vscode.FileSystemError.Unavailable(entry.type === 'symlink'
+      ? vscode.l10n.t('{0} is a symbolic link to {1} in the backup; it has no content to show', entry.path, entry.linkTarget ?? '?')
+      : vscode.l10n.t('{0} is a special file in the backup; it has no content to show', entry.path));
     try {
       return await this.backups.readFile(loc.envId, loc.backupId, entry.path);
     } catch (err) {
@@ -106,7 +108,7 @@ function fileType(e: BackupEntry): vscode.FileType {
 }
 
 function readOnly(): vscode.FileSystemError {
-  return vscode.FileSystemError.NoPermissions('backups are read-only: restore a file to change it');
+  return vscode.FileSystemError.NoPermissions(vscode.l10n.t('backups are read-only: restore a file to change it'));
 }
 
 export function message(err: unknown): string {

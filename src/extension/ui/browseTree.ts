@@ -51,7 +51,7 @@ export class BrowseTree implements vscode.TreeDataProvider<BrowseNode>, vscode.D
       const index = await this.fs.listings.get(node.envId, node.ref.id);
       return index.children(node.kind === 'entry' ? node.entry.path : '').map((entry) => ({ kind: 'entry', envId: node.envId, ref: node.ref, entry }));
     } catch (err) {
-      void vscode.window.showErrorMessage(`Backup Scheduler: cannot list ${node.ref.label}: ${message(err)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list {0}: {1}', node.ref.label, message(err)));
       return [];
     }
   }
@@ -82,7 +82,7 @@ export class BrowseTree implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     item.iconPath = new vscode.ThemeIcon('archive');
     item.contextValue = 'backup.root';
     item.tooltip = new vscode.MarkdownString(
-      [`**${escape(env?.name ?? node.envId)}**, backup of ${formatDateTime(node.ref.time)}`, `\`${node.ref.id}\``, node.ref.size !== undefined ? formatBytes(node.ref.size) : '', node.ref.host ? `host ${escape(node.ref.host)}` : '']
+      [vscode.l10n.t('{0}, backup of {1}', `**${escape(env?.name ?? node.envId)}**`, formatDateTime(node.ref.time)), `\`${node.ref.id}\``, node.ref.size !== undefined ? formatBytes(node.ref.size) : '', node.ref.host ? vscode.l10n.t('host {0}', escape(node.ref.host)) : '']
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -100,11 +100,11 @@ function entryItem(node: Extract<BrowseNode, { kind: 'entry' }>): vscode.TreeIte
   item.contextValue = dir ? 'backup.folder' : entry.type === 'file' ? 'backup.file' : 'backup.other';
   if (entry.type === 'file') {
     item.description = formatBytes(entry.size);
-    item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+    item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri] };
   } else if (entry.type === 'symlink') {
     item.description = `→ ${entry.linkTarget ?? '?'}`;
   }
-  item.tooltip = [entry.path, entry.type === 'file' ? formatBytes(entry.size) : entry.type, entry.mtime !== undefined ? `modified ${formatDateTime(entry.mtime)}` : ''].filter(Boolean).join('\n');
+  item.tooltip = [entry.path, entry.type === 'file' ? formatBytes(entry.size) : entry.type, entry.mtime !== undefined ? vscode.l10n.t('modified {0}', formatDateTime(entry.mtime)) : ''].filter(Boolean).join('\n');
   return item;
 }
 
