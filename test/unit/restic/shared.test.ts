@@ -116,4 +116,29 @@ describe('restic engine: shared and remote repositories', function () {
       await server.stop();
     }
   });
+
+  it('backendEnv reaches the backend with ${secret:NAME} and ${env:VAR} resolved (an rclone remote defined only by variables)', async () => {
+    const dir = tempDir('rclone-');
+    const repository = `rclone:viaenv:${join(dir, 'repo')}`;
+    process.env.BACKUP_SCHEDULER_TEST_RCLONE_FLAG = 'true';
+    try {
+      const { engine, secrets } = engineFor(repository);
+      const env = resticEnv({
+        id: 'rcl',
+        repository,
+        source: tempDir('src-'),
+        // The remote's type comes from SecretStorage: unresolved, rclone finds no such remote.
+        backendEnv: { RCLONE_CONFIG_VIAENV_TYPE: '${secret:remote-type}', RCLONE_CONFIG_VIAENV_COPY_LINKS: '${env:BACKUP_SCHEDULER_TEST_RCLONE_FLAG}' },
+      });
+      await assert.rejects(engine.init(makeCtx(), env), /backendEnv\.RCLONE_CONFIG_VIAENV_TYPE uses \$\{secret:remote-type\}, but no secret "remote-type" is stored/);
+      secrets.map.set('secret:remote-type', 'local');
+      await engine.init(makeCtx(), env);
+      writeTree(env.source!, { 'a.txt': 'through rclone' });
+      const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+      assert.equal(Buffer.from(await engine.readFile(env, r.snapshotId!, 'a.txt')).toString(), 'through rclone');
+      assert.deepEqual(snapshots(join(dir, 'repo')).map((s) => s.id), [r.snapshotId]);
+    } finally {
+      delete process.env.BACKUP_SCHEDULER_TEST_RCLONE_FLAG;
+    }
+  });
 });
