@@ -132,14 +132,13 @@ describe('health checks', () => {
     const { server, base } = await startServer(() => undefined); // accepts, never answers
     servers.push(server);
     envs.set('docs', env('docs', `${base}/hang`));
-    start(300);
-    const began = Date.now();
+    start(1000);
     const t = await run('docs', async () => ({ summary: 'ok' }));
     assert.equal(t.status, 'succeeded');
-    assert.ok(Date.now() - began < 300, 'the task finished while its /start ping was still waiting');
+    assert.equal(pinged.length, 0, 'the task finished while its /start ping was still waiting');
     await pings(2);
     assert.deepEqual(pinged.map((p) => p.kind), ['start', 'success']);
-    assert.ok(pinged.every((p) => p.outcome instanceof Error && /no answer within 300 ms/.test(p.outcome.message)));
+    assert.ok(pinged.every((p) => p.outcome instanceof Error && /no answer within 1000 ms/.test(p.outcome.message)));
     assert.equal(warnings.length, 2);
     assert.ok(warnings.every((w) => !w.includes('/hang')), 'the URL path (a secret token) stays out of the log');
   });
