@@ -65,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
       stallMs: () => settings.stallMs,
       onStoreWarning: (w) => {
         logger.warn(w);
-        void vscode.window.showWarningMessage(`Backup Scheduler: ${w}`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}', w));
       },
     },
     readEnvironments(),

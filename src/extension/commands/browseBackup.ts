@@ -106,7 +106,7 @@ export function addBackupToWorkspace(deps: BrowseDeps, arg: unknown): boolean {
   const uri = backupUri({ envId: arg.envId, backupId: arg.ref.id, path: '' });
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.some((f) => f.uri.scheme === BACKUP_SCHEME && f.uri.toString() === uri.toString())) return true;
-  const name = `${deps.backups.environment(arg.envId)?.name ?? arg.envId} (backup ${whenText(arg.ref)})`;
+  const name = vscode.l10n.t('{0} (backup {1})', deps.backups.environment(arg.envId)?.name ?? arg.envId, whenText(arg.ref));
   return vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name });
 }
 

@@ -123,7 +123,7 @@ async function reveal(path: string, what: string): Promise<void> {
   const shown = vscode.env.remoteName ? false : await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path)).then(() => true, () => false);
   if (shown) return;
   const copy = vscode.l10n.t('Copy Path');
-  const choice = await vscode.window.showInformationMessage(`${what}: ${path}`, copy);
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', what, path), copy);
   if (choice === copy) await vscode.env.clipboard.writeText(path);
 }
 

@@ -31,7 +31,7 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
       const subs = [service.onDidChangeTask(() => listener()), service.onDidChangeEnvironments(() => listener())];
       return { dispose: () => subs.forEach((d) => d.dispose()) };
     },
-    environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: `${e.name} (invalid)` })),
+    environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: vscode.l10n.t('{0} (invalid)', e.name) })),
     runAction: async (action: TaskAction, taskId: number) => {
       const command = { cancel: 'cancelTask', retry: 'retryTask', revealArchive: 'revealArchive', openLog: 'showTaskLog' }[action];
       const result = await vscode.commands.executeCommand(`backupScheduler.${command}`, taskId);

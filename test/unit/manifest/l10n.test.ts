@@ -34,4 +34,22 @@ describe('l10n bundle', () => {
       }
     }
   });
+
+  it('the adapter layer shows no hard-coded English: messages, titles, prompts and placeholders go through l10n.t', () => {
+    // A string literal right where VS Code shows text to the user; the core (no vscode) is exempt.
+    const shown = /show(Information|Warning|Error)Message\(\s*['"`]|\b(title|placeHolder|placeholder|prompt|openLabel|validationMessage|tooltip)\s*[:=]\s*['"`][A-Z]/;
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) { if (e.name !== 'core') walk(p); continue; }
+        if (!p.endsWith('.ts')) continue;
+        readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+          if (!/^\s*(\/\/|\*)/.test(line) && shown.test(line)) offenders.push(`${p.slice(root.length + 1)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    };
+    walk(join(root, 'src/extension'));
+    assert.deepEqual(offenders, []);
+  });
 });
