@@ -112,7 +112,7 @@ async function freePort(): Promise<number> {
 }
 
 /** `rclone serve restic` on loopback: restic's REST protocol, a real remote backend. */
-export async function startRestServer(extraArgs: string[] = []): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+export async function startRestServer(extraArgs: string[] = []): Promise<{ url: string; port: number; dir: string; stop(): Promise<void> }> {
   const dir = tempDir('rclone-rest-');
   const port = await freePort();
   const child: ChildProcess = spawn('rclone', ['serve', 'restic', dir, '--addr', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -132,6 +132,7 @@ export async function startRestServer(extraArgs: string[] = []): Promise<{ url: 
   return {
     url: `rest:http://127.0.0.1:${port}/`,
     port,
+    dir,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -2,6 +2,7 @@
 // (backup, then verify and prune as follow-ups), the history feeding skipIfUnchanged, all with
 // the real store and the real restic.
 import * as assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineRegistry } from '../../../src/extension/core/engines/registry';
 import { passwordKey } from '../../../src/extension/core/engines/restic';
@@ -11,7 +12,7 @@ import { BackupService, isStarted } from '../../../src/extension/core/service';
 import { openTaskStore } from '../../../src/extension/core/store/openTaskStore';
 import type { TaskStore } from '../../../src/extension/core/store/taskStore';
 import { cleanupTemp, tempDir } from '../backup/helpers';
-import { MemorySecrets, newRepository, PASSWORD, snapshots, writeTree } from './helpers';
+import { MemorySecrets, newRepository, noise, PASSWORD, snapshots, startRestServer, writeTree } from './helpers';
 
 describe('BackupService with a restic environment (real store, real restic)', function () {
   this.timeout(120_000);
@@ -64,5 +65,36 @@ describe('BackupService with a restic environment (real store, real restic)', fu
     assert.equal(third.result!.snapshotId, second.result!.snapshotId);
     assert.equal(snapshots(repository).length, 1);
     assert.equal(rows().length, 7, 'an unchanged run has no follow-ups');
+  });
+
+  it('timeoutMinutes stops restic mid-upload (SIGINT): the task fails as timed out, no snapshot, no lock left', async () => {
+    // A REST server throttled to 200 kB/s makes the upload take seconds on any machine.
+    const server = await startRestServer(['--bwlimit', '200k']);
+    try {
+      const repository = `${server.url}slow`;
+      const dir = tempDir('svc-');
+      writeTree(dir, { 'src/big.bin': noise(2_500_000, 4) });
+      ({ store } = await openTaskStore({ dir: join(dir, 'storage'), clock: systemClock, logger: silentLogger, bounds: { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 2000 } }));
+      const secrets = new MemorySecrets();
+      secrets.map.set(passwordKey(repository), PASSWORD);
+      const engines = new EngineRegistry({ clock: systemClock, logger: silentLogger, secrets, defaultCwd: dir, settings: {} });
+      service = new BackupService({ store, engines, clock: systemClock, logger: silentLogger, defaultCwd: dir, trusted: true });
+      const entries = parseEnvironments([{ id: 'slow', type: 'folder', source: '${workspaceFolder}/src', engine: 'restic', repository, schedule: '0 3 * * *', timeoutMinutes: 0.03 }], { workspaceFolder: dir, home: dir, env: {} });
+      service.setEnvironments(entries);
+      service.start();
+      const init = service.initRepository(entries[0].valid ? entries[0].environment : assert.fail('invalid'));
+      assert.ok(isStarted(init));
+      assert.equal((await init.done).status, 'succeeded');
+      const out = service.runNow('slow');
+      assert.ok(isStarted(out));
+      const t = await out.done;
+      assert.equal(t.status, 'failed');
+      assert.match(t.error!, /timed out after/);
+      const onDisk = join(server.dir, 'slow');
+      assert.deepEqual(snapshots(onDisk), []);
+      assert.deepEqual(readdirSync(join(onDisk, 'locks')), [], 'restic removed its lock before exiting');
+    } finally {
+      await server.stop();
+    }
   });
 });
