@@ -54,6 +54,13 @@ describe('restic engine: failures', function () {
     await assert.rejects(engine.init(makeCtx(), resticEnv({ id: 'm', repository })), /already is a restic repository/);
   });
 
+  it('a missing source folder fails before restic runs and says which', async () => {
+    const { repository, engine } = await newRepository();
+    const env = resticEnv({ id: 'nosrc', repository, source: join(tempDir(), 'gone') });
+    await assert.rejects(engine.backup(makeCtx(), env, { trigger: 'scheduled' }), /Source folder .*gone does not exist/);
+    assert.deepEqual(snapshots(repository), []);
+  });
+
   it('a missing or too old restic program names the setting and how to install', async () => {
     const env = resticEnv({ id: 'bin', repository: '/nowhere' });
     const missing = new ResticEngine(deps(new MemorySecrets(), '/opt/none/restic'));
