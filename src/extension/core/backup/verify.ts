@@ -8,6 +8,8 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 import type { TaskResult } from '../../../shared/model';
+import { dirname } from 'node:path';
+import { fsGuard, guardedStreamFs } from '../fsguard';
 import type { TaskContext } from '../ports';
 import { CancelledError, errorText } from './cancel';
 import { formatBytes } from './format';
@@ -24,7 +26,7 @@ const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 export async function verifyArchive(ctx: TaskContext, archivePath: string, expected?: VerifyExpectation): Promise<TaskResult> {
   let size: number;
   try {
-    size = (await fsp.stat(archivePath)).size;
+    size = (await fsGuard.run(dirname(archivePath), 'destination', () => fsp.stat(archivePath), ctx.signal)).size;
   } catch (e) {
     throw new Error(`Cannot read archive ${archivePath}: ${errorText(e)}`);
   }
@@ -36,7 +38,7 @@ export async function verifyArchive(ctx: TaskContext, archivePath: string, expec
   let sawEnd = false;
   ctx.log('info', `Verifying ${archivePath} (${formatBytes(size)})`);
 
-  const input = createReadStream(archivePath, { highWaterMark: 1024 * 1024, signal: ctx.signal });
+  const input = createReadStream(archivePath, { highWaterMark: 1024 * 1024, signal: ctx.signal, fs: guardedStreamFs(fsGuard, dirname(archivePath), 'destination', ctx.signal) });
   input.on('data', (chunk) => {
     hash.update(chunk as Buffer);
     read += chunk.length;
