@@ -290,7 +290,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     const archivePath = await file.commit(nameFor);
     // The index lets a single file be read (and a restore run) without inflating everything.
     const index = writer.indexData();
-    if (index) await writeArchiveIndex(archivePath, index).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
+    if (index) await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index), ctx.signal).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
     const manifestHash = stored.digest();
     const summary = `${plural(files, 'file')}, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
