@@ -42,7 +42,7 @@ export interface TaskManagerOptions {
   stallMs?: () => number;
   /**
    * After a cancel or timeout, work that has not stopped within this long is abandoned (at once
-   * for a stalled task): its environment is freed even if a call in it never returns (default 10 s).
+   * for a stalled task): its environment is freed even if a call in it never returns (default 30 s: longer than any engine's own kill grace, restic's 10 s and a command's 3 s, so work that does stop is never abandoned).
    */
   abandonAfterMs?: number;
 }
@@ -109,7 +109,7 @@ export class TaskManager {
     this.maxParallel = Math.max(1, options.maxParallel ?? 4);
     this.progressIntervalMs = options.progressIntervalMs ?? 1000;
     this.stallMs = options.stallMs ?? (() => DEFAULT_STALL_MS);
-    this.abandonAfterMs = options.abandonAfterMs ?? 10_000;
+    this.abandonAfterMs = options.abandonAfterMs ?? 30_000;
   }
 
   /** Marks what a crashed or killed host left running as interrupted. Call once at start-up. */
