@@ -1,13 +1,12 @@
 // restic engine backups against real restic and real local repositories.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { walkTree } from '../../../src/extension/core/backup/walk';
 import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
-import { newRepository, noise, restic, resticEnv, snapshots, writeTree } from './helpers';
+import { newRepository, noise, restic, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
 
 async function archiveEngineSet(root: string, exclude: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -19,25 +18,15 @@ async function archiveEngineSet(root: string, exclude: string[]): Promise<string
  * The engine's temporary folders, in this test's own TMPDIR: the machine's /tmp is shared with
  * other test runs, whose folders come and go at any moment.
  */
-let privateTmp: string | undefined;
+let privateTmp: () => string;
 function dumpFolders(): string[] {
-  return readdirSync(privateTmp!).filter((n) => n.startsWith('backup-scheduler-dump-') || n.startsWith('backup-scheduler-restic-'));
+  return readdirSync(privateTmp()).filter((n) => n.startsWith('backup-scheduler-dump-') || n.startsWith('backup-scheduler-restic-'));
 }
 
 describe('restic engine: backup', function () {
   this.timeout(60000);
-  let savedTmp: string | undefined;
-  beforeEach(() => {
-    privateTmp = mkdtempSync(join(tmpdir(), 'bs-restic-tmpdir-'));
-    savedTmp = process.env.TMPDIR;
-    process.env.TMPDIR = privateTmp; // os.tmpdir() reads it on every call
-  });
-  afterEach(() => {
-    if (savedTmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = savedTmp;
-    rmSync(privateTmp!, { recursive: true, force: true });
-    cleanupTemp();
-  });
+  privateTmp = usePrivateTmpdir();
+  afterEach(cleanupTemp);
 
   it('makes a snapshot tagged backup-scheduler and env:<id>, listed newest first with its files and contents', async () => {
     const { repository, engine } = await newRepository();

@@ -3,11 +3,11 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { passwordKey, ResticEngine } from '../../../src/extension/core/engines/restic';
 import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
-import { deps, engineFor, MemorySecrets, newRepository, noise, PASSWORD, resticEnv, snapshots, writeTree } from './helpers';
+import { deps, engineFor, MemorySecrets, newRepository, noise, PASSWORD, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
 
 /** A bare restic process that holds a lock on the repository until it is stopped. */
 function lockHolder(repository: string): { done: Promise<void>; kill(sig: NodeJS.Signals): void } {
@@ -23,6 +23,7 @@ async function waitForLock(repository: string): Promise<void> {
 
 describe('restic engine: failures', function () {
   this.timeout(60000);
+  const privateTmp = usePrivateTmpdir();
   afterEach(cleanupTemp);
 
   it('a wrong password fails saying how to set it', async () => {
@@ -34,7 +35,7 @@ describe('restic engine: failures', function () {
     writeTree(src, { 'a.txt': 'a' });
     await assert.rejects(engine.backup(makeCtx(), resticEnv({ id: 'pw', repository, source: src }), { trigger: 'scheduled' }), /wrong password for restic repository .*"Set Repository Password…"/);
     // restic gave up before reading the exclude pipe: nothing of ours is left waiting on it.
-    assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('backup-scheduler-restic-')), []);
+    assert.deepEqual(readdirSync(privateTmp()).filter((n) => n.startsWith('backup-scheduler-restic-')), []);
   });
 
   it('no password at all fails before restic runs, saying how to set one', async () => {

@@ -2,7 +2,8 @@
 // store kept in memory (the only fake: SecretStorage belongs to VS Code), and an rclone REST
 // server on loopback for a real remote repository.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Environment } from '../../../src/extension/core/environments/types';
@@ -138,4 +139,25 @@ export async function startRestServer(extraArgs: string[] = []): Promise<{ url: 
       await exited;
     },
   };
+}
+
+/**
+ * Gives each test of the calling suite its own TMPDIR (os.tmpdir() reads it on every call), so
+ * a check for the engine's leftover temporary folders sees only this test's: the machine's /tmp
+ * is shared with other runs, whose folders come and go at any moment. Call inside `describe`.
+ */
+export function usePrivateTmpdir(): () => string {
+  let dir: string | undefined;
+  let saved: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bs-restic-tmpdir-'));
+    saved = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    rmSync(dir!, { recursive: true, force: true });
+  });
+  return () => dir!;
 }
