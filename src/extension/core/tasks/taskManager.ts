@@ -42,7 +42,9 @@ export interface TaskManagerOptions {
   stallMs?: () => number;
   /**
    * After a cancel or timeout, work that has not stopped within this long is abandoned (at once
-   * for a stalled task): its environment is freed even if a call in it never returns (default 30 s: longer than any engine's own kill grace, restic's 10 s and a command's 3 s, so work that does stop is never abandoned).
+   * for a stalled task): its environment is freed even if a call in it never returns. Default
+   * 30 s, longer than any engine's own kill grace (restic 10 s, a command 3 s), so work that does
+   * stop is never abandoned.
    */
   abandonAfterMs?: number;
 }
