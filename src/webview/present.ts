@@ -2,7 +2,7 @@
 // the one-line result. Plain functions (no DOM) so they are tested with the state logic. Colour
 // never carries meaning alone: every glyph comes with its status in words.
 import type { TaskRecord, TaskStatus } from '../shared/model';
-import { formatBytes, formatDateTime, stalledClock } from '../shared/format';
+import { formatBytes, formatDateTime, formatDuration, stalledClock } from '../shared/format';
 import * as l10n from './l10n';
 
 /** `tone` is a CSS class (statusStyles.ts maps it to a theme colour): a class, not an inline
@@ -45,7 +45,7 @@ export function resultText(t: TaskRecord): string {
       if (!p) return l10n.t('running');
       const since = stalledClock(t);
       if (since) return [l10n.t('stalled since {0}: no progress, no log line (Cancel frees the environment)', since), p.current ?? ''].filter(Boolean).join(' · ');
-      const parts = [p.percent !== undefined ? `${Math.round(p.percent)}%` : '', p.files !== undefined ? l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.current ?? ''];
+      const parts = [p.percent !== undefined ? `${Math.round(p.percent)}%` : '', p.files !== undefined ? l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.etaSeconds !== undefined ? l10n.t('{0} left', formatDuration(p.etaSeconds * 1000)) : '', p.current ?? ''];
       return parts.filter(Boolean).join(' · ') || l10n.t('running');
     }
     case 'succeeded': {

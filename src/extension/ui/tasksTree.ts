@@ -125,7 +125,7 @@ function describe(t: TaskRecord): string {
     if (!p) return vscode.l10n.t('starting…');
     const stalled = stalledText(t);
     if (stalled) return stalled;
-    const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? vscode.l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : ''];
+    const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? vscode.l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.etaSeconds !== undefined ? vscode.l10n.t('{0} left', formatDuration(p.etaSeconds * 1000)) : ''];
     return parts.filter(Boolean).join(' · ') || vscode.l10n.t('running…');
   }
   if (t.status === 'queued') return statusName('queued');
