@@ -1,6 +1,8 @@
 // Benchmark of the restic engine on the backup bench's tree (test/bench/backup/tree.ts):
 //   first backup        our engine vs bare `restic backup` into a new repository
 //   incremental backup  the same after 1% of the files changed
+//   single-file read    one file from the middle of the incremental snapshot: our engine's
+//                       readFile vs bare `restic dump --no-lock` of the same file (the same command)
 //   ten versions        storage after 10 backups with 1% changed before each: restic repository
 //                       bytes vs the archive engine's archives
 // Our engine and bare restic alternate which goes first in each round; ratios are medians of the
@@ -57,6 +59,28 @@ function bare(repository: string, args: string[], cwd?: string): void {
 /** Bare restic as a user would run it by hand: the same tree, the same tags, JSON output. */
 function bareBackup(repository: string): void {
   bare(repository, ['backup', '--json', '--tag', 'backup-scheduler,env:bench', '.'], WORK);
+}
+
+/** One file from the middle of the tree, `/`-separated and relative (as the snapshot holds it: backed up as "."). */
+function middleFile(): string {
+  const all: string[] = [];
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(WORK, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) walk(r);
+      else if (d.isFile()) all.push(r);
+    }
+  };
+  walk('');
+  all.sort();
+  return all[Math.floor(all.length / 2)];
+}
+
+/** Bare `restic dump` of one file to a pipe, as a script would run it; its bytes are checked against ours. */
+function bareDump(repository: string, snapshot: string, rel: string): Buffer {
+  const r = spawnSync('restic', ['dump', '--no-lock', snapshot, `/${rel}`], { env: { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`restic dump failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 function duBytes(dir: string): number {
@@ -121,6 +145,9 @@ async function main(): Promise<void> {
   console.log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; ${version}`);
 
   const s = { oursFirst: [] as Sample[], bareFirst: [] as Sample[], oursIncremental: [] as Sample[], bareIncremental: [] as Sample[] };
+  const reads = { ours: [] as number[], bare: [] as number[] };
+  const readPath = middleFile();
+  let readBytes = 0;
   const loads: number[] = [];
   let changed = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -145,9 +172,43 @@ async function main(): Promise<void> {
     };
     await pair(s.oursFirst, s.bareFirst);
     changed = change1Percent(1000 + round);
-    await pair(s.oursIncremental, s.bareIncremental);
+    let snapshotId: string | undefined;
+    const oursIncr = () => timed(async () => (snapshotId = (await engine.backup(ctx, env, { trigger: 'scheduled' })).snapshotId));
+    if (round % 2 === 0) {
+      s.oursIncremental.push(await oursIncr());
+      s.bareIncremental.push(await theirs());
+    } else {
+      s.bareIncremental.push(await theirs());
+      s.oursIncremental.push(await oursIncr());
+    }
+    // Single-file read from the snapshot our engine just made, three pairs per round, alternating.
+    for (let k = 0; k < 3; k++) {
+      const readOurs = async () => {
+        const t0 = performance.now();
+        const data = await engine.readFile(env, snapshotId!, readPath);
+        reads.ours.push(performance.now() - t0);
+        return Buffer.from(data);
+      };
+      const readBare = () => {
+        const t0 = performance.now();
+        const data = bareDump(repoOurs, snapshotId!, readPath);
+        reads.bare.push(performance.now() - t0);
+        return data;
+      };
+      let a: Buffer;
+      let b: Buffer;
+      if ((round + k) % 2 === 0) {
+        a = await readOurs();
+        b = readBare();
+      } else {
+        b = readBare();
+        a = await readOurs();
+      }
+      if (!a.equals(b) || !a.equals(readFileSync(join(WORK, readPath)))) throw new Error(`restic dump of ${readPath}: our engine and bare restic disagree`);
+      readBytes = a.length;
+    }
     const f = (x: Sample) => `${x.wall.toFixed(2)} s (CPU ${x.cpu.toFixed(2)} s)`;
-    console.log(`round ${round + 1}: first ours ${f(s.oursFirst.at(-1)!)}, bare ${f(s.bareFirst.at(-1)!)}; after ${changed} files changed: ours ${f(s.oursIncremental.at(-1)!)}, bare ${f(s.bareIncremental.at(-1)!)} (load ${loads.at(-1)!.toFixed(1)})`);
+    console.log(`round ${round + 1}: first ours ${f(s.oursFirst.at(-1)!)}, bare ${f(s.bareFirst.at(-1)!)}; after ${changed} files changed: ours ${f(s.oursIncremental.at(-1)!)}, bare ${f(s.bareIncremental.at(-1)!)}; read one file ours ${reads.ours.slice(-3).map((x) => x.toFixed(0)).join('/')} ms, bare dump ${reads.bare.slice(-3).map((x) => x.toFixed(0)).join('/')} ms (load ${loads.at(-1)!.toFixed(1)})`);
   }
 
   // Ten versions, 1% changed before each after the first: one restic repository vs ten archives.
@@ -190,6 +251,15 @@ async function main(): Promise<void> {
       firstBackupVsBareRestic: paired(s.oursFirst, s.bareFirst, 'cpu'),
       incrementalVsBareRestic: paired(s.oursIncremental, s.bareIncremental, 'cpu'),
     },
+    /** One file from the middle of the snapshot: our engine's readFile vs bare `restic dump --no-lock`, medians (ms) and the median of the paired ratios. */
+    singleFileRead: {
+      path: readPath,
+      bytes: readBytes,
+      engineMs: median(reads.ours),
+      bareDumpMs: median(reads.bare),
+      ratio: median(reads.ours.map((x, i) => x / reads.bare[i])),
+      samples: reads,
+    },
     storage: {
       tenVersions: { restic: ten.restic, archive: ten.archive, ratio: ten.restic / ten.archive },
       perVersion,
@@ -208,6 +278,7 @@ async function main(): Promise<void> {
   console.log(`${'median'.padEnd(24)}${'ours'.padStart(8)}${'bare restic'.padStart(12)}${'ratio*'.padStart(8)}${'ours'.padStart(10)}${'bare'.padStart(10)}${'ratio*'.padStart(8)}   (target <= 1.05)`);
   console.log(row('first backup', s.oursFirst, s.bareFirst));
   console.log(row(`after ${changed} files changed`, s.oursIncremental, s.bareIncremental));
+  console.log(`single-file read (${readPath}, ${readBytes} bytes): ours ${results.singleFileRead.engineMs.toFixed(0)} ms, bare restic dump ${results.singleFileRead.bareDumpMs.toFixed(0)} ms (${results.singleFileRead.ratio.toFixed(2)}x*)`);
   console.log(`storage after ${VERSIONS} versions: restic ${(ten.restic / 1e6).toFixed(1)} MB, archive engine ${(ten.archive / 1e6).toFixed(1)} MB (${(ten.restic / ten.archive).toFixed(3)}x)`);
   console.log('* median of the per-round ratios');
   if (results.busyMachine) console.log(`WARNING: load average reached ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores: wall-time ratios are noisy`);

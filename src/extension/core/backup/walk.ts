@@ -42,11 +42,11 @@ export interface WalkOptions {
 }
 
 /** Errors that end the walk instead of skipping one entry with a warning. */
-function fatal(e: unknown): boolean {
+export function fatal(e: unknown): boolean {
   return e instanceof UnresponsiveError || e instanceof CancelledError;
 }
 
-interface GitignoreLayer {
+export interface GitignoreLayer {
   base: string; // rel path of the folder holding the .gitignore, '' for the source itself
   ig: Ignore;
   parent?: GitignoreLayer;
@@ -76,8 +76,49 @@ function ignoredByGitignore(layer: GitignoreLayer | undefined, rel: string, isDi
   return false;
 }
 
+/** A folder's .gitignore on top of its parent's rules (the parent's alone when it has none or it cannot be read). */
+export async function gitignoreLayer(
+  abs: string,
+  rel: string,
+  dirents: Dirent[],
+  parentLayer: GitignoreLayer | undefined,
+  opts: Pick<WalkOptions, 'useGitignore' | 'warn'>,
+  ignorecase: boolean,
+  run: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<GitignoreLayer | undefined> {
+  if (!opts.useGitignore || !dirents.some((d) => d.name === '.gitignore' && d.isFile())) return parentLayer;
+  try {
+    const text = await run(() => fsp.readFile(join(abs, '.gitignore'), 'utf8'));
+    return { base: rel, ig: ignore({ allowRelativePaths: true, ignorecase }).add(text), parent: parentLayer };
+  } catch (e) {
+    if (fatal(e)) throw e;
+    opts.warn(`Cannot read ${rel ? `${rel}/` : ''}.gitignore: ${errorText(e)} (its rules are not applied)`);
+    return parentLayer;
+  }
+}
+
+/** Indexes of the entries the rules keep; each one left out goes to onExcluded. The one decision every walk shares. */
+export function keptEntries(
+  abs: string,
+  rel: string,
+  dirents: Dirent[],
+  layer: GitignoreLayer | undefined,
+  excluded: (rel: string, isDir: boolean) => boolean,
+  skip: Set<string>,
+  opts: Pick<WalkOptions, 'onExcluded'>,
+): number[] {
+  const kept: number[] = [];
+  dirents.forEach((d, i) => {
+    const childRel = rel ? `${rel}/${d.name}` : d.name;
+    const isDir = d.isDirectory();
+    if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !(skip.size && skip.has(child(abs, d.name)))) kept.push(i);
+    else opts.onExcluded?.(childRel, isDir);
+  });
+  return kept;
+}
+
 /** `join` for a normalized folder and a plain name, without re-normalizing (a tenth of a walk's CPU). */
-function child(dir: string, name: string): string {
+export function child(dir: string, name: string): string {
   return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }
 
@@ -182,25 +223,8 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
     }
     const { dirents } = listing;
 
-    let layer = parentLayer;
-    if (opts.useGitignore && dirents.some((d) => d.name === '.gitignore' && d.isFile())) {
-      const gi = `${rel ? `${rel}/` : ''}.gitignore`;
-      try {
-        const text = await run(() => fsp.readFile(join(abs, '.gitignore'), 'utf8'));
-        layer = { base: rel, ig: ignore({ allowRelativePaths: true, ignorecase }).add(text), parent: parentLayer };
-      } catch (e) {
-        if (fatal(e)) throw e;
-        opts.warn(`Cannot read ${gi}: ${errorText(e)} (its rules are not applied)`);
-      }
-    }
-
-    const kept: number[] = [];
-    dirents.forEach((d, i) => {
-      const childRel = rel ? `${rel}/${d.name}` : d.name;
-      const isDir = d.isDirectory();
-      if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !(skip.size && skip.has(child(abs, d.name)))) kept.push(i);
-      else opts.onExcluded?.(childRel, isDir);
-    });
+    const layer = await gitignoreLayer(abs, rel, dirents, parentLayer, opts, ignorecase, run);
+    const kept = keptEntries(abs, rel, dirents, layer, excluded, skip, opts);
 
     // The next few subfolders are listed while this one is walked: the walk is bound by
     // thread-pool round trips, not by the syscalls.

@@ -93,9 +93,9 @@ async function snapshotExists(cli: ResticCli, env: Environment, id: string, sign
   return parseSnapshots(r.stdout.toString('utf8')).some((s) => s.id === id);
 }
 
-async function unchanged(ctx: TaskContext, cli: ResticCli, env: Environment, req: BackupRequest, manifestHash: string): Promise<TaskResult | undefined> {
+async function unchanged(ctx: TaskContext, cli: ResticCli, env: Environment, req: BackupRequest, manifestHash: string | undefined): Promise<TaskResult | undefined> {
   const prev = req.previous;
-  if (!env.skipIfUnchanged || !prev?.snapshotId || prev.manifestHash !== manifestHash) return undefined;
+  if (!env.skipIfUnchanged || !manifestHash || !prev?.snapshotId || prev.manifestHash !== manifestHash) return undefined;
   if (!(await snapshotExists(cli, env, prev.snapshotId, ctx.signal))) {
     ctx.log('info', `The last good backup's snapshot ${prev.snapshotId.slice(0, 8)} is gone from the repository: making a new one`);
     return undefined;
@@ -105,7 +105,7 @@ async function unchanged(ctx: TaskContext, cli: ResticCli, env: Environment, req
   return { unchangedSince: prev.finishedAt, summary: `no changes since ${since}`, manifestHash, snapshotId: prev.snapshotId };
 }
 
-async function resultOf(ctx: TaskContext, cli: ResticCli, env: Environment, req: BackupRequest, run: Awaited<ReturnType<typeof runBackup>>, manifestHash: string): Promise<TaskResult> {
+async function resultOf(ctx: TaskContext, cli: ResticCli, env: Environment, req: BackupRequest, run: Awaited<ReturnType<typeof runBackup>>, manifestHash: string | undefined): Promise<TaskResult> {
   const s = run.summary;
   if (!s) throw new Error(`Backup failed: restic exited with code ${run.exitCode} without a summary (no snapshot was made)`);
   if (!s.snapshot_id) {
@@ -146,9 +146,10 @@ export async function backupFolder(ctx: TaskContext, cli: ResticCli, env: Enviro
     if (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)) skipAbs.push(join(root, rel));
   }
 
-  const walk = { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs };
+  // The manifest (an lstat of every entry) only matters to skipIfUnchanged.
+  const walk = { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs, manifest: env.skipIfUnchanged };
   const report = (scan: SourceScan) => {
-    ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}, ${formatBytes(scan.bytes)}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
+    ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}${scan.bytes !== undefined ? `, ${formatBytes(scan.bytes)}` : ''}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
     for (const w of scan.warnings) ctx.log('debug', w); // restic reports the same files itself, as warnings
   };
   // "." from inside the source: the snapshot holds the source's contents at its root, so
