@@ -1,6 +1,6 @@
 // Benchmark of the restic engine on the backup bench's tree (test/bench/backup/tree.ts):
 //   first backup        our engine vs bare `restic backup` into a new repository
-//   incremental backup  the same after 1% of the files changed
+//   incremental backup  the same after 1% of the files changed (three pairs per round)
 //   single-file read    one file from the middle of the incremental snapshot: our engine's
 //                       readFile vs bare `restic dump --no-lock` of the same file (the same command)
 //   ten versions        storage after 10 backups with 1% changed before each: restic repository
@@ -28,6 +28,7 @@ const OUT = join(TMP, 'restic-out');
 const RESULTS = join(ROOT, 'test/bench/results/restic.json');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const VERSIONS = 10;
+const INCREMENTALS = 3;
 const PASSWORD = 'bench password';
 
 const ctx: TaskContext = {
@@ -171,15 +172,19 @@ async function main(): Promise<void> {
       }
     };
     await pair(s.oursFirst, s.bareFirst);
-    changed = change1Percent(1000 + round);
+    // Incremental runs are short (about a second), so a second of someone else's load swings one
+    // pair's ratio: INCREMENTALS pairs per round, 1% changed before each, the order alternating.
     let snapshotId: string | undefined;
     const oursIncr = () => timed(async () => (snapshotId = (await engine.backup(ctx, env, { trigger: 'scheduled' })).snapshotId));
-    if (round % 2 === 0) {
-      s.oursIncremental.push(await oursIncr());
-      s.bareIncremental.push(await theirs());
-    } else {
-      s.bareIncremental.push(await theirs());
-      s.oursIncremental.push(await oursIncr());
+    for (let k = 0; k < INCREMENTALS; k++) {
+      changed = change1Percent(1000 + round * INCREMENTALS + k);
+      if ((round + k) % 2 === 0) {
+        s.oursIncremental.push(await oursIncr());
+        s.bareIncremental.push(await theirs());
+      } else {
+        s.bareIncremental.push(await theirs());
+        s.oursIncremental.push(await oursIncr());
+      }
     }
     // Single-file read from the snapshot our engine just made, three pairs per round, alternating.
     for (let k = 0; k < 3; k++) {
@@ -208,7 +213,7 @@ async function main(): Promise<void> {
       readBytes = a.length;
     }
     const f = (x: Sample) => `${x.wall.toFixed(2)} s (CPU ${x.cpu.toFixed(2)} s)`;
-    console.log(`round ${round + 1}: first ours ${f(s.oursFirst.at(-1)!)}, bare ${f(s.bareFirst.at(-1)!)}; after ${changed} files changed: ours ${f(s.oursIncremental.at(-1)!)}, bare ${f(s.bareIncremental.at(-1)!)}; read one file ours ${reads.ours.slice(-3).map((x) => x.toFixed(0)).join('/')} ms, bare dump ${reads.bare.slice(-3).map((x) => x.toFixed(0)).join('/')} ms (load ${loads.at(-1)!.toFixed(1)})`);
+    console.log(`round ${round + 1}: first ours ${f(s.oursFirst.at(-1)!)}, bare ${f(s.bareFirst.at(-1)!)}; after ${changed} files changed: ours ${s.oursIncremental.slice(-INCREMENTALS).map(f).join(', ')}; bare ${s.bareIncremental.slice(-INCREMENTALS).map(f).join(', ')}; read one file ours ${reads.ours.slice(-3).map((x) => x.toFixed(0)).join('/')} ms, bare dump ${reads.bare.slice(-3).map((x) => x.toFixed(0)).join('/')} ms (load ${loads.at(-1)!.toFixed(1)})`);
   }
 
   // Ten versions, 1% changed before each after the first: one restic repository vs ten archives.
@@ -237,6 +242,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, restic: version, loadAvgAtEnd: loadavg() },
     tree: { ...tree, spec: DEFAULT_TREE, changedPerVersion: changed },
     rounds: ROUNDS,
+    incrementalPairsPerRound: INCREMENTALS,
     medians: {
       firstBackup: { oursS: med(s.oursFirst), bareResticS: med(s.bareFirst), oursCpuS: med(s.oursFirst, 'cpu'), bareResticCpuS: med(s.bareFirst, 'cpu') },
       incrementalBackup: { oursS: med(s.oursIncremental), bareResticS: med(s.bareIncremental), oursCpuS: med(s.oursIncremental, 'cpu'), bareResticCpuS: med(s.bareIncremental, 'cpu') },

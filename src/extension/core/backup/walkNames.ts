@@ -4,7 +4,7 @@
 // second stat pass that only a manifest needs; on a busy machine it is most of the walk's CPU.
 import { promises as fsp, type Dirent } from 'node:fs';
 import { resolve } from 'node:path';
-import { errorText } from './cancel';
+import { errCode, errorText } from './cancel';
 import { gitIgnoreCase } from './gitConfig';
 import { child, excludeMatcher, fatal, gitignoreLayer, keptEntries, type GitignoreLayer, type WalkOptions } from './walk';
 
@@ -39,6 +39,7 @@ export async function walkNames(source: string, opts: WalkOptions & { signal?: A
     const dirents = await listing;
     if (dirents instanceof Error) {
       if (rel === '' || fatal(dirents)) throw dirents;
+      if (errCode(dirents) === 'ENOENT') return; // gone since its parent was listed: walkTree's lstat skips it silently too
       opts.warn(`Cannot read folder ${rel}: ${errorText(dirents)} (skipped)`);
       return;
     }
