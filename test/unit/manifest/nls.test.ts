@@ -2,6 +2,7 @@
 // translation is one file (package.nls.<locale>.json). A key with no text would show as "%key%"
 // in the UI; a text no key uses is dead weight for translators.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -27,6 +28,11 @@ describe('package.nls.json', () => {
     assert.ok(used.size > 0, 'package.json uses %key% placeholders');
     const missing = [...used].filter((k) => typeof nls[k] !== 'string' || (nls[k] as string).trim() === '');
     assert.deepEqual(missing, []);
+  });
+
+  it('package.json has no plain user-facing text left (npm run nls moves new ones)', () => {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/nls-keys.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it('has no key that package.json does not use', () => {
