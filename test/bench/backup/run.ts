@@ -13,6 +13,7 @@ import { clearArchiveIndexCache, readArchiveFile, restoreArchive, runFolderBacku
 import { archiveIndex } from '../../../src/extension/core/backup/archiveIndex';
 import type { TaskContext } from '../../../src/extension/core/ports';
 import { DEFAULT_TREE, generateTree } from './tree';
+import { childCpu, fresh, median } from '../measure';
 
 const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/backup -> repo
 const TMP = join(ROOT, 'test/bench/tmp');
@@ -33,11 +34,6 @@ const ctx: TaskContext = {
   progress: () => undefined,
 };
 
-/** CPU seconds of this process's finished children (tar and the gzip it runs), from /proc. */
-function childCpu(): number {
-  const f = readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, in clock ticks (100 Hz)
-}
 
 interface Sample { wall: number; cpu: number }
 
@@ -88,11 +84,6 @@ function timeGnu(args: string[]): Sample {
   return { wall, cpu: childCpu() - c0 };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fresh = (d: string) => {
-  rmSync(d, { recursive: true, force: true });
-  mkdirSync(d, { recursive: true });
-};
 
 async function main(): Promise<void> {
   console.log(`generating tree in ${TREE} ...`);

@@ -12,6 +12,7 @@ import { runFolderBackup } from '../../../src/extension/core/backup';
 import { FsGuard, fsGuard } from '../../../src/extension/core/fsguard';
 import type { TaskContext } from '../../../src/extension/core/ports';
 import { generateTree, type TreeSpec } from '../backup/tree';
+import { median } from '../measure';
 
 const ROOT = resolve(__dirname, '../../../..');
 const TMP = join(ROOT, 'test/bench/tmp');
@@ -28,7 +29,6 @@ const ctx: TaskContext = {
   progress: () => undefined,
 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function backupOnce(perPath: number, round: number): Promise<number> {
   fsGuard.configure({ maxPerPath: perPath });

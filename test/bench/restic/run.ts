@@ -19,6 +19,7 @@ import type { Environment } from '../../../src/extension/core/environments/types
 import type { TaskContext } from '../../../src/extension/core/ports';
 import { silentLogger } from '../../../src/extension/core/ports';
 import { DEFAULT_TREE, generateTree, prng } from '../backup/tree';
+import { childCpu, fresh, median } from '../measure';
 
 const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/restic -> repo
 const TMP = join(ROOT, 'test/bench/tmp');
@@ -107,12 +108,6 @@ function change1Percent(seed: number): number {
   return n;
 }
 
-/** CPU seconds of this process's finished (reaped) children, from /proc: restic's own work. */
-function childCpu(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[13]) + Number(f[14])) / 100; // cutime + cstime, clock ticks (100 Hz)
-}
 
 interface Sample {
   wall: number;
@@ -130,11 +125,6 @@ async function timed(fn: () => unknown): Promise<Sample> {
   return { wall, cpu: (c.user + c.system) / 1e6 + childCpu() - k0 };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fresh = (d: string) => {
-  rmSync(d, { recursive: true, force: true });
-  mkdirSync(d, { recursive: true });
-};
 
 async function main(): Promise<void> {
   console.log(`generating tree in ${TREE} ...`);

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, createGunzip, type ZlibOptions } from 'node:zlib';
 import type { TaskProgress } from '../../../shared/model';
-import { archiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { archiveIndex, memberAt, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
 import { formatBytes } from './format';
 import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, freeSpace, inside, pathSelector, refusal, safeMode, segments, spaceNeeded, WriteFailures, writeReason, type FreeSpace, type RestoreLimits } from './restoreRules';
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
@@ -158,17 +158,6 @@ function spans(idx: ArchiveIndex, picked: TarEntry[]): Span[] {
   return out;
 }
 
-function memberAt(us: number[], u: number): number {
-  let lo = 0;
-  let hi = us.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (us[mid] <= u) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
  * Inflates the members covering [span.from, span.to) in order and hands the tar bytes of that
  * range to `sink`. Up to `parallel` members are inflated at once in the thread pool; a member
@@ -176,8 +165,8 @@ function memberAt(us: number[], u: number): number {
  */
 async function inflateSpan(archivePath: string, idx: ArchiveIndex, span: Span, sink: (b: Buffer) => void, parallel = availableParallelism() + 1, fs: RestoreFs, check: () => void): Promise<void> {
   const { c, u } = idx.members;
-  const first = memberAt(u, span.from);
-  const last = memberAt(u, Math.max(span.from, span.to - 1));
+  const first = memberAt(idx, span.from);
+  const last = memberAt(idx, Math.max(span.from, span.to - 1));
   const cEnd = (m: number) => (m + 1 < c.length ? c[m + 1] : idx.archiveSize);
   const uEnd = (m: number) => (m + 1 < u.length ? u[m + 1] : idx.tarSize);
   const fd = nodeFs.openSync(archivePath, 'r');
