@@ -60,7 +60,7 @@ export class BackupService {
           if (!ok) return opts.logger.warn(`${trigger} run of ${env.id} not started: this window no longer leads`);
           const r = this.startBackup(env, trigger, occurrence);
           if (r.kind === 'blocked') opts.logger.warn(`${trigger} run of ${env.id} not started: ${r.reason}`);
-        });
+        }, (e: Error) => opts.logger.error(`${trigger} run of ${env.id} not started: ${e.message}`));
       },
     });
   }

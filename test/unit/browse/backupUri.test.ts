@@ -13,6 +13,8 @@ describe('backup: URI paths', () => {
     for (const loc of [
       { envId: 'a_b-1', backupId: 'C:\\backups\\x 100%.tar.gz', path: 'dir with space/ü%20.txt' },
       { envId: 'r', backupId: '4f1e2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7', path: '' },
+      // A per-folder environment: its backups must be browsable and comparable too.
+      { envId: 'notes@app-1a2b3c', backupId: '/b/notes@app-1a2b3c-20261129-014100.tar.gz', path: 'a.md' },
     ]) assert.deepEqual(parseBackupUriPath(backupUriPath(loc)), loc);
   });
 

@@ -2,6 +2,7 @@
 // only ever touch files whose names match these patterns exactly, for exactly one environment.
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { RESOLVED_ID_PATTERN } from '../environments/ids';
 import { fsGuard, UnresponsiveError } from '../fsguard';
 
 export const FOLDER_EXT = '.tar.gz';
@@ -26,11 +27,9 @@ export interface ArchiveInfo {
   size: number;
 }
 
-// An environment bound to a workspace folder has the id `<id>@<folder key>`.
-const ENV_ID = /^[a-z0-9_-]+(@[a-z0-9_-]+)?$/;
 
 export function assertEnvId(envId: string): void {
-  if (!ENV_ID.test(envId)) throw new Error(`Invalid environment id "${envId}": use lowercase letters, digits, "_" and "-"`);
+  if (!RESOLVED_ID_PATTERN.test(envId)) throw new Error(`Invalid environment id "${envId}": use lowercase letters, digits, "_" and "-"`);
 }
 
 function pad(n: number, width = 2): string {

@@ -2,6 +2,8 @@
 // The path alone says everything (no query, no state), so an editor restored after a reload, a
 // workspace folder of a backup and a diff all resolve it again by themselves. The backup id is
 // one encoded segment because it is usually an absolute path of its own (an archive file).
+import { RESOLVED_ID_PATTERN } from '../environments/ids';
+
 export const BACKUP_SCHEME = 'backup';
 
 export interface BackupLocation {
@@ -11,7 +13,6 @@ export interface BackupLocation {
   path: string;
 }
 
-const ENV_ID = /^[a-z0-9_-]+$/;
 
 export function backupUriPath(loc: BackupLocation): string {
   const rel = normalizeEntryPath(loc.path);
@@ -23,7 +24,7 @@ export function parseBackupUriPath(uriPath: string): BackupLocation {
   const parts = uriPath.split('/');
   if (parts[0] !== '' || parts.length < 3) throw new Error(`not a backup path: "${uriPath}" (expected /<environment>/<backup>/<file>)`);
   const [, envId, encoded, ...rest] = parts;
-  if (!ENV_ID.test(envId)) throw new Error(`not a backup path: "${uriPath}" (bad environment id "${envId}")`);
+  if (!RESOLVED_ID_PATTERN.test(envId)) throw new Error(`not a backup path: "${uriPath}" (bad environment id "${envId}")`);
   let backupId: string;
   try {
     backupId = decodeURIComponent(encoded);

@@ -8,9 +8,8 @@ import { parseEngineFields } from './engineFields';
 import { expandPath, type ExpandContext } from './expand';
 import type { Environment, EnvironmentEntry, RetentionPolicy } from './types';
 
-export const ENV_ID_PATTERN = /^[a-z0-9_-]+$/;
-/** An id as the core uses it: the user's id, plus `@<folder key>` for an environment bound to a workspace folder. */
-export const RESOLVED_ID_PATTERN = /^[a-z0-9_-]+(@[a-z0-9_-]+)?$/;
+import { ENV_ID_PATTERN } from './ids';
+export { ENV_ID_PATTERN, RESOLVED_ID_PATTERN } from './ids';
 const RETENTION_KEYS = ['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly'] as const;
 
 export interface ParseContext extends ExpandContext {

@@ -7,8 +7,10 @@
 // occurrence runs at most once even with two processes that both believe they lead.
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { RESOLVED_ID_PATTERN } from '../environments/ids';
 
-const SAFE_KEY = /^[A-Za-z0-9_-]{1,100}@\d{1,16}$/;
+// `<environment id>@<occurrence>`; the id may itself hold one '@' (a per-folder environment).
+const SAFE_KEY = new RegExp(`^(?=.{1,140}@\\d{1,16}$)${RESOLVED_ID_PATTERN.source.slice(1, -1)}@\\d{1,16}$`);
 
 export const occurrenceKey = (envId: string, occurrence: number): string => `${envId}@${occurrence}`;
 
