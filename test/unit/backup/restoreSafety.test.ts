@@ -72,6 +72,19 @@ describe('restore never loses or fakes anything', function () {
     assert.match(r.summary!, /1 entry restored .*1 conflict \(3 entries below not restored\)/);
   });
 
+  it('restores into folders that already exist (a second restore into the same target), keeping or replacing files as chosen', async () => {
+    const archive = await backupOf(writeTree({ 'notes/a.txt': 'from backup', 'notes/deep/b.txt': 'b' }));
+    const target = tempDir();
+    await restoreArchive(makeCtx(), { archivePath: archive, target, overwrite: false });
+    writeFileSync(join(target, 'notes', 'a.txt'), 'edited since');
+    const keep = await restoreArchive(makeCtx(), { archivePath: archive, target, overwrite: false });
+    assert.equal(readFileSync(join(target, 'notes', 'a.txt'), 'utf8'), 'edited since');
+    assert.doesNotMatch(keep.summary!, /could not be written|failed/);
+    await restoreArchive(makeCtx(), { archivePath: archive, target, overwrite: true });
+    assert.equal(readFileSync(join(target, 'notes', 'a.txt'), 'utf8'), 'from backup');
+    assert.equal(readFileSync(join(target, 'notes', 'deep', 'b.txt'), 'utf8'), 'b');
+  });
+
   it('even with overwrite, a file in the backup never removes a folder in the target', async () => {
     const archive = await backupOf(writeTree({ 'data': 'a file in the backup' }));
     const target = tempDir();

@@ -179,7 +179,8 @@ async function inflateSpan(archivePath: string, idx: ArchiveIndex, span: Span, s
     const inflight: { m: number; out: Promise<Buffer> }[] = [];
     let next = first;
     const submit = () => {
-      while (next <= last && inflight.length < parallel && cEnd(next) - c[next] <= BIG_MEMBER) {
+      // By the inflated size: a member of zeros that compresses to 1 MB may inflate to gigabytes.
+      while (next <= last && inflight.length < parallel && uEnd(next) - u[next] <= BIG_MEMBER) {
         const len = cEnd(next) - c[next];
         const raw = Buffer.allocUnsafe(len);
         readFully(fs, fd, raw, c[next]);
@@ -332,7 +333,11 @@ class Extractor {
       return;
     }
     try {
-      if (isDir) return this.makeDir(rel, abs, e, d.action === 'replace');
+      if (isDir) {
+        // A folder that is already there takes the backup's contents; it keeps its own mode and time.
+        if (d.action === 'merge') return void this.madeDirs.add(rel);
+        return this.makeDir(rel, abs, e, d.action === 'replace');
+      }
       if (e.type === 'SymbolicLink') {
         this.links.add(rel); // before it exists: nothing below it is ever written, even if creating it fails
         return this.makeLink(abs, d.action === 'replace', (at) => this.fs.symlinkSync(e.linkpath!, at));
