@@ -207,6 +207,9 @@ export class TaskLogController {
 
   private answer(m: PollRequest): HostReply {
     const changes = this.source.changesSince(m.cursor);
+    // A running task this reply moves the cursor past is known to the panel from now on, on its
+    // page or not: its next progress ticks wait for the interval instead of waking every held poll.
+    for (const t of changes.tasks) if (t.status === 'running') this.shownRunning.add(t.id);
     // A cursor ahead of the store means the store was recreated (a corrupt file moved aside): start over.
     const reset = changes.revision < m.cursor;
     const refresh = m.refresh === true || reset;

@@ -120,6 +120,28 @@ describe('TaskLogController long polling', () => {
     assert.deepEqual(changes(c.reply).page!.rows.map((x) => [x.id, x.status]), [[q.id, 'succeeded']]);
   });
 
+  it('progress of a running task the page does not show wakes a held poll once, then waits for the interval', async () => {
+    src.addTask({ status: 'succeeded', envId: 'shown' });
+    let next = await primed({ query: { limit: 10, envIds: ['shown'] } });
+    // A task starts that the filtered page does not show: the news goes out soon...
+    const a = start(next);
+    const hidden = src.addTask({ status: 'running', finishedAt: null, envId: 'other' });
+    src.changed.fire();
+    await clock.tickAsync(310);
+    assert.ok(a.reply, 'answered within 300 ms');
+    next = { ...next, cursor: changes(a.reply).cursor };
+    // ...its later progress ticks do not turn every held poll into a reply.
+    const b = start(next);
+    for (let i = 2; i < 8; i++) {
+      await clock.tickAsync(250);
+      src.update(hidden.id, { progress: { files: i } });
+      src.changed.fire();
+    }
+    assert.equal(b.reply, undefined, 'still held after 1.5 s of progress');
+    await clock.tickAsync(600);
+    assert.equal(b.after, 2000);
+  });
+
   it('a newer poll and a hidden panel release held polls at once', async () => {
     src.addTask();
     const next = await primed();
