@@ -7,7 +7,7 @@ import { formatDateTime } from '../../shared/format';
 import { parseEnvironments, ENV_ID_PATTERN } from '../core/environments/parse';
 import { cronError, describeSchedule, nextRuns } from '../core/scheduler/cron';
 import type { Backups } from '../core/backups';
-import { addEnvironmentEntry, workspaceFolderPath } from '../config';
+import { addEnvironmentEntry, settingsId, workspaceFolderPath } from '../config';
 import { localRepositoryExists } from './repository';
 
 // A function: the labels are looked up in the user's language when the picker opens.
@@ -24,7 +24,8 @@ export async function addEnvironment(service: Backups, arg: unknown, secrets?: v
   const entry = given ?? (await ask(service));
   if (!entry) return undefined;
   const [parsed] = parseEnvironments([entry], { workspaceFolder: workspaceFolderPath(), home: os.homedir(), env: process.env });
-  const taken = service.environments().some((e) => (e.valid ? e.environment.id : e.id) === entry.id);
+  // Ids as the settings hold them: a per-folder environment `notes@app-1a2b3c` is the entry `notes`.
+  const taken = service.environments().some((e) => settingsId((e.valid ? e.environment.id : e.id) ?? '') === entry.id);
   const errors = [...(parsed.valid ? [] : parsed.errors), ...(taken ? [vscode.l10n.t('id "{0}" is already used', String(entry.id))] : [])];
   if (errors.length) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: the environment was not added: {0}', errors.join('; ')));
@@ -32,8 +33,9 @@ export async function addEnvironment(service: Backups, arg: unknown, secrets?: v
   }
   await addEnvironmentEntry(entry);
   void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: added "{0}". {1}.', String(entry.name), describeSchedule(String(entry.schedule))));
-  if (!given && secrets && entry.engine === 'restic') await offerRepositorySetup(String(entry.id), String(entry.repository), entry.passwordFile === undefined && entry.passwordCommand === undefined);
-  return String(entry.id);
+  const id = await resolvedId(service, String(entry.id));
+  if (!given && secrets && parsed.valid && parsed.environment.engine === 'restic') await offerRepositorySetup(id, parsed.environment.repository ?? '', entry.passwordFile === undefined && entry.passwordCommand === undefined);
+  return id;
 }
 
 async function ask(service: Backups): Promise<Record<string, unknown> | undefined> {
@@ -120,12 +122,26 @@ async function askRestic(): Promise<Record<string, unknown> | undefined> {
 }
 
 /** After adding a restic environment: its password (when kept by us) and, if needed, `init`. */
+/**
+ * The id the new entry runs under, once the settings change has reached the environments: the
+ * entry's own, or the first `<id>@<folder>` when it follows the workspace folder.
+ */
+async function resolvedId(service: Backups, raw: string): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const hit = service.environments().find((e) => e.valid && settingsId(e.environment.id) === raw);
+    if (hit?.valid) return hit.environment.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return raw;
+}
+
 async function offerRepositorySetup(envId: string, repository: string, askPassword: boolean): Promise<void> {
   if (askPassword) await vscode.commands.executeCommand('backupScheduler.setRepositoryPassword', { envId });
-  if (localRepositoryExists(repository) === true) return;
+  const exists = localRepositoryExists(repository);
+  if (exists === true) return;
   const init = vscode.l10n.t('Initialize Repository');
   const answer = await vscode.window.showInformationMessage(
-    localRepositoryExists(repository) === false
+    exists === false
       ? vscode.l10n.t('{0} is not a restic repository yet. Initialize it now?', repository)
       : vscode.l10n.t('Is {0} a new repository? Initialize it before the first backup.', repository),
     init,
@@ -171,7 +187,7 @@ function slug(name: string): string {
 }
 
 function uniqueId(base: string, service: Backups): string {
-  const used = new Set(service.environments().map((e) => (e.valid ? e.environment.id : e.id)));
+  const used = new Set(service.environments().map((e) => settingsId((e.valid ? e.environment.id : e.id) ?? '')));
   let id = base;
   for (let i = 2; used.has(id); i++) id = `${base}-${i}`;
   return id;

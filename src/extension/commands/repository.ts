@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Backups } from '../core/backups';
 import { secretKeys, secretNamesIn } from '../core/engines/secrets';
+import { isBackendString } from '../core/environments/engineFields';
 import type { Environment } from '../core/environments/types';
 import { trackTask } from '../ui/progress';
 import { envIdFrom } from './args';
@@ -62,9 +63,10 @@ export async function setRepositoryPassword(service: Backups, secrets: vscode.Se
 }
 
 /** Whether a local repository folder already holds a restic repository (remote ones cannot be told cheaply). */
+/** `repository` as parsing left it: a backend string, or an absolute folder (`~`, `local:` resolved). */
 export function localRepositoryExists(repository: string): boolean | undefined {
-  if (/^[a-z0-9]+:/i.test(repository) && !/^[a-zA-Z]:[\\/]/.test(repository) && !repository.startsWith('local:')) return undefined;
-  return existsSync(join(repository.replace(/^local:/, ''), 'config'));
+  if (isBackendString(repository)) return undefined;
+  return existsSync(join(repository, 'config'));
 }
 
 export async function initRepository(service: Backups, secrets: vscode.SecretStorage, arg: unknown): Promise<number | undefined> {

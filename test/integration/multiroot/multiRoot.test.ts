@@ -62,6 +62,14 @@ describe('a multi-root window', function () {
     assert.ok((await backUp(own.id)).includes('only-in-beta.txt'));
   });
 
+  it('Add Environment returns the id a per-folder entry runs under, and refuses its id a second time', async () => {
+    const entry = { id: 'added', name: 'Added', type: 'command', command: 'echo x > "$BACKUP_FILE"', destination: join(dst, 'added'), schedule: '0 3 * * *' };
+    const id = await vscode.commands.executeCommand<string | undefined>('backupScheduler.addEnvironment', entry);
+    assert.match(id ?? '', /^added@(alpha|beta)-[0-9a-f]{6}$/);
+    assert.ok(api().backups.environment(id!), 'the returned id names an environment');
+    assert.equal(await vscode.commands.executeCommand('backupScheduler.addEnvironment', { ...entry, name: 'Again' }), undefined);
+  });
+
   after(async () => {
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', undefined, vscode.ConfigurationTarget.Global);
   });

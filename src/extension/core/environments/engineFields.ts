@@ -12,7 +12,7 @@ const RESTIC_ONLY = ['repository', 'passwordFile', 'passwordCommand', 'backendEn
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `sftp:`, `rest:`, `s3:`, `rclone:` ... (two letters at least, so `C:\repo` stays a path). */
-function isBackendString(repository: string): boolean {
+export function isBackendString(repository: string): boolean {
   return /^[a-z0-9]{2,}:/i.test(repository) && !repository.startsWith('local:');
 }
 
