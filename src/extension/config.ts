@@ -84,22 +84,35 @@ export function settingsId(id: string): string {
   return id.split('@')[0];
 }
 
-/** Where an environment's raw entry lives, so edits go back to the same settings file. */
-export function environmentTarget(resolvedId: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[] } {
+/**
+ * Where an environment's raw entry lives, so edits go back to the same settings file: a folder's
+ * own settings in a multi-root window (`folder` first: the one a per-folder environment belongs
+ * to), the workspace's, or the user's.
+ */
+export function environmentTarget(resolvedId: string, folder?: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[]; config: vscode.WorkspaceConfiguration } {
   const id = settingsId(resolvedId);
-  const info = vscode.workspace.getConfiguration(SECTION).inspect<Record<string, unknown>[]>('environments');
-  const has = (list: unknown) => Array.isArray(list) && list.some((e) => e && (e as { id?: unknown }).id === id);
-  if (has(info?.workspaceFolderValue)) return { target: vscode.ConfigurationTarget.WorkspaceFolder, list: info!.workspaceFolderValue! };
-  if (has(info?.workspaceValue)) return { target: vscode.ConfigurationTarget.Workspace, list: info!.workspaceValue! };
-  return { target: vscode.ConfigurationTarget.Global, list: info?.globalValue ?? [] };
+  const has = (list: unknown): list is Record<string, unknown>[] => Array.isArray(list) && list.some((e) => e && (e as { id?: unknown }).id === id);
+  const folders = [...(vscode.workspace.workspaceFolders ?? [])].sort((a, b) => Number(b.uri.fsPath === folder) - Number(a.uri.fsPath === folder));
+  if (vscode.workspace.workspaceFile !== undefined) {
+    for (const f of folders) {
+      const config = vscode.workspace.getConfiguration(SECTION, f.uri);
+      const own = config.inspect<Record<string, unknown>[]>('environments')?.workspaceFolderValue;
+      if (has(own)) return { target: vscode.ConfigurationTarget.WorkspaceFolder, list: own, config };
+    }
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const info = config.inspect<Record<string, unknown>[]>('environments');
+  if (has(info?.workspaceFolderValue)) return { target: vscode.ConfigurationTarget.WorkspaceFolder, list: info!.workspaceFolderValue!, config };
+  if (has(info?.workspaceValue)) return { target: vscode.ConfigurationTarget.Workspace, list: info!.workspaceValue!, config };
+  return { target: vscode.ConfigurationTarget.Global, list: info?.globalValue ?? [], config };
 }
 
 /** Replaces one raw entry (by id) where it is defined. */
-export async function updateEnvironmentEntry(resolvedId: string, change: (entry: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+export async function updateEnvironmentEntry(resolvedId: string, change: (entry: Record<string, unknown>) => Record<string, unknown>, folder?: string): Promise<void> {
   const id = settingsId(resolvedId);
-  const { target, list } = environmentTarget(id);
+  const { target, list, config } = environmentTarget(id, folder);
   const next = list.map((e) => (e && e.id === id ? change({ ...e }) : e));
-  await vscode.workspace.getConfiguration(SECTION).update('environments', next, target);
+  await config.update('environments', next, target);
 }
 
 export async function addEnvironmentEntry(entry: Record<string, unknown>): Promise<void> {

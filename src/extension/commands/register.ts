@@ -137,7 +137,7 @@ function report(outcome: CommandOutcome): number | undefined {
 async function setEnabled(service: Backups, arg: unknown, enabled: boolean): Promise<boolean> {
   const id = envIdFrom(arg) ?? (await pickEnvironment(service, enabled ? vscode.l10n.t('Enable Environment') : vscode.l10n.t('Disable Environment'), (e) => e.enabled !== enabled))?.id;
   if (!id) return false;
-  await updateEnvironmentEntry(id, (e) => ({ ...e, enabled }));
+  await updateEnvironmentEntry(id, (e) => ({ ...e, enabled }), service.environment(id)?.folder);
   return true;
 }
 

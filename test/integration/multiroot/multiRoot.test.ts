@@ -62,6 +62,18 @@ describe('a multi-root window', function () {
     assert.ok((await backUp(own.id)).includes('only-in-beta.txt'));
   });
 
+  it('Disable and Enable of beta\'s own environment write beta/.vscode/settings.json', async () => {
+    const own = valid().find((e) => e.id.startsWith('beta-own@'))!;
+    const betaConfig = () => vscode.workspace.getConfiguration('backupScheduler', vscode.workspace.workspaceFolders!.find((f) => f.name === 'beta')!.uri);
+    const entry = () => betaConfig().inspect<Record<string, unknown>[]>('environments')!.workspaceFolderValue![0];
+    await vscode.commands.executeCommand('backupScheduler.disableEnvironment', own.id);
+    assert.equal(entry().enabled, false);
+    await until(() => api().backups.environment(own.id)?.enabled === false);
+    assert.ok(!(vscode.workspace.getConfiguration('backupScheduler').inspect<Record<string, unknown>[]>('environments')?.globalValue ?? []).some((e) => e.id === 'beta-own'), 'nothing written to the user settings');
+    await vscode.commands.executeCommand('backupScheduler.enableEnvironment', own.id);
+    assert.equal(entry().enabled, true);
+  });
+
   it('Add Environment returns the id a per-folder entry runs under, and refuses its id a second time', async () => {
     const entry = { id: 'added', name: 'Added', type: 'command', command: 'echo x > "$BACKUP_FILE"', destination: join(dst, 'added'), schedule: '0 3 * * *' };
     const id = await vscode.commands.executeCommand<string | undefined>('backupScheduler.addEnvironment', entry);
