@@ -50,12 +50,6 @@ export function stalledClock(t: { status: string; progress: { stalledSince?: num
   return since === undefined ? undefined : formatDateTime(since).slice(11, 16);
 }
 
-/** "stalled since 14:05" (the host's views; the webview words it through its l10n). */
-export function stalledText(t: { status: string; progress: { stalledSince?: number } | null }): string | undefined {
-  const clock = stalledClock(t);
-  return clock === undefined ? undefined : `stalled since ${clock}`;
-}
-
 export function formatDay(time: number): string {
   return formatDateTime(time).slice(0, 10);
 }

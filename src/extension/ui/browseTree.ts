@@ -6,6 +6,7 @@ import { entryName, parentEntry } from '../core/browse/backupUri';
 import type { BackupBrowsing } from '../core/browse/source';
 import type { BackupEntry, BackupRef } from '../core/engines/types';
 import { backupUri, message, type BackupFileSystem } from './backupFileSystem';
+import { codeSpan, escapeMarkdown } from './markdownText';
 
 export type BrowseNode =
   | { kind: 'backup'; envId: string; ref: BackupRef }
@@ -82,7 +83,7 @@ export class BrowseTree implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     item.iconPath = new vscode.ThemeIcon('archive');
     item.contextValue = 'backup.root';
     item.tooltip = new vscode.MarkdownString(
-      [vscode.l10n.t('{0}, backup of {1}', `**${escape(env?.name ?? node.envId)}**`, formatDateTime(node.ref.time)), `\`${node.ref.id}\``, node.ref.size !== undefined ? formatBytes(node.ref.size) : '', node.ref.host ? vscode.l10n.t('host {0}', escape(node.ref.host)) : '']
+      [vscode.l10n.t('{0}, backup of {1}', `**${escapeMarkdown(env?.name ?? node.envId)}**`, formatDateTime(node.ref.time)), codeSpan(node.ref.id), node.ref.size !== undefined ? formatBytes(node.ref.size) : '', node.ref.host ? vscode.l10n.t('host {0}', escapeMarkdown(node.ref.host)) : '']
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -110,8 +111,4 @@ function entryItem(node: Extract<BrowseNode, { kind: 'entry' }>): vscode.TreeIte
 
 function nodeId(envId: string, backupId: string, path: string | undefined): string {
   return JSON.stringify([envId, backupId, path ?? null]);
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, (c) => `\\${c}`);
 }

@@ -1,7 +1,7 @@
 // Text from outside (error messages, command lines, paths, names) shown inside a Markdown tooltip
 // must read as itself: not as links, images, headings, emphasis, HTML or theme icons. Pure
 // functions (no `vscode`), so the escaping is tested by rendering it with a CommonMark renderer.
-import { formatBytes, formatDateTime, stalledText } from '../../shared/format';
+import { formatBytes, formatDateTime, stalledClock } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 
 /**
@@ -36,8 +36,8 @@ export function taskTooltipMarkdown(t: TaskRecord, envName: string, status: stri
   if (t.startedAt) times.push(l10n.t('started {0}', formatDateTime(t.startedAt)));
   if (t.finishedAt) times.push(l10n.t('finished {0}', formatDateTime(t.finishedAt)));
   md += `${times.join(', ')}\n\n`;
-  const stalled = stalledText(t);
-  if (stalled) md += `${l10n.t('{0}: no progress and no log line. **Cancel** stops it and frees the environment, even if a call in it never returns.', `${stalled[0].toUpperCase()}${stalled.slice(1)}`)}\n\n`;
+  const since = stalledClock(t);
+  if (since) md += `${l10n.t('Stalled since {0}: no progress and no log line. **Cancel** stops it and frees the environment, even if a call in it never returns.', since)}\n\n`;
   if (t.error) md += `${l10n.t('Error: {0}', escapeMarkdown(t.error))}\n\n`;
   if (t.skipReason) md += `${l10n.t('Skipped: {0}', escapeMarkdown(t.skipReason))}\n\n`;
   if (t.result?.archivePath) md += `${l10n.t('Archive: {0} ({1}, {2} files)', codeSpan(t.result.archivePath), formatBytes(t.result.size), t.result.fileCount ?? '?')}\n\n`;

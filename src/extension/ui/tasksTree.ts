@@ -1,7 +1,7 @@
 // The Tasks view: what runs now (with live progress) first, then recent history by day, capped,
 // with a last item that opens the Task Log for everything else. The view's badge counts what runs.
 import * as vscode from 'vscode';
-import { formatBytes, formatDateTime, formatDay, formatDuration, stalledText } from '../../shared/format';
+import { formatBytes, formatDateTime, formatDay, formatDuration, stalledClock } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { toVs } from './environmentsTree';
@@ -102,7 +102,7 @@ const STATUS_ICON: Record<TaskRecord['status'], [string, string | undefined]> = 
 };
 
 export function statusText(t: TaskRecord): string {
-  if (stalledText(t)) return vscode.l10n.t('stalled');
+  if (stalledClock(t)) return vscode.l10n.t('stalled');
   if (t.status === 'succeeded' && t.warnings > 0) return t.warnings === 1 ? vscode.l10n.t('succeeded with 1 warning') : vscode.l10n.t('succeeded with {0} warnings', t.warnings);
   return statusName(t.status);
 }
@@ -110,7 +110,7 @@ export function statusText(t: TaskRecord): string {
 function taskItem(t: TaskRecord, envName: string): vscode.TreeItem {
   const item = new vscode.TreeItem(`${envName} — ${kindName(t.kind)}`, vscode.TreeItemCollapsibleState.None);
   item.id = `task-${t.id}`;
-  const [icon, color] = (t.status === 'succeeded' && t.warnings > 0) || stalledText(t) ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
+  const [icon, color] = (t.status === 'succeeded' && t.warnings > 0) || stalledClock(t) ? ['warning', 'problemsWarningIcon.foreground'] : STATUS_ICON[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.description = describe(t);
   item.contextValue = t.status === 'running' ? 'task.running' : t.status === 'queued' ? 'task.queued' : t.result?.archivePath ? 'task.finished.archive' : 'task.finished';
@@ -123,8 +123,8 @@ function describe(t: TaskRecord): string {
   if (t.status === 'running') {
     const p = t.progress;
     if (!p) return vscode.l10n.t('starting…');
-    const stalled = stalledText(t);
-    if (stalled) return stalled;
+    const since = stalledClock(t);
+    if (since) return vscode.l10n.t('stalled since {0}', since);
     const parts = [p.percent !== undefined ? `${Math.floor(p.percent)}%` : '', p.files !== undefined ? vscode.l10n.t('{0} files', p.files) : '', p.bytes !== undefined ? formatBytes(p.bytes) : '', p.etaSeconds !== undefined ? vscode.l10n.t('{0} left', formatDuration(p.etaSeconds * 1000)) : ''];
     return parts.filter(Boolean).join(' · ') || vscode.l10n.t('running…');
   }
