@@ -32,7 +32,7 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   // The restore worker thread's script: restore.ts starts it from beside extension.js.
-  { ...common, entryPoints: ['src/extension/core/backup/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022' },
 ];
 

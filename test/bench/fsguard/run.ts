@@ -8,7 +8,7 @@
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runFolderBackup } from '../../../src/extension/core/backup';
+import { runFolderBackup } from '../../../src/extension/core/engines/archive/operations';
 import { FsGuard, fsGuard } from '../../../src/extension/core/fsguard';
 import type { TaskContext } from '../../../src/extension/core/ports';
 import { generateTree, type TreeSpec } from '../backup/tree';

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runFolderBackup } from '../../../src/extension/core/backup';
+import { runFolderBackup } from '../../../src/extension/core/engines/archive/operations';
 import { ResticEngine } from '../../../src/extension/core/engines/restic';
 import { passwordKey } from '../../../src/extension/core/engines/restic/credentials';
 import type { Environment } from '../../../src/extension/core/environments/types';

@@ -7,7 +7,7 @@ import { parseEnvironments } from '../../../src/extension/core/environments/pars
 import type { Environment } from '../../../src/extension/core/environments/types';
 import { EngineRegistry } from '../../../src/extension/core/engines/registry';
 import { silentLogger, systemClock } from '../../../src/extension/core/ports';
-import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../archive/helpers';
 
 describe('archive engine (engine interface)', function () {
   this.timeout(30_000);

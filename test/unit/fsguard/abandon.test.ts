@@ -4,12 +4,12 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AtomicFile, removeStalePartials } from '../../../src/extension/core/backup/atomicFile';
-import { archiveName, tempName } from '../../../src/extension/core/backup/naming';
+import { AtomicFile, removeStalePartials } from '../../../src/extension/core/engines/archive/atomicFile';
+import { archiveName, tempName } from '../../../src/extension/core/engines/archive/naming';
 import { silentLogger, systemClock } from '../../../src/extension/core/ports';
 import { TaskManager } from '../../../src/extension/core/tasks/taskManager';
 import { MemoryStore } from '../fakes/memoryStore';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 
 /** Polls (the test's timeout bounds the wait). */
 async function until(cond: () => boolean): Promise<void> {

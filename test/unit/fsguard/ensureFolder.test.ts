@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureFolder, FsGuard, nodeFolderFs, UnresponsiveError, type FolderFs } from '../../../src/extension/core/fsguard';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
 

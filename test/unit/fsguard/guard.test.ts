@@ -1,7 +1,7 @@
 // The guard with injected calls that hang (promises nobody settles) and a fake clock.
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
-import { CancelledError } from '../../../src/extension/core/backup/cancel';
+import { CancelledError } from '../../../src/extension/core/util/errors';
 import { FsGuard, UnresponsiveError } from '../../../src/extension/core/fsguard';
 
 /** A call the test settles by hand, counting how many of them were really started. */

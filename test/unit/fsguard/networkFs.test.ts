@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Lstatter } from '../../../src/extension/core/backup/walk';
+import { Lstatter } from '../../../src/extension/core/source/walk';
 import { isNetworkFsMagic, onNetworkFs } from '../../../src/extension/core/fsguard';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 
 describe('network file systems', () => {
   afterEach(cleanupTemp);

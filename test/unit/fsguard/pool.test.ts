@@ -13,7 +13,7 @@ import { silentLogger, systemClock } from '../../../src/extension/core/ports';
 import { BackupService, isStarted } from '../../../src/extension/core/service';
 import { openTaskStore } from '../../../src/extension/core/store/openTaskStore';
 import type { TaskStore } from '../../../src/extension/core/store/taskStore';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 
 describe('a path whose calls never return, on the real thread pool', function () {
   this.timeout(30_000);

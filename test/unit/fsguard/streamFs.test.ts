@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, createReadStream, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsGuard, guardedStreamFs, UnresponsiveError } from '../../../src/extension/core/fsguard';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   let out = '';

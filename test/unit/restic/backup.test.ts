@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
-import { walkTree } from '../../../src/extension/core/backup/walk';
-import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
+import { walkTree } from '../../../src/extension/core/source/walk';
+import { cleanupTemp, makeCtx, tempDir } from '../archive/helpers';
 import { newRepository, noise, restic, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
 
 async function archiveEngineSet(root: string, exclude: string[]): Promise<string[]> {

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { passwordKey, ResticEngine } from '../../../src/extension/core/engines/restic';
-import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
+import { cleanupTemp, makeCtx, tempDir } from '../archive/helpers';
 import { deps, engineFor, MemorySecrets, newRepository, noise, PASSWORD, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
 
 /** A bare restic process that holds a lock on the repository until it is stopped. */

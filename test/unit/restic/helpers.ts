@@ -10,7 +10,7 @@ import type { Environment } from '../../../src/extension/core/environments/types
 import type { EngineDeps, SecretSource } from '../../../src/extension/core/engines/types';
 import { passwordKey, ResticEngine } from '../../../src/extension/core/engines/restic';
 import { silentLogger } from '../../../src/extension/core/ports';
-import { makeCtx, tempDir } from '../backup/helpers';
+import { makeCtx, tempDir } from '../archive/helpers';
 
 export const PASSWORD = 'correct horse battery staple';
 

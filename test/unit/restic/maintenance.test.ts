@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { openSync, readdirSync, readSync, statSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupTemp, makeCtx, tempDir } from '../backup/helpers';
+import { cleanupTemp, makeCtx, tempDir } from '../archive/helpers';
 import { newRepository, noise, restic, resticEnv, snapshots, writeTree } from './helpers';
 
 function packFiles(repository: string): string[] {

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../archive/helpers';
 import { newRepository, noise, resticEnv, writeTree } from './helpers';
 
 async function backedUp(files: Record<string, string | Buffer>, links: Record<string, string> = {}) {

@@ -11,7 +11,7 @@ import { silentLogger, systemClock } from '../../../src/extension/core/ports';
 import { BackupService, isStarted } from '../../../src/extension/core/service';
 import { openTaskStore } from '../../../src/extension/core/store/openTaskStore';
 import type { TaskStore } from '../../../src/extension/core/store/taskStore';
-import { cleanupTemp, tempDir } from '../backup/helpers';
+import { cleanupTemp, tempDir } from '../archive/helpers';
 import { MemorySecrets, newRepository, noise, PASSWORD, snapshots, startRestServer, writeTree } from './helpers';
 
 describe('BackupService with a restic environment (real store, real restic)', function () {

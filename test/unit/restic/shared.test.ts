@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../../../src/extension/core/environments/types';
-import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../backup/helpers';
+import { cleanupTemp, makeCtx, tempDir, treeDigest } from '../archive/helpers';
 import { passwordKey } from '../../../src/extension/core/engines/restic';
 import { engineFor, newRepository, noise, resticEnv, snapshots, startRestServer, writeTree } from './helpers';
 

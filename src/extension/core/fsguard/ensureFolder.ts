@@ -5,7 +5,7 @@
 // plain mkdir at a time. Every call goes through the guard, so a hung mount fails too.
 import { constants, promises as fsp } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { errCode, errorText } from '../backup/cancel';
+import { errCode, errorText } from '../util/errors';
 import type { FsGuard } from './guard';
 import { pseudoFsByPath, pseudoFsName } from './pseudoFs';
 

@@ -16,7 +16,7 @@
 //   refuses more calls on those paths and lets other paths in one call at a time.
 // Healthy paths pay one Map insert and delete per call; a single watchdog timer runs only while
 // calls are outstanding.
-import { CancelledError } from '../backup/cancel';
+import { CancelledError } from '../util/errors';
 
 export type FsRole = 'source' | 'destination';
 

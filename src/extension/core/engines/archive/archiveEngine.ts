@@ -1,10 +1,10 @@
 // The `archive` engine: one .tar.gz (folder) or one dump file (command) per backup, complete in
-// itself, in a local or mounted `destination` folder. The work itself lives in core/backup/;
+// itself, in a local or mounted `destination` folder. The work itself lives in the other files of this folder;
 // this class maps the engine interface onto it.
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
-import * as backup from '../../backup';
+import * as backup from './operations';
 import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';

@@ -1,7 +1,7 @@
 // One repository's restic, ready to run: program, credentials and the error mapping. The rest of
 // the engine never builds an environment or reads stderr itself.
 import type { LogLevel } from '../../../../shared/model';
-import { CancelledError } from '../../backup/cancel';
+import { CancelledError } from '../../util/errors';
 import type { ResticBinary } from './binary';
 import { redact, type ResticCredentials } from './credentials';
 import { ResticError, resticError } from './errors';

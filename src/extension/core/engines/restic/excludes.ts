@@ -5,8 +5,8 @@
 // The walk also yields the manifest hash that skipIfUnchanged compares; without skipIfUnchanged
 // no one needs it, and the names-only walk (no lstat of each file: restic stats them itself)
 // applies the same rules for a fraction of the CPU.
-import { ManifestHasher, walkTree } from '../../backup/walk';
-import { walkNames } from '../../backup/walkNames';
+import { ManifestHasher, walkTree } from '../../source/walk';
+import { walkNames } from '../../source/walkNames';
 
 export interface SourceScan {
   /** Only when asked for (`manifest`). */

@@ -1,7 +1,7 @@
 // Our own order of operations on one repository (restic's locks would make a second operation
 // fail rather than wait): backups share it, prune, check and unlock hold it alone. A waiting
 // exclusive operation goes before later backups, so a busy schedule cannot starve a prune.
-import { CancelledError } from '../../backup/cancel';
+import { CancelledError } from '../../util/errors';
 
 interface Waiter {
   exclusive: boolean;

@@ -5,8 +5,8 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
-import { decideExisting, refusal, safeMode } from '../../backup/restoreRules';
-import { CancelledError, errorText } from '../../backup/cancel';
+import { decideExisting, refusal, safeMode } from '../../restore/rules';
+import { CancelledError, errorText } from '../../util/errors';
 import type { TaskContext } from '../../ports';
 import type { RestoreRequest } from '../types';
 import type { ResticCli } from './cli';

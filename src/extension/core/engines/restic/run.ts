@@ -3,7 +3,7 @@
 // when it has not gone after a grace period.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { killTree } from '../../backup/processTree';
+import { killTree } from '../../util/processTree';
 
 export interface RunOptions {
   bin: string;

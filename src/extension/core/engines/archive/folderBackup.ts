@@ -1,0 +1,312 @@
+// Folder backup: walks the source twice (first to learn the manifest and totals, then to archive),
+// so skipIfUnchanged costs only a stat pass and progress can show a percentage, while memory stays
+// flat. Small files are read ahead concurrently; large ones are read straight into the chunk
+// being compressed.
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { TaskResult } from '../../../../shared/model';
+import type { TaskContext } from '../../ports';
+import { fsGuard, onNetworkFs, UnresponsiveError } from '../../fsguard';
+import { writeArchiveIndex } from './archiveIndex';
+import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
+import { CancelledError, errCode, errorText, throwIfAborted } from '../../util/errors';
+import { formatBytes } from '../../util/format';
+import { archiveName, assertEnvId } from './naming';
+import { openSourceFile, openSourceHandle, type Listed } from './openSource';
+import { TarGzWriter } from './tarGzWriter';
+import { ManifestHasher, walkTree, type TreeEntry } from '../../source/walk';
+
+export interface FolderBackupOptions {
+  envId: string;
+  source: string;
+  destination: string;
+  exclude: string[];
+  useGitignore: boolean;
+  skipIfUnchanged: boolean;
+  /** The last good backup of this environment, as the TaskManager recorded it. */
+  previous?: { manifestHash?: string; finishedAt: number; archivePath?: string };
+  gzipLevel?: number;
+  /** Testing and tuning: bytes per gzip member and members compressed at once. */
+  chunkSize?: number;
+  parallel?: number;
+  skipIncompressible?: boolean;
+}
+
+export type FolderBackupResult = TaskResult & { manifestHash: string; warnings: number };
+
+const SMALL_FILE = 256 * 1024;
+const READ_AHEAD_FILES = 64;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/** Every call on the source goes through the guard (a stuck mount fails the task, not the pool). */
+function onSource<T>(source: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return fsGuard.run(source, 'source', fn, signal);
+}
+
+async function checkSource(source: string, signal: AbortSignal): Promise<void> {
+  let st;
+  try {
+    st = await onSource(source, () => fsp.stat(source), signal);
+  } catch (e) {
+    if (e instanceof UnresponsiveError || e instanceof CancelledError) throw e;
+    if (errCode(e) === 'ENOENT') throw new Error(`Source folder ${source} does not exist`);
+    throw new Error(`Cannot read source folder ${source}: ${errorText(e)}`);
+  }
+  if (!st.isDirectory()) throw new Error(`Source ${source} is not a folder`);
+}
+
+/** When the destination lies inside the source, it must not be archived into itself. */
+async function destinationInsideSource(source: string, destination: string, signal: AbortSignal): Promise<string[]> {
+  const [rs, rd] = await Promise.all([
+    onSource(source, () => fsp.realpath(source), signal),
+    fsGuard.run(destination, 'destination', () => fsp.realpath(destination), signal),
+  ]);
+  const rel = relative(rs, rd);
+  if (rel === '') throw new Error('The destination cannot be the source folder itself');
+  if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) return [];
+  return [resolve(source, rel)];
+}
+
+type Prefetched = { entry: TreeEntry; data?: Promise<Buffer | Error>; release?: () => void };
+
+/**
+ * Buffers for read-ahead small files, carved out of 1 MB slabs that are reused once every file
+ * in them is archived (files are consumed in order). Thousands of per-file buffers otherwise
+ * leave the garbage collector a large share of the main thread.
+ */
+class SlabPool {
+  private static readonly SLAB = 1024 * 1024;
+  private readonly free: Buffer[] = [];
+  private cur?: { buf: Buffer; off: number; refs: number };
+
+  take(size: number): { buf: Buffer; release(): void } {
+    if (size > SlabPool.SLAB) return { buf: Buffer.allocUnsafe(size), release() {} };
+    if (!this.cur || this.cur.off + size > SlabPool.SLAB) {
+      const old = this.cur;
+      if (old && old.refs === 0) this.free.push(old.buf);
+      this.cur = { buf: this.free.pop() ?? Buffer.allocUnsafe(SlabPool.SLAB), off: 0, refs: 0 };
+    }
+    const slab = this.cur;
+    const buf = slab.buf.subarray(slab.off, slab.off + size);
+    slab.off += size;
+    slab.refs++;
+    return {
+      buf,
+      release: () => {
+        if (--slab.refs === 0 && slab !== this.cur) this.free.push(slab.buf);
+      },
+    };
+  }
+}
+
+/**
+ * Reads a whole small file into `buf`. Callback fs with a raw descriptor: for thousands of small
+ * files the promise API's FileHandle objects cost a measurable share of the main thread.
+ */
+function readSmall(path: string, buf: Buffer, listed: Listed, syncStat: boolean): Promise<Buffer | Error> {
+  const size = buf.length;
+  return new Promise((done) => {
+    openSourceFile(path, listed, syncStat, (err, fd) => {
+      if (err) return done(err);
+      const finish = (result: Buffer | Error) => fs.close(fd, () => done(result));
+      const readAt = (got: number): void => {
+        if (got === size) return finish(buf);
+        fs.read(fd, buf, got, size - got, got, (rerr, n) => {
+          if (rerr) return finish(rerr);
+          if (n === 0) return finish(buf.subarray(0, got));
+          readAt(got + n);
+        });
+      };
+      readAt(0);
+    });
+  });
+}
+
+function headerFor(e: TreeEntry, size: number) {
+  const base = { mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtime: e.stat.mtime };
+  if (e.type === 'dir') return { ...base, path: `${e.rel}/`, type: 'Directory' as const, size: 0 };
+  if (e.type === 'symlink') return { ...base, path: e.rel, type: 'SymbolicLink' as const, size: 0, linkpath: e.linkTarget };
+  return { ...base, path: e.rel, type: 'File' as const, size };
+}
+
+export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOptions): Promise<FolderBackupResult> {
+  assertEnvId(opts.envId);
+  const startedAt = ctx.clock.now();
+  const what = 'Backup';
+  const source = resolve(opts.source);
+  const destination = resolve(opts.destination);
+  await checkSource(source, ctx.signal);
+  await ensureDestination(destination, ctx.signal);
+  await removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t));
+  const skipAbs = await destinationInsideSource(source, destination, ctx.signal);
+  const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
+  const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
+
+  // Pass 1: manifest and totals. Its warnings are kept back: pass 2 reports the same ones.
+  const scanWarnings: string[] = [];
+  const scan = new ManifestHasher();
+  let totalFiles = 0;
+  let totalBytes = 0;
+  ctx.progress({ current: 'scanning source' });
+  for await (const e of walkTree(source, { ...walkOpts, warn: (t) => scanWarnings.push(t) })) {
+    scan.add(e);
+    if (e.type === 'file') {
+      totalFiles++;
+      totalBytes += e.stat.size;
+    }
+    if (ctx.signal.aborted) throw new CancelledError(what);
+  }
+  const scanHash = scan.digest();
+  ctx.log('info', `Source ${source}: ${plural(totalFiles, 'file')}, ${formatBytes(totalBytes)}`);
+
+  if (opts.skipIfUnchanged && opts.previous?.manifestHash === scanHash) {
+    const stillThere = opts.previous.archivePath === undefined || (await fsGuard.run(destination, 'destination', () => fsp.stat(opts.previous!.archivePath!), ctx.signal).then(() => true, (e: unknown) => {
+      if (e instanceof UnresponsiveError || e instanceof CancelledError) throw e;
+      return false;
+    }));
+    if (stillThere) {
+      for (const w of scanWarnings) ctx.log('warn', w);
+      const since = new Date(opts.previous.finishedAt).toISOString();
+      ctx.log('info', `No changes since the last good backup (${since}): no archive written`);
+      return { unchangedSince: opts.previous.finishedAt, summary: `no changes since ${since}`, manifestHash: scanHash, warnings: scanWarnings.length };
+    }
+    ctx.log('info', `The last good backup ${opts.previous.archivePath} is gone: writing a new one`);
+  }
+
+  // Pass 2: the archive.
+  let warnings = 0;
+  const warn = (t: string) => {
+    warnings++;
+    ctx.log('warn', t);
+  };
+  const level = opts.gzipLevel ?? 6;
+  const nameFor = (bump: number) => archiveName(opts.envId, 'folder', startedAt + bump * 1000);
+  const file = await AtomicFile.create(destination, nameFor(0));
+  ctx.onAbandon?.(() => file.discard()); // a no-op once committed
+  const writer = new TarGzWriter(file, { level, chunkSize: opts.chunkSize, parallel: opts.parallel, skipIncompressible: opts.skipIncompressible });
+  ctx.log('info', `Writing ${file.tempPath} (gzip level ${level})`);
+  const stored = new ManifestHasher();
+  let files = 0;
+  let bytes = 0;
+  const queue: Prefetched[] = [];
+  const slabs = new SlabPool();
+  let queuedBytes = 0;
+  const it = walkTree(source, { ...walkOpts, warn });
+  let walkDone = false;
+
+  async function refill(): Promise<void> {
+    while (!walkDone && queue.length < READ_AHEAD_FILES && queuedBytes < READ_AHEAD_BYTES) {
+      const n = await it.next();
+      if (n.done) {
+        walkDone = true;
+        break;
+      }
+      const e = n.value;
+      if (e.type === 'file' && e.stat.size <= SMALL_FILE) {
+        const { buf, release } = slabs.take(e.stat.size);
+        queue.push({ entry: e, data: run(() => readSmall(e.abs, buf, e.stat, !walkOpts.asyncOnly)), release });
+        queuedBytes += e.stat.size;
+      } else queue.push({ entry: e });
+    }
+  }
+
+  async function storeLarge(e: TreeEntry): Promise<void> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await run(() => openSourceHandle(e.abs, e.stat));
+    } catch (err) {
+      if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
+      if (errCode(err) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);
+      else warn(`Cannot read ${e.rel}: ${errorText(err)} (skipped)`);
+      return;
+    }
+    try {
+      const size = e.stat.size;
+      await writer.header(headerFor(e, size));
+      let pos = 0;
+      let readError: unknown;
+      const got = await writer.fill(size, async (buf, off, len) => {
+        throwIfAborted(ctx.signal, what);
+        try {
+          const { bytesRead } = await run(() => fh.read(buf, off, len, pos));
+          pos += bytesRead;
+          return bytesRead;
+        } catch (err) {
+          if (err instanceof UnresponsiveError || err instanceof CancelledError) throw err;
+          readError = err;
+          return 0;
+        }
+      });
+      if (got < size) {
+        await writer.zeros(size - got);
+        warn(readError
+          ? `Read error in ${e.rel} after ${got} bytes: ${errorText(readError)} (rest stored as zeros)`
+          : `${e.rel} shrank while being read (${size} -> ${got} bytes; padded with zeros)`);
+      }
+      await writer.padToBlock(size);
+      files++;
+      bytes += size;
+      if (!readError && got === size) stored.add(e);
+    } finally {
+      await run(() => fh.close()).catch(() => undefined);
+    }
+  }
+
+  try {
+    await refill();
+    while (queue.length) {
+      throwIfAborted(ctx.signal, what);
+      const { entry: e, data, release } = queue.shift()!;
+      if (data) {
+        const buf = await data.catch((err: Error) => err);
+        queuedBytes -= e.stat.size;
+        if (buf instanceof UnresponsiveError || buf instanceof CancelledError) throw buf;
+        if (buf instanceof Error) {
+          if (errCode(buf) === 'ENOENT') warn(`${e.rel} disappeared before it was read (skipped)`);
+          else warn(`Cannot read ${e.rel}: ${errorText(buf)} (skipped)`);
+        } else {
+          await writer.header(headerFor(e, buf.length));
+          await writer.put(buf);
+          await writer.padToBlock(buf.length);
+          files++;
+          bytes += buf.length;
+          stored.add(e, buf.length);
+        }
+        release!(); // after put() copied the bytes into the chunk
+      } else if (e.type === 'file') {
+        await storeLarge(e);
+      } else {
+        await writer.header(headerFor(e, 0));
+        stored.add(e);
+      }
+      if (e.type === 'file') {
+        ctx.progress({ files, bytes, current: e.rel, percent: totalBytes ? Math.min(100, (100 * bytes) / totalBytes) : undefined });
+      }
+      await refill();
+    }
+    const { size, sha256 } = await writer.finish();
+    throwIfAborted(ctx.signal, what);
+    const archivePath = await file.commit(nameFor);
+    // The index lets a single file be read (and a restore run) without inflating everything.
+    const index = writer.indexData();
+    if (index) await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index), ctx.signal).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
+    const manifestHash = stored.digest();
+    const summary = `${plural(files, 'file')}, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
+    ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
+    ctx.log('debug', `${writer.members} gzip members, ${writer.storedMembers} stored uncompressed (incompressible data)`);
+    ctx.progress({ files, bytes, percent: 100 });
+    return { archivePath, size, fileCount: files, sha256, summary, manifestHash, warnings };
+  } catch (e) {
+    await writer.abandon();
+    await file.discard();
+    await it.return(undefined).catch(() => undefined);
+    await Promise.allSettled(queue.map((q) => q.data));
+    if (ctx.signal.aborted) throw new CancelledError(what);
+    throw e;
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

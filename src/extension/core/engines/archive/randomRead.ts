@@ -1,0 +1,156 @@
+// Reading inside an archive without extracting it: the list of its entries, and one file's
+// content by inflating only the gzip members that hold it (the archive index says which).
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { BackupEntry, BackupEntryType } from '../types';
+import { archiveIndex, entryByPath, memberAt, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { CancelledError, errorText } from '../../util/errors';
+import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
+
+/** A path that is not in the archive, or not a file: `code` is ENOENT or EISDIR. */
+export class ArchiveEntryError extends Error {
+  constructor(message: string, readonly code: 'ENOENT' | 'EISDIR' | 'ELOOP') {
+    super(message);
+  }
+}
+
+function entryType(t: string): BackupEntryType {
+  if (FILE_TYPES.has(t) || t === 'Link') return 'file';
+  if (t === 'Directory') return 'dir';
+  if (t === 'SymbolicLink') return 'symlink';
+  return 'other';
+}
+
+/** Every entry of a folder archive, as the engine interface lists them (the last of a path wins). */
+export async function listArchiveEntries(archivePath: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+  const idx = await archiveIndex(archivePath, signal);
+  const out = new Map<string, BackupEntry>();
+  for (const e of idx.entries) {
+    const path = normalizeEntryPath(e.path);
+    if (path === '') continue;
+    const type = entryType(e.type);
+    // A hard link has no data of its own: it reads as (and has the size of) the file it names.
+    const size = e.type === 'Link' ? (entryByPath(idx, e.linkpath ?? '')?.size ?? 0) : e.size;
+    const be: BackupEntry = { path, type, size, mtime: e.mtime, mode: e.mode };
+    if (e.type === 'SymbolicLink') be.linkTarget = e.linkpath;
+    out.delete(path);
+    out.set(path, be);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Inflates the members covering tar offsets [from, to) and returns those bytes. Members are
+ * independent gzip streams, so inflating can start at any member's first byte.
+ */
+async function readTarRange(archivePath: string, idx: ArchiveIndex, from: number, to: number, signal?: AbortSignal): Promise<Buffer> {
+  const first = memberAt(idx, from);
+  const last = memberAt(idx, Math.max(from, to - 1));
+  const start = idx.members.c[first];
+  const end = last + 1 < idx.members.c.length ? idx.members.c[last + 1] : idx.archiveSize;
+  const out = Buffer.allocUnsafe(to - from);
+  let got = 0;
+  let pos = idx.members.u[first];
+  await new Promise<void>((resolve, reject) => {
+    const input = createReadStream(archivePath, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+    const gz = createGunzip({ chunkSize: 1024 * 1024 });
+    let settled = false;
+    const finish = (e?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      input.destroy();
+      gz.destroy();
+      if (e) reject(e);
+      else resolve();
+    };
+    const onAbort = () => finish(new CancelledError('Reading from the archive'));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort);
+    input.on('error', finish);
+    gz.on('error', finish);
+    gz.on('data', (d: Buffer) => {
+      const lo = Math.max(from, pos);
+      const hi = Math.min(to, pos + d.length);
+      if (hi > lo) {
+        d.copy(out, got, lo - pos, hi - pos);
+        got += hi - lo;
+      }
+      pos += d.length;
+      if (got === out.length) finish();
+    });
+    gz.on('end', () => finish(got === out.length ? undefined : new Error('archive ends before the entry does')));
+    input.pipe(gz);
+  });
+  return out;
+}
+
+/** Reads one entry's data at the index's offsets; undefined when the bytes there are not that entry. */
+async function readEntryData(archivePath: string, idx: ArchiveIndex, e: TarEntry, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  const bytes = await readTarRange(archivePath, idx, e.headerOffset, e.dataOffset + e.size, signal);
+  let found: TarEntry | undefined;
+  const data = Buffer.allocUnsafe(e.size);
+  let filled = 0;
+  try {
+    const tar = new TarReader({
+      entry: (x) => (found ??= x),
+      data: (chunk) => {
+        if (found && filled + chunk.length <= data.length) {
+          chunk.copy(data, filled);
+          filled += chunk.length;
+        }
+      },
+    }, e.headerOffset);
+    tar.write(bytes);
+  } catch {
+    return undefined;
+  }
+  if (!found || normalizeEntryPath(found.path) !== normalizeEntryPath(e.path) || found.size !== e.size || filled !== e.size) return undefined;
+  return data;
+}
+
+function resolveLink(fromPath: string, target: string): string | undefined {
+  const base = target.startsWith('/') ? [] : normalizeEntryPath(fromPath).split('/').slice(0, -1);
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (!base.length) return undefined;
+      base.pop();
+    } else base.push(part);
+  }
+  return target.startsWith('/') ? undefined : base.join('/');
+}
+
+/**
+ * The content of one file of a folder archive. Inflates only the members holding it (about
+ * 1 MiB of tar data each for our archives), so a file from the middle of a large archive costs
+ * milliseconds. Follows hard links and symbolic links that stay inside the archive.
+ */
+export async function readArchiveFile(archivePath: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+  for (let attempt = 0; ; attempt++) {
+    const idx = await archiveIndex(archivePath, signal);
+    let want = normalizeEntryPath(path);
+    let e = entryByPath(idx, want);
+    for (let hops = 0; e && (e.type === 'Link' || e.type === 'SymbolicLink'); hops++) {
+      if (hops > 16) throw new ArchiveEntryError(`${path}: too many links in ${archivePath}`, 'ELOOP');
+      const next = e.type === 'Link' ? normalizeEntryPath(e.linkpath ?? '') : resolveLink(want, e.linkpath ?? '');
+      if (next === undefined) throw new ArchiveEntryError(`${path} is a link to ${e.linkpath}, outside the backup`, 'ENOENT');
+      want = next;
+      e = entryByPath(idx, want);
+    }
+    if (!e) throw new ArchiveEntryError(`${path} is not in ${archivePath}`, 'ENOENT');
+    if (e.type === 'Directory') throw new ArchiveEntryError(`${path} is a folder, not a file, in ${archivePath}`, 'EISDIR');
+    if (!FILE_TYPES.has(e.type)) throw new ArchiveEntryError(`${path} is not a file (${e.type}) in ${archivePath}`, 'ENOENT');
+    let data: Uint8Array | undefined;
+    try {
+      data = await readEntryData(archivePath, idx, e, signal);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new Error(`Cannot read ${path} from ${archivePath}: ${errorText(err)}`);
+    }
+    if (data) return data;
+    // The index does not describe this archive (replaced in place?): rebuild it once.
+    if (attempt > 0) throw new Error(`Cannot read ${path} from ${archivePath}: the archive's index does not match it`);
+    await rebuildArchiveIndex(archivePath, signal);
+  }
+}
