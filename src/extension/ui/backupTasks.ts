@@ -7,6 +7,7 @@ import { formatDuration } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Backups } from '../core/backups';
 import { followRun } from '../core/tasks/followRun';
+import { GREEN, RED, coloured, terminalLogLine, terminalSafe } from '../core/tasks/terminalText';
 import { kindName, statusName } from './words';
 
 export const BACKUP_TASK_TYPE = 'backup';
@@ -43,9 +44,6 @@ function backupTask(backups: Backups, definition: BackupTaskDefinition, name: st
   return task;
 }
 
-const RESET = '\x1b[0m';
-const COLOURS: Record<string, string> = { warn: '\x1b[33m', error: '\x1b[31m', debug: '\x1b[2m' };
-
 /** The terminal of one run: its exit code is the task's outcome (0 succeeded; see followRun). */
 class BackupTerminal implements vscode.Pseudoterminal {
   private readonly written = new vscode.EventEmitter<string>();
@@ -60,19 +58,23 @@ class BackupTerminal implements vscode.Pseudoterminal {
     void followRun(this.backups, this.envId, {
       signal: this.stop.signal,
       started: (id, queued) => this.line(queued
-        ? vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1} (queued: other backups are running); it also shows in the Task Log.', this.backups.environment(this.envId)?.name ?? this.envId, id)
-        : vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1}; it also shows in the Task Log.', this.backups.environment(this.envId)?.name ?? this.envId, id)),
-      log: (l) => this.line(`${new Date(l.time).toLocaleTimeString()} ${COLOURS[l.level] ?? ''}${l.level.padEnd(5)}${RESET} ${l.text}`),
-      refused: (message) => this.line(`\x1b[31m${vscode.l10n.t('Backup Scheduler: {0}', message)}${RESET}`),
+        ? vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1} (queued: other backups are running); it also shows in the Task Log.', this.envName(), id)
+        : vscode.l10n.t('Backup Scheduler: backup of {0}, task #{1}; it also shows in the Task Log.', this.envName(), id)),
+      log: (l) => this.line(terminalLogLine(l, (ms) => new Date(ms).toLocaleTimeString())),
+      refused: (message) => this.line(coloured(RED, vscode.l10n.t('Backup Scheduler: {0}', message))),
       finished: (t) => this.line(summary(t)),
       followUp: (id, kind) => this.line(vscode.l10n.t('then {0}, task #{1}', kindName(kind), id)),
     }).then(
       (code) => this.closed.fire(code),
       (e: Error) => {
-        this.line(vscode.l10n.t('Backup Scheduler: {0}', e.message));
+        this.line(vscode.l10n.t('Backup Scheduler: {0}', terminalSafe(e.message)));
         this.closed.fire(1);
       },
     );
+  }
+
+  private envName(): string {
+    return terminalSafe(this.backups.environment(this.envId)?.name ?? this.envId);
   }
 
   /** The user closed the terminal or terminated the task: cancel the backup it started. */
@@ -80,6 +82,7 @@ class BackupTerminal implements vscode.Pseudoterminal {
     this.stop.abort();
   }
 
+  /** Writes a line; what is not ours in it went through terminalSafe (core/tasks/terminalText). */
   private line(text: string): void {
     this.written.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
   }
@@ -88,6 +91,5 @@ class BackupTerminal implements vscode.Pseudoterminal {
 function summary(t: TaskRecord): string {
   const took = t.startedAt !== null && t.finishedAt !== null ? ` ${vscode.l10n.t('in {0}', formatDuration(t.finishedAt - t.startedAt))}` : '';
   const what = t.status === 'succeeded' ? (t.result?.archivePath ? `: ${t.result.archivePath}` : t.result?.summary ? `: ${t.result.summary}` : '') : t.error ? `: ${t.error}` : '';
-  const colour = t.status === 'succeeded' ? '\x1b[32m' : '\x1b[31m';
-  return `${colour}${kindName(t.kind)} ${statusName(t.status)}${took}${what}${RESET}`;
+  return coloured(t.status === 'succeeded' ? GREEN : RED, `${kindName(t.kind)} ${statusName(t.status)}${took}${what}`);
 }
