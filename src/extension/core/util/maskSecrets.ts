@@ -9,9 +9,18 @@ const SECRET_NAME = '[A-Za-z0-9_]*(?:PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH)[
 /** A shell word: quoted, or up to the next blank, quote or command separator. */
 const VALUE = `(?:'[^']*'|"(?:[^"\\\\]|\\\\.)*"|[^\\s'";&|]+)`;
 
+// scheme://user:password@host. The authority ends at the LAST '@' before its '/', '?' or '#'
+// (Go's url.Parse, and so restic, reads `u:abc@def@host` as password `abc@def`), so the password
+// runs greedily up to that '@'; one character is a password too.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*):([^\s'"/?#]+)@/gi;
+
+/** Only the passwords of `scheme://user:password@host` URLs in `text`. */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, (_, pre: string) => `${pre}:${MASK}@`);
+}
+
 const RULES: [RegExp, (...m: string[]) => string][] = [
-  // scheme://user:password@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*):([^\s@'"/]+)@/gi, (_, pre) => `${pre}:${MASK}@`],
+  [URL_PASSWORD, (_, pre) => `${pre}:${MASK}@`],
   // PGPASSWORD=x, export AWS_SECRET_ACCESS_KEY=x, set "MYSQL_PWD=x"
   [new RegExp(`(^|[\\s;&|('"])(${SECRET_NAME})=(${VALUE})`, 'gi'), (_, pre, name) => `${pre}${name}=${MASK}`],
   // PowerShell: $env:PGPASSWORD = 'x'

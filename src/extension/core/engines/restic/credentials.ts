@@ -2,6 +2,7 @@
 // variables. Secrets travel only here (never argv, which `ps` shows to every user), and every
 // secret value is remembered so that no log line can carry it.
 import type { Environment } from '../../environments/types';
+import { maskUrlPasswords } from '../../util/maskSecrets';
 import { secretKeys } from '../secrets';
 import type { SecretSource } from '../types';
 
@@ -54,7 +55,8 @@ export async function credentialsFor(env: Environment, secrets: SecretSource, ba
   const found: string[] = [];
   out.RESTIC_REPOSITORY = repository;
   // A password inside a URL (rest:https://user:pass@host/) is a secret too.
-  const userinfo = /^[a-z0-9]+:[a-z]+:\/\/[^/@:]*:([^/@]+)@/i.exec(repository);
+  // It runs to the last '@' of the authority, as restic (Go's url.Parse) reads it.
+  const userinfo = /^[a-z0-9]+:[a-z]+:\/\/[^/@:]*:([^/?#]+)@/i.exec(repository);
   if (userinfo) found.push(userinfo[1]);
   if (env.passwordFile) out.RESTIC_PASSWORD_FILE = env.passwordFile;
   else if (env.passwordCommand) out.RESTIC_PASSWORD_COMMAND = env.passwordCommand;
@@ -76,11 +78,15 @@ export async function credentialsFor(env: Environment, secrets: SecretSource, ba
 
 /** `rest:https://user:secret@host/` -> `rest:https://user:***@host/`. */
 export function redactUrl(repository: string): string {
-  return repository.replace(/^([a-z0-9]+:[a-z]+:\/\/[^/@:]*:)[^/@]+@/i, '$1***@');
+  return maskUrlPasswords(repository);
 }
 
+/**
+ * Every URL password in `text` (whatever its length: a short one is not in `secrets`, where it
+ * would mask letters of ordinary words), then every known secret.
+ */
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
+  let out = maskUrlPasswords(text);
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
   return out;
 }
