@@ -112,4 +112,26 @@ describe('leader election rules', function () {
     assert.ok(existsSync(join(dir, 'notes.txt')), 'foreign files stay');
     assert.throws(() => claimOccurrence(dir, '../x@1'), /not an occurrence key/);
   });
+
+  it('a follower reads the folder once per tick', async () => {
+    const dir = join(tempStorage(), 'leader');
+    fakeClaim(dir, 1, {}); // a live leader on another host: this member stays a follower
+    const e = await elect(dir, 60_000);
+    assert.equal(e.role, 'follower');
+    // The transpiled code calls fs functions through the module object, so patching it here sees
+    // every call. A follower's tick makes its folder once (mkdirSync), so that counts the ticks.
+    const fs = require('node:fs') as Record<string, unknown>;
+    const real = { readdirSync: fs.readdirSync as (...a: unknown[]) => unknown, mkdirSync: fs.mkdirSync as (...a: unknown[]) => unknown };
+    let reads = 0;
+    let ticks = 0;
+    fs.readdirSync = (...a: unknown[]) => (String(a[0]) === dir && reads++, real.readdirSync(...a));
+    fs.mkdirSync = (...a: unknown[]) => (String(a[0]) === dir && ticks++, real.mkdirSync(...a));
+    try {
+      while (ticks < 5) await sleep(25);
+    } finally {
+      Object.assign(fs, real);
+    }
+    assert.equal(e.role, 'follower');
+    assert.equal(reads, ticks, `${reads} listings in ${ticks} ticks`);
+  });
 });

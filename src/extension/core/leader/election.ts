@@ -13,7 +13,7 @@
 // another window takes over. A folder that cannot be used (read-only storage) is reported once
 // and retried with back-off, never every tick.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '../ports';
 import { ensurePrivateDir } from './endpoint';
@@ -21,12 +21,13 @@ import { Emitter, type Disposable } from '../util/emitter';
 import {
   MAX_TERM,
   highestTerm,
+  listTerms,
   readClaim,
   readHeartbeat,
+  readTermNames,
   removeForeignTerms,
   removeOldTerms,
   removeTerm,
-  termPath,
   tryClaim,
   writeHeartbeat,
   type Heartbeat,
@@ -229,22 +230,24 @@ class TermElection implements Election {
   }
 
   private leaderTick(): void {
-    removeForeignTerms(this.dir);
-    const top = highestTerm(this.dir);
-    if (top !== this.term || !existsSync(termPath(this.dir, this.term))) return this.stepDown(top);
+    // One readdir per tick: the cleanup and the term check share it.
+    const names = removeForeignTerms(this.dir, readTermNames(this.dir));
+    const terms = listTerms(this.dir, names);
+    const top = terms[0] ?? 0;
+    if (top !== this.term) return this.stepDown(top); // also when our claim is gone
     if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs) this.beat();
-    removeOldTerms(this.dir, this.term);
+    removeOldTerms(this.dir, this.term, 2, names);
   }
 
   private followerTick(): void {
     // The storage folder may have been wiped (or never made). 0700: the heartbeat names the channel.
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    removeForeignTerms(this.dir);
-    let top = highestTerm(this.dir);
+    const terms = listTerms(this.dir, removeForeignTerms(this.dir, readTermNames(this.dir)));
+    let top = terms[0] ?? 0;
     // A term no claim can follow is not a real one (see MAX_TERM): drop it rather than wedge.
     if (top >= MAX_TERM) {
       removeTerm(this.dir, top);
-      top = highestTerm(this.dir);
+      top = terms[1] ?? 0;
     }
     this.noteLeader(top);
     if (this.clock.monotonic() < this.holdUntil) return;

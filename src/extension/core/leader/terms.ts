@@ -51,15 +51,21 @@ function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Claimed terms, highest first; [] when the folder does not exist yet. */
-export function listTerms(dir: string): number[] {
-  let names: string[];
+/**
+ * The folder's names, read once per election step and handed to the helpers below (one readdir
+ * per tick, not one per helper); [] when the folder does not exist yet.
+ */
+export function readTermNames(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (e) {
     if (code(e) === 'ENOENT') return [];
     throw e;
   }
+}
+
+/** Claimed terms, highest first; [] when the folder does not exist yet. */
+export function listTerms(dir: string, names: readonly string[] = readTermNames(dir)): number[] {
   const terms: number[] = [];
   for (const n of names) {
     const t = parseTermName(n);
@@ -68,23 +74,23 @@ export function listTerms(dir: string): number[] {
   return terms.sort((a, b) => b - a);
 }
 
-/** Removes term files that are not a valid term (see MAX_TERM); returns how many. */
-export function removeForeignTerms(dir: string): number {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
+/** Removes term files that are not a valid term (see MAX_TERM); returns the names left. */
+export function removeForeignTerms(dir: string, names: readonly string[] = readNamesOrNone(dir)): string[] {
+  const left: string[] = [];
   for (const n of names) {
     const t = parseTermName(n);
-    if (t && !t.valid) {
-      rmSync(join(dir, n), { force: true });
-      removed++;
-    }
+    if (t && !t.valid) rmSync(join(dir, n), { force: true });
+    else left.push(n);
   }
-  return removed;
+  return left;
+}
+
+function readNamesOrNone(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 export const highestTerm = (dir: string): number => listTerms(dir)[0] ?? 0;
@@ -143,13 +149,7 @@ export function writeHeartbeat(dir: string, hb: Heartbeat): void {
  * Removes the files of terms below `current - keep`. Kept terms let a leader that wakes up from a
  * long pause still find its own claim plus the higher ones, and so step down rather than guess.
  */
-export function removeOldTerms(dir: string, current: number, keep = 2): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
+export function removeOldTerms(dir: string, current: number, keep = 2, names: readonly string[] = readNamesOrNone(dir)): void {
   for (const n of names) {
     const t = parseTermName(n);
     if (t?.valid && t.term < current - keep) rmSync(join(dir, n), { force: true });
