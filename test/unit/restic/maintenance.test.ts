@@ -1,6 +1,7 @@
 // Retention and check against the real restic.
 import * as assert from 'node:assert/strict';
 import { openSync, readdirSync, readSync, statSync, writeSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cleanupTemp, makeCtx, tempDir } from '../archive/helpers';
 import { newRepository, noise, restic, resticEnv, snapshots, writeTree } from './helpers';
@@ -44,6 +45,28 @@ describe('restic engine: retention and check', function () {
     assert.deepEqual(left, [madeA[2], ...madeB, ...foreign].sort());
     assert.deepEqual((await engine.listBackups(a)).map((s) => s.id), [madeA[2]]);
     restic(repository, ['check']); // the prune left a consistent repository
+  });
+
+  it('prune forgets only this machine\'s snapshots: another host\'s snapshots of the same environment survive', async () => {
+    // Two machines with the same environment id (settings sync) back up into one repository.
+    const { repository, engine } = await newRepository();
+    const src = tempDir('shared-');
+    const env = resticEnv({ id: 'same', repository, source: src, retention: { keepLast: 1 } });
+    const mine: string[] = [];
+    const theirs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      writeTree(src, { [`v${i}.txt`]: `v ${i}` });
+      mine.push((await engine.backup(makeCtx(), env, { trigger: 'manual' })).snapshotId!);
+      // The other machine: same tags, its own host name (restic's --host, as that machine's restic would record it).
+      restic(repository, ['backup', '--host', 'other-machine', '--tag', 'backup-scheduler,env:same', src]);
+    }
+    for (const s of snapshots(repository, '--host', 'other-machine')) theirs.push(s.id);
+    assert.equal(theirs.length, 3);
+    assert.ok(snapshots(repository, '--host', hostname()).length === 3, 'this host\'s snapshots carry os.hostname()');
+
+    const r = await engine.prune(makeCtx(), env, { newestGoodId: mine[2] });
+    assert.match(r.summary!, /^2 snapshots forgotten, 1 kept/);
+    assert.deepEqual(snapshots(repository).map((s) => s.id).sort(), [mine[2], ...theirs].sort());
   });
 
   it('prune without any count above 0 forgets nothing', async () => {

@@ -5,7 +5,7 @@ import type { TaskContext } from '../../ports';
 import type { PruneRequest } from '../types';
 import { ResticError, type ResticCli } from './cli';
 import { redactUrl } from './credentials';
-import { ourTags } from './tags';
+import { ownSnapshots } from './tags';
 
 const KEEP_FLAGS = { keepLast: '--keep-last', keepDaily: '--keep-daily', keepWeekly: '--keep-weekly', keepMonthly: '--keep-monthly' } as const;
 
@@ -32,9 +32,10 @@ export async function prune(ctx: TaskContext, cli: ResticCli, env: Environment, 
     ctx.log('info', 'No retention policy with a count above 0: nothing is forgotten');
     return { summary: 'no retention policy' };
   }
-  // One group per host and environment; the newest snapshot of a group always stays (every keep
-  // rule keeps the newest of its period), which covers req.newestGoodId.
-  const args = ['forget', '--json', ...ourTags(env.id), '--group-by', 'host,tags', ...flags, '--prune'];
+  // Only this machine's snapshots: another machine with the same environment id keeps its own
+  // (its own retention trims them). One group per host and environment; the newest snapshot of a
+  // group always stays (every keep rule keeps the newest of its period): req.newestGoodId.
+  const args = ['forget', '--json', ...ownSnapshots(env.id), '--group-by', 'host,tags', ...flags, '--prune'];
   ctx.log('info', `restic ${args.filter((a) => a !== '--json').join(' ')}`);
   if (req.newestGoodId) ctx.log('debug', `newest good snapshot ${req.newestGoodId}`);
   ctx.progress({ current: 'forgetting old snapshots' });
