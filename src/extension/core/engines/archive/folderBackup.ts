@@ -12,6 +12,7 @@ import { writeArchiveIndex } from './archiveIndex';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
 import { CancelledError, errCode, errorText, throwIfAborted } from '../../util/errors';
 import { formatBytes } from '../../util/format';
+import { FirstOf, moreWarnings } from '../../util/firstOf';
 import { archiveName, assertEnvId } from './naming';
 import { openSourceFile, openSourceHandle, type Listed } from './openSource';
 import { TarGzWriter } from './tarGzWriter';
@@ -143,13 +144,14 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
   const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
 
-  // Pass 1: manifest and totals. Its warnings are kept back: pass 2 reports the same ones.
-  const scanWarnings: string[] = [];
+  // Pass 1: manifest and totals. Its warnings are kept back (the first ones and a count): pass 2
+  // reports the same ones.
+  const scanWarnings = new FirstOf<string>();
   const scan = new ManifestHasher();
   let totalFiles = 0;
   let totalBytes = 0;
   ctx.progress({ current: 'scanning source' });
-  for await (const e of walkTree(source, { ...walkOpts, warn: (t) => scanWarnings.push(t) })) {
+  for await (const e of walkTree(source, { ...walkOpts, warn: (t) => void scanWarnings.add(t) })) {
     scan.add(e);
     if (e.type === 'file') {
       totalFiles++;
@@ -166,19 +168,21 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       return false;
     }));
     if (stillThere) {
-      for (const w of scanWarnings) ctx.log('warn', w);
+      for (const w of scanWarnings.kept) ctx.log('warn', w);
+      const more = moreWarnings(scanWarnings.dropped);
+      if (more) ctx.log('warn', more);
       const since = new Date(opts.previous.finishedAt).toISOString();
       ctx.log('info', `No changes since the last good backup (${since}): no archive written`);
-      return { unchangedSince: opts.previous.finishedAt, summary: `no changes since ${since}`, manifestHash: scanHash, warnings: scanWarnings.length };
+      return { unchangedSince: opts.previous.finishedAt, summary: `no changes since ${since}`, manifestHash: scanHash, warnings: scanWarnings.total };
     }
     ctx.log('info', `The last good backup ${opts.previous.archivePath} is gone: writing a new one`);
   }
 
   // Pass 2: the archive.
-  let warnings = 0;
+  // The first warnings are logged, the rest only counted (a tree of a million unreadable files).
+  const shown = new FirstOf<true>();
   const warn = (t: string) => {
-    warnings++;
-    ctx.log('warn', t);
+    if (shown.add(true)) ctx.log('warn', t);
   };
   const level = opts.gzipLevel ?? 6;
   const nameFor = (bump: number) => archiveName(opts.envId, 'folder', startedAt + bump * 1000);
@@ -292,6 +296,9 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     const index = writer.indexData();
     if (index) await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index), ctx.signal).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
     const manifestHash = stored.digest();
+    const warnings = shown.total;
+    const more = moreWarnings(shown.dropped);
+    if (more) ctx.log('warn', more);
     const summary = `${plural(files, 'file')}, ${formatBytes(size)}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
     ctx.log('debug', `${writer.members} gzip members, ${writer.storedMembers} stored uncompressed (incompressible data)`);

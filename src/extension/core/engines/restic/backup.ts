@@ -8,6 +8,7 @@ import type { TaskProgress, TaskResult } from '../../../../shared/model';
 import { runCommandBackup } from '../archive/commandBackup';
 import { CancelledError, errCode, errorText } from '../../util/errors';
 import { formatBytes } from '../../util/format';
+import { FirstOf, moreWarnings } from '../../util/firstOf';
 import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
 import type { BackupRequest } from '../types';
@@ -33,9 +34,10 @@ function plural(n: number, word: string): string {
 }
 
 /** Runs `restic backup` and turns its JSON lines into progress, warnings and a summary. */
-async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts: { cwd?: string; stdinFile?: string; extraEnv?: Record<string, string> }): Promise<{ summary?: BackupSummary; unreadable: string[]; exitCode: number }> {
+async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts: { cwd?: string; stdinFile?: string; extraEnv?: Record<string, string> }): Promise<{ summary?: BackupSummary; unreadable: number; exitCode: number }> {
   let summary: BackupSummary | undefined;
-  const unreadable: string[] = [];
+  // The first unreadable items are logged, the rest only counted (memory and log stay bounded).
+  const unreadable = new FirstOf<true>();
   let lastProgress = -Infinity;
   const onLine = (line: string, stream: 'stdout' | 'stderr') => {
     const m = parseBackupLine(line);
@@ -57,8 +59,7 @@ async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts:
       ctx.progress(p);
     } else if (m.message_type === 'error') {
       const text = errorMessage(m);
-      unreadable.push(text);
-      ctx.log('warn', `Cannot read ${cli.redact(text)}${m.during ? ` (during ${m.during})` : ''}`);
+      if (unreadable.add(true)) ctx.log('warn', `Cannot read ${cli.redact(text)}${m.during ? ` (during ${m.during})` : ''}`);
     } else if (m.message_type === 'summary') {
       summary = m as BackupSummary;
     }
@@ -74,7 +75,9 @@ async function runBackup(ctx: TaskContext, cli: ResticCli, args: string[], opts:
     onStdoutLine: (l) => onLine(l, 'stdout'),
     onStderrLine: (l) => onLine(l, 'stderr'),
   });
-  return { summary, unreadable, exitCode: r.code ?? 1 };
+  const more = moreWarnings(unreadable.dropped);
+  if (more) ctx.log('warn', more);
+  return { summary, unreadable: unreadable.total, exitCode: r.code ?? 1 };
 }
 
 async function fullSnapshotId(cli: ResticCli, id: string, signal: AbortSignal): Promise<string> {
@@ -115,9 +118,9 @@ async function resultOf(ctx: TaskContext, cli: ResticCli, env: Environment, req:
     return { unchangedSince: since, summary: `no changes since ${new Date(since).toISOString()}`, manifestHash, snapshotId: req.previous?.snapshotId };
   }
   const snapshotId = await fullSnapshotId(cli, s.snapshot_id, ctx.signal);
-  const warn = run.unreadable.length ? `; ${plural(run.unreadable.length, 'item')} could not be read` : '';
+  const warn = run.unreadable ? `; ${plural(run.unreadable, 'item')} could not be read` : '';
   const summary = `snapshot ${snapshotId.slice(0, 8)}: ${s.files_new} new, ${s.files_changed} changed, ${s.files_unmodified} unmodified; ${formatBytes(s.data_added)} added (${formatBytes(s.total_bytes_processed)} in ${plural(s.total_files_processed, 'file')})${warn}`;
-  ctx.log(run.unreadable.length ? 'warn' : 'info', `Snapshot ${snapshotId} of ${redactUrl(cli.repository)}: ${summary}`);
+  ctx.log(run.unreadable ? 'warn' : 'info', `Snapshot ${snapshotId} of ${redactUrl(cli.repository)}: ${summary}`);
   ctx.progress({ files: s.total_files_processed, bytes: s.total_bytes_processed, percent: 100 });
   return { snapshotId, size: s.data_added, fileCount: s.total_files_processed, manifestHash, summary };
 }
@@ -150,7 +153,7 @@ export async function backupFolder(ctx: TaskContext, cli: ResticCli, env: Enviro
   const walk = { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs, manifest: env.skipIfUnchanged };
   const report = (scan: SourceScan) => {
     ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}${scan.bytes !== undefined ? `, ${formatBytes(scan.bytes)}` : ''}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
-    for (const w of scan.warnings) ctx.log('debug', w); // restic reports the same files itself, as warnings
+    for (const w of scan.warnings.kept) ctx.log('debug', w); // restic reports the same files itself, as warnings
   };
   // "." from inside the source: the snapshot holds the source's contents at its root, so
   // listing and restoring need no path prefix (restic 0.14 cannot restore a sub-tree).

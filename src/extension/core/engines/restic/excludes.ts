@@ -7,6 +7,7 @@
 // applies the same rules for a fraction of the CPU.
 import { ManifestHasher, walkTree } from '../../source/walk';
 import { walkNames } from '../../source/walkNames';
+import { FirstOf } from '../../util/firstOf';
 
 export interface SourceScan {
   /** Only when asked for (`manifest`). */
@@ -16,7 +17,8 @@ export interface SourceScan {
   bytes?: number;
   /** restic --exclude-file lines: one anchored pattern per excluded path. */
   excludeLines: string[];
-  warnings: string[];
+  /** The walk's first warnings and their count (restic reports the same files itself). */
+  warnings: FirstOf<string>;
 }
 
 /**
@@ -39,14 +41,14 @@ export function exactPattern(abs: string, windows = process.platform === 'win32'
 }
 
 export async function scanSource(root: string, opts: { exclude: string[]; useGitignore: boolean; skipAbs?: string[]; signal?: AbortSignal; manifest: boolean }): Promise<SourceScan> {
-  const warnings: string[] = [];
+  const warnings = new FirstOf<string>();
   const excludeLines: string[] = [];
   const sep = root.endsWith('/') || root.endsWith('\\') ? '' : process.platform === 'win32' ? '\\' : '/';
   const walk = {
     exclude: opts.exclude,
     useGitignore: opts.useGitignore,
     skipAbs: opts.skipAbs,
-    warn: (t: string) => warnings.push(t),
+    warn: (t: string) => void warnings.add(t),
     onExcluded: (rel: string) => excludeLines.push(exactPattern(root + sep + (sep === '\\' ? rel.replace(/\//g, '\\') : rel))),
   };
   if (!opts.manifest) {
