@@ -1,9 +1,9 @@
 // Reading inside an archive without extracting it: the list of its entries, and one file's
 // content by inflating only the gzip members that hold it (the archive index says which).
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { open } from 'node:fs/promises';
 import type { BackupEntry, BackupEntryType } from '../types';
-import { archiveIndex, entryByPath, memberAt, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { archiveIndex, entryByPath, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { inflateRange } from './gzipRange';
 import { CancelledError, errorText } from '../../util/errors';
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
 
@@ -39,49 +39,22 @@ export async function listArchiveEntries(archivePath: string, signal?: AbortSign
   return [...out.values()];
 }
 
-/**
- * Inflates the members covering tar offsets [from, to) and returns those bytes. Members are
- * independent gzip streams, so inflating can start at any member's first byte.
- */
+/** The tar bytes at offsets [from, to): only the members holding them are read and inflated. */
 async function readTarRange(archivePath: string, idx: ArchiveIndex, from: number, to: number, signal?: AbortSignal): Promise<Buffer> {
-  const first = memberAt(idx, from);
-  const last = memberAt(idx, Math.max(from, to - 1));
-  const start = idx.members.c[first];
-  const end = last + 1 < idx.members.c.length ? idx.members.c[last + 1] : idx.archiveSize;
   const out = Buffer.allocUnsafe(to - from);
   let got = 0;
-  let pos = idx.members.u[first];
-  await new Promise<void>((resolve, reject) => {
-    const input = createReadStream(archivePath, { start, end: end - 1, highWaterMark: 1024 * 1024 });
-    const gz = createGunzip({ chunkSize: 1024 * 1024 });
-    let settled = false;
-    const finish = (e?: unknown) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      input.destroy();
-      gz.destroy();
-      if (e) reject(e);
-      else resolve();
+  const fh = await open(archivePath, 'r');
+  try {
+    const readAt = async (buf: Buffer, off: number, len: number, pos: number) => (await fh.read(buf, off, len, pos)).bytesRead;
+    const check = () => {
+      if (signal?.aborted) throw new CancelledError('Reading from the archive');
     };
-    const onAbort = () => finish(new CancelledError('Reading from the archive'));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort);
-    input.on('error', finish);
-    gz.on('error', finish);
-    gz.on('data', (d: Buffer) => {
-      const lo = Math.max(from, pos);
-      const hi = Math.min(to, pos + d.length);
-      if (hi > lo) {
-        d.copy(out, got, lo - pos, hi - pos);
-        got += hi - lo;
-      }
-      pos += d.length;
-      if (got === out.length) finish();
-    });
-    gz.on('end', () => finish(got === out.length ? undefined : new Error('archive ends before the entry does')));
-    input.pipe(gz);
-  });
+    // Two members at once: enough for a file that spans a few, and the pool is shared with VS Code.
+    await inflateRange(archivePath, idx, from, to, (b) => (got += b.copy(out, got)), { readAt, parallel: 2, check });
+  } finally {
+    await fh.close();
+  }
+  if (got !== out.length) throw new Error('archive ends before the entry does');
   return out;
 }
 

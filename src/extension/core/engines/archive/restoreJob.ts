@@ -1,21 +1,17 @@
 // The restore itself, run in a worker thread (restoreWorker.ts) so that none of its per-entry
 // file-system calls touch the extension host's main thread: there, synchronous calls are the
 // cheapest way to make them (no thread-pool hop per call). Gzip members are inflated in
-// parallel in libuv's thread pool while the entries of the previous ones are written; the
-// archive index says where members and entries start, so a restore of some paths reads only
-// the members that hold them. Every rule of restoreRules.ts applies.
+// parallel in libuv's thread pool (gzipRange.ts) while the entries of the previous ones are
+// written; the archive index says where members and entries start, so a restore of some paths
+// reads only the members that hold them. Every rule of restoreRules.ts applies.
 import * as nodeFs from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb, createGunzip, type ZlibOptions } from 'node:zlib';
 import type { TaskProgress } from '../../../../shared/model';
-import { archiveIndex, memberAt, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { archiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { inflateRange } from './gzipRange';
 import { formatBytes } from '../../util/format';
 import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, freeSpace, inside, pathSelector, refusal, safeMode, segments, spaceNeeded, WriteFailures, writeReason, type FreeSpace, type RestoreLimits } from '../../restore/rules';
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
-
-const gunzip = promisify<Buffer, ZlibOptions, Buffer>(gunzipCb);
 
 /** The synchronous file-system calls a restore makes; tests inject failures through it. */
 export type RestoreFs = Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'closeSync' | 'futimesSync' | 'mkdirSync' | 'symlinkSync' | 'linkSync' | 'renameSync' | 'unlinkSync' | 'rmdirSync' | 'lstatSync' | 'chmodSync' | 'utimesSync' | 'readSync'> & {
@@ -62,7 +58,6 @@ const EMPTY_OUTCOME: RestoreOutcome = { files: 0, dirs: 0, links: 0, bytes: 0, k
 export class RestoreRefused extends Error {}
 
 const MAX_LOGGED_PER_KIND = 200;
-const BIG_MEMBER = 8 * 1024 * 1024;
 
 class Stop extends Error {}
 
@@ -92,7 +87,7 @@ export async function runRestoreJob(job: RestoreJob, ev: RestoreEvents, fs: Rest
   const x = new Extractor(job, ev, fs, select, limits, totalBytes);
   try {
     for (const span of spans(idx, picked)) {
-      await inflateSpan(job.archivePath, idx, span, (buf) => x.write(buf), job.parallel, fs, () => x.checkCancel());
+      await inflateSpan(job, idx, span, x, fs);
     }
     x.finish();
   } catch (e) {
@@ -135,6 +130,17 @@ function lstatIfAny(fs: RestoreFs, p: string): nodeFs.Stats | undefined {
   }
 }
 
+/** Feeds one span's tar bytes to the extractor; reads are synchronous here (this is the worker). */
+async function inflateSpan(job: RestoreJob, idx: ArchiveIndex, span: Span, x: Extractor, fs: RestoreFs): Promise<void> {
+  const fd = nodeFs.openSync(job.archivePath, 'r');
+  try {
+    const readAt = (buf: Buffer, off: number, len: number, pos: number) => fs.readSync(fd, buf, off, len, pos);
+    await inflateRange(job.archivePath, idx, span.from, span.to, (buf) => x.write(buf), { readAt, parallel: job.parallel, check: () => x.checkCancel() });
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
+
 interface Span {
   from: number;
   to: number;
@@ -156,94 +162,6 @@ function spans(idx: ArchiveIndex, picked: TarEntry[]): Span[] {
     prev = i;
   }
   return out;
-}
-
-/**
- * Inflates the members covering [span.from, span.to) in order and hands the tar bytes of that
- * range to `sink`. Up to `parallel` members are inflated at once in the thread pool; a member
- * too big to hold in memory (a single-member archive from another tool) is streamed.
- */
-async function inflateSpan(archivePath: string, idx: ArchiveIndex, span: Span, sink: (b: Buffer) => void, parallel = availableParallelism() + 1, fs: RestoreFs, check: () => void): Promise<void> {
-  const { c, u } = idx.members;
-  const first = memberAt(idx, span.from);
-  const last = memberAt(idx, Math.max(span.from, span.to - 1));
-  const cEnd = (m: number) => (m + 1 < c.length ? c[m + 1] : idx.archiveSize);
-  const uEnd = (m: number) => (m + 1 < u.length ? u[m + 1] : idx.tarSize);
-  const fd = nodeFs.openSync(archivePath, 'r');
-  const emit = (m: number, buf: Buffer, at: number) => {
-    const lo = Math.max(span.from, at);
-    const hi = Math.min(span.to, at + buf.length);
-    if (hi > lo) sink(buf.subarray(lo - at, hi - at));
-  };
-  try {
-    const inflight: { m: number; out: Promise<Buffer> }[] = [];
-    let next = first;
-    const submit = () => {
-      // By the inflated size: a member of zeros that compresses to 1 MB may inflate to gigabytes.
-      while (next <= last && inflight.length < parallel && uEnd(next) - u[next] <= BIG_MEMBER) {
-        const len = cEnd(next) - c[next];
-        const raw = Buffer.allocUnsafe(len);
-        readFully(fs, fd, raw, c[next]);
-        const out = gunzip(raw, { chunkSize: Math.min(4 * 1024 * 1024, Math.max(64 * 1024, uEnd(next) - u[next])) });
-        out.catch(() => undefined);
-        inflight.push({ m: next, out });
-        next++;
-      }
-    };
-    let m = first;
-    while (m <= last) {
-      check();
-      submit();
-      if (inflight.length && inflight[0].m === m) {
-        const { out } = inflight.shift()!;
-        const buf = await out;
-        submit(); // keep the thread pool busy while this member's entries are written
-        emit(m, buf, u[m]);
-      } else {
-        // Too big to buffer: stream it.
-        await streamMember(archivePath, c[m], cEnd(m), (buf, at) => emit(m, buf, at), u[m], check);
-        next = Math.max(next, m + 1);
-      }
-      m++;
-    }
-  } finally {
-    nodeFs.closeSync(fd);
-  }
-}
-
-function readFully(fs: RestoreFs, fd: number, buf: Buffer, pos: number): void {
-  let got = 0;
-  while (got < buf.length) {
-    const n = fs.readSync(fd, buf, got, buf.length - got, pos + got);
-    if (n === 0) throw new Error('archive shrank while being read');
-    got += n;
-  }
-}
-
-function streamMember(archivePath: string, start: number, end: number, onData: (buf: Buffer, at: number) => void, u0: number, check: () => void): Promise<void> {
-  return new Promise((resolveP, reject) => {
-    const input = nodeFs.createReadStream(archivePath, { start, end: end - 1, highWaterMark: 1024 * 1024 });
-    const gz = createGunzip({ chunkSize: 1024 * 1024 });
-    let at = u0;
-    const fail = (e: unknown) => {
-      input.destroy();
-      gz.destroy();
-      reject(e);
-    };
-    input.on('error', fail);
-    gz.on('error', fail);
-    gz.on('data', (d: Buffer) => {
-      try {
-        check();
-        onData(d, at);
-        at += d.length;
-      } catch (e) {
-        fail(e);
-      }
-    });
-    gz.on('end', () => resolveP());
-    input.pipe(gz);
-  });
 }
 
 /** Applies tar entries to the target, synchronously, under the rules. */
