@@ -6,13 +6,29 @@
 // apart (sleep, or the user changed the time) every job is re-armed and each environment gets
 // at most one catch-up run (`missedRun: runOnce`) or none (`skip`). The last occurrence handled
 // per environment is kept in the store, so the same holds across restarts and an occurrence is
-// never run twice.
+// never run twice. A catch-up is skipped when the next regular run is near (see catchUpIsWasted).
 import * as nodeSchedule from 'node-schedule';
 import type { Environment } from '../environments/types';
 import type { Clock, Logger } from '../ports';
 import { nextRuns, previousRun } from './cron';
 
 export type FireTrigger = 'scheduled' | 'catch-up';
+
+/**
+ * A catch-up is skipped when the next regular run is closer than this share of the period (the
+ * gap between the missed occurrence and the next one) ...
+ */
+export const CATCH_UP_MIN_SHARE = 0.25;
+/** ... or than this, whichever is less: a daily backup still catches up 40 min before its time. */
+export const CATCH_UP_MAX_GAP_MS = 30 * 60_000;
+
+/**
+ * True when a catch-up at `now` would run just before the regular run at `next` anyway (Kopia's
+ * rule is the same idea with a fixed 30 min): hourly, within 15 min; every minute, within 15 s.
+ */
+export function catchUpIsWasted(missed: number, next: number, now: number): boolean {
+  return next - now < Math.min(CATCH_UP_MIN_SHARE * (next - missed), CATCH_UP_MAX_GAP_MS);
+}
 
 /** Where the scheduler keeps, per environment, the last occurrence it handled (epoch ms). */
 export interface ScheduleStateStore {
@@ -200,6 +216,11 @@ export class Scheduler {
       this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; missedRun is "skip"`);
       return;
     }
+    const [next] = nextRuns(env.schedule, env.timezone, now, 1);
+    if (next !== undefined && catchUpIsWasted(latestMissed, next, now)) {
+      this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; no catch-up: the next regular run (${new Date(next).toISOString()}) is ${awayText(next - now)} away`);
+      return;
+    }
     this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; one catch-up run`);
     this.opts.onFire(env, 'catch-up', latestMissed);
   }
@@ -207,6 +228,10 @@ export class Scheduler {
   private setHandled(envId: string, occurrence: number): void {
     this.opts.state.setState(stateKey(envId), String(occurrence));
   }
+}
+
+function awayText(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 function stateKey(envId: string): string {
