@@ -6,12 +6,13 @@ import type { BackupEntry, BackupRef } from '../types';
 import type { ResticCli } from './cli';
 import { exactPattern } from './excludes';
 import { parseLsLine, parseSnapshots, type StatsJson } from './json';
-import { ourTags } from './tags';
+import { ownSnapshots } from './tags';
 
 const MAX_READ_BYTES = 512 * 1024 * 1024;
 
+/** This environment's snapshots made on this machine (tags and host), newest first. */
 export async function listSnapshots(cli: ResticCli, env: Environment, signal?: AbortSignal): Promise<BackupRef[]> {
-  const r = await cli.run('Listing snapshots', ['snapshots', '--json', '--no-lock', ...ourTags(env.id)], { signal });
+  const r = await cli.run('Listing snapshots', ['snapshots', '--json', '--no-lock', ...ownSnapshots(env.id)], { signal });
   return parseSnapshots(r.stdout.toString('utf8'))
     .map((s) => ({
       id: s.id,

@@ -7,21 +7,25 @@ import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
 import { backupCommand, backupFolder, localRepositoryPath } from './backup';
 import { ResticLocator, versionText } from './binary';
-import { listFiles, listSnapshots, readFile, repositorySize } from './browse';
+import { listFiles, listSnapshots, readFile, repositorySize, snapshotArg } from './browse';
 import { ResticCli, type LogFn } from './cli';
 import { credentialsFor, redactUrl, repositoryOf } from './credentials';
 import { check, init, prune } from './maintenance';
 import { withRepositoryLock } from './repoLock';
 import { restoreSnapshot } from './restore';
+import { ourHost } from './tags';
 
 // A tooltip asks often; each answer costs restic processes (seconds on a busy machine).
 const SIZE_CACHE_MS = 10 * 60_000;
 const COUNT_CACHE_MS = 60_000;
+/** Snapshot ids found to be an environment's own, remembered (a snapshot's tags and host never change). */
+const OWNED_KEEP = 1000;
 
 export class ResticEngine implements Engine {
   readonly name = 'restic' as const;
   private readonly sizes = new Map<string, { at: number; bytes: number }>();
   private readonly counts = new Map<string, { at: number; count: number }>();
+  private readonly owned = new Map<string, string>();
 
   constructor(
     private readonly deps: EngineDeps,
@@ -85,7 +89,26 @@ export class ResticEngine implements Engine {
 
   async restore(ctx: TaskContext, env: Environment, req: RestoreRequest): Promise<TaskResult> {
     const cli = await this.start(ctx, env);
-    return this.locked(ctx, env, false, () => restoreSnapshot(ctx, cli, req));
+    const backupId = await this.own(cli, env, req.backupId, ctx.signal);
+    return this.locked(ctx, env, false, () => restoreSnapshot(ctx, cli, { ...req, backupId }));
+  }
+
+  /**
+   * The full id of `id` when it is one of this environment's snapshots made on this machine (the
+   * ones listBackups shows); otherwise an error. A `backup:` URI can name any id of the
+   * repository: another environment's or another machine's snapshots are not this one's to open,
+   * as the archive engine opens only its environment's archives.
+   */
+  private async own(cli: ResticCli, env: Environment, id: string, signal?: AbortSignal): Promise<string> {
+    snapshotArg(id);
+    const key = `${this.lockKey(env)}\0${env.id}\0${id}`;
+    const known = this.owned.get(key);
+    if (known) return known;
+    const found = (await listSnapshots(cli, env, signal)).find((s) => s.id === id || (id.length >= 8 && s.id.startsWith(id)));
+    if (!found) throw new Error(`Snapshot ${id} is not a backup of ${env.name} made on this machine (${ourHost()}) in restic repository ${redactUrl(cli.repository)}`);
+    this.owned.set(key, found.id);
+    if (this.owned.size > OWNED_KEEP) this.owned.delete(this.owned.keys().next().value as string);
+    return found.id;
   }
 
   /** "Initialize Repository…": creates the repository (a scheduled backup never does). */
@@ -106,11 +129,13 @@ export class ResticEngine implements Engine {
   }
 
   async listFiles(env: Environment, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
-    return listFiles(await this.cli(env), backupId, signal);
+    const cli = await this.cli(env);
+    return listFiles(cli, await this.own(cli, env, backupId, signal), signal);
   }
 
   async readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
-    return readFile(await this.cli(env), backupId, path, signal);
+    const cli = await this.cli(env);
+    return readFile(cli, await this.own(cli, env, backupId, signal), path, signal);
   }
 
   /** Snapshot count and repository size; the size (a slow `stats`) is cached for a while. */
