@@ -1,11 +1,15 @@
-// The quick pick of "Compare with Backup…": every backup of every environment that holds the
-// file, newest first, opened at once and marked as the listings arrive.
+// The backup pickers: one backup of an environment (Browse Backup and Restore, or the one a
+// caller names), and the quick pick of "Compare with Backup…": every backup of every
+// environment that holds the file, newest first, opened at once and marked as the listings arrive.
 import { stat, readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { formatBytes, formatDateTime } from '../../shared/format';
 import { newestFirst, type Choice, type FileMark, type Holder } from '../core/browse/compareMarks';
 import { markChoices } from '../core/browse/markChoices';
 import type { BrowseDeps } from './browseDeps';
+import type { Backups } from '../core/backups';
+import type { Environment } from '../core/environments/types';
+import type { BackupRef } from '../core/engines/types';
 import { message } from '../ui/backupFileSystem';
 
 const ICON: Record<FileMark, string> = { same: '$(check)', different: '$(diff)', missing: '$(circle-slash)', unsure: '$(question)' };
@@ -17,6 +21,34 @@ function markText(mark: FileMark): string {
     case 'missing': return vscode.l10n.t('not in this backup');
     case 'unsure': return vscode.l10n.t('same size, other time');
   }
+}
+
+/**
+ * One backup of `env`, newest first (time; label, size, host), or the one named `backupId` when
+ * given. Tells the user, and returns undefined, when the list fails, is empty or lacks that id.
+ */
+export async function pickBackup(service: Pick<Backups, 'listBackups'>, env: Environment, title: string, backupId?: string): Promise<BackupRef | undefined> {
+  let refs: BackupRef[];
+  try {
+    refs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing the backups of {0}', env.name) }, () => service.listBackups(env.id));
+  } catch (err) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', env.name, message(err)));
+    return undefined;
+  }
+  if (backupId) {
+    const ref = refs.find((r) => r.id === backupId);
+    if (!ref) void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup {1}.', env.name, backupId));
+    return ref;
+  }
+  if (refs.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup yet.', env.name));
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    refs.map((r) => ({ label: formatDateTime(r.time), description: [r.label, r.size !== undefined ? formatBytes(r.size) : '', r.host ?? ''].filter(Boolean).join(' · '), ref: r })),
+    { title, placeHolder: vscode.l10n.t('Newest first') },
+  );
+  return pick?.ref;
 }
 
 interface Item extends vscode.QuickPickItem {

@@ -4,13 +4,12 @@
 import * as path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { formatBytes, formatDateTime } from '../../shared/format';
 import { BACKUP_SCHEME } from '../core/browse/backupUri';
-import type { BackupRef } from '../core/engines/types';
-import { backupUri, message } from '../ui/backupFileSystem';
+import { backupUri } from '../ui/backupFileSystem';
 import type { BrowseNode } from '../ui/browseTree';
 import { envIdFrom, optionsFrom } from './args';
 import { exists, isBrowseNode, whenText, type BrowseDeps } from './browseDeps';
+import { pickBackup } from './backupPicker';
 import { pickEnvironment } from './pickers';
 
 /** Returns the backup: URI of the browsed backup's root. */
@@ -18,30 +17,8 @@ export async function browseBackup(deps: BrowseDeps, arg: unknown): Promise<stri
   const opts = optionsFrom<{ envId: string; backupId: string }>(arg);
   const env = deps.backups.environment(opts.envId ?? envIdFrom(arg) ?? '') ?? (await pickEnvironment(deps.backups, 'Browse Backup'));
   if (!env) return undefined;
-  let refs: BackupRef[];
-  try {
-    refs = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing the backups of {0}', env.name) }, () => deps.backups.listBackups(env.id));
-  } catch (err) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', env.name, message(err)));
-    return undefined;
-  }
-  let ref = opts.backupId ? refs.find((r) => r.id === opts.backupId) : undefined;
-  if (opts.backupId && !ref) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup {1}.', env.name, opts.backupId));
-    return undefined;
-  }
-  if (!ref) {
-    if (refs.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backup yet.', env.name));
-      return undefined;
-    }
-    const pick = await vscode.window.showQuickPick(
-      refs.map((r) => ({ label: formatDateTime(r.time), description: [r.label, r.size !== undefined ? formatBytes(r.size) : '', r.host ?? ''].filter(Boolean).join(' · '), ref: r })),
-      { title: vscode.l10n.t('Browse {0}: backup', env.name), placeHolder: vscode.l10n.t('Newest first') },
-    );
-    ref = pick?.ref;
-    if (!ref) return undefined;
-  }
+  const ref = await pickBackup(deps.backups, env, vscode.l10n.t('Browse {0}: backup', env.name), opts.backupId);
+  if (!ref) return undefined;
   const root = deps.tree.open(env.id, ref);
   // The view is shown only while something is browsed: let it appear before revealing in it.
   await vscode.commands.executeCommand('setContext', 'backupScheduler.browsing', true);

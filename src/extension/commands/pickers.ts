@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { formatBytes, formatDateTime } from '../../shared/format';
+import { formatDateTime } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import type { Environment } from '../core/environments/types';
 import type { Backups } from '../core/backups';
-import type { BackupRef } from '../core/engines/types';
 import { storageOf, subjectOf } from '../core/environments/lookup';
 import { kindName, statusName } from '../ui/words';
 
@@ -28,28 +27,4 @@ export async function pickTask(tasks: TaskRecord[], title: string): Promise<Task
     { title },
   );
   return pick?.task;
-}
-
-/** One backup of `env`, newest first: time, size, host and short id (an archive's name). */
-export async function pickBackup(service: Backups, env: Environment, title: string): Promise<BackupRef | undefined> {
-  let backups: BackupRef[];
-  try {
-    backups = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Listing backups of {0}', env.name) }, () => service.listBackups(env.id));
-  } catch (e) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', env.name, (e as Error).message));
-    return undefined;
-  }
-  if (backups.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} has no backups in {1}.', env.name, storageOf(env)));
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    backups.map((b) => ({
-      label: formatDateTime(b.time),
-      description: [b.size !== undefined ? formatBytes(b.size) : undefined, b.host, b.label].filter(Boolean).join(' · '),
-      b,
-    })),
-    { title, placeHolder: vscode.l10n.t('Backup (newest first)') },
-  );
-  return pick?.b;
 }

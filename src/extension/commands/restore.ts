@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Backups } from '../core/backups';
 import { envIdFrom, optionsFrom } from './args';
-import { pickBackup, pickEnvironment } from './pickers';
+import { pickBackup } from './backupPicker';
+import { pickEnvironment } from './pickers';
 import { trackTask } from '../ui/progress';
 
 interface RestoreOptions {
