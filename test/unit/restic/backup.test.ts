@@ -108,6 +108,19 @@ describe('restic engine: backup', function () {
     assert.ok(!inSnapshot.includes('drop.log') && !inSnapshot.some((p) => p.startsWith('node_modules')));
   });
 
+  it('an excluded name with $, outer spaces or glob characters leaves out that entry alone, not a sibling that differs there', async () => {
+    const { repository, engine } = await newRepository();
+    const src = tempDir('src-');
+    const names = ['x$y.txt', 'xzy.txt', ' lead.txt', 'Qlead.txt', 'trail.txt ', 'trail.txtQ', 'a[b].txt', 'ab.txt', '$HOME', 'keep'];
+    writeTree(src, Object.fromEntries(names.map((n) => [n, n])));
+    const exclude = ['x$y.txt', '[ ]lead.txt', 'trail.txt[ ]', 'a\\[b\\].txt', '$HOME'];
+    const env = resticEnv({ id: 'exact', repository, source: src, exclude, useGitignore: false });
+    const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    const inSnapshot = (await engine.listFiles(env, r.snapshotId!)).map((f) => f.path).sort();
+    assert.deepEqual(inSnapshot, await archiveEngineSet(src, exclude));
+    assert.deepEqual(inSnapshot, ['Qlead.txt', 'ab.txt', 'keep', 'trail.txtQ', 'xzy.txt']);
+  });
+
   it('skipIfUnchanged: an unchanged source makes no snapshot; a change, or a forgotten snapshot, makes one', async () => {
     const { repository, engine } = await newRepository();
     const src = tempDir('src-');

@@ -40,6 +40,19 @@ describe('restic engine: restore', function () {
     await assert.rejects(engine.restore(makeCtx(), env, { backupId: id, target: tempDir(), overwrite: false, paths: ['nope.txt'] }), /nope.txt: not found in snapshot/);
   });
 
+  it('restoring one path with $, outer spaces or a line break in its name overwrites that file alone', async () => {
+    const names = ['x$y.txt', 'xzy.txt', ' lead.txt', 'Qlead.txt', 'trail.txt ', 'trail.txtQ', 'nl\nx.txt', 'nlQx.txt'];
+    const { engine, env, id } = await backedUp(Object.fromEntries(names.map((n) => [n, `${n} from backup`])));
+    const target = tempDir('target-');
+    for (const n of names) writeFileSync(join(target, n), 'mine');
+    for (const chosen of ['x$y.txt', ' lead.txt', 'trail.txt ', 'nl\nx.txt']) {
+      await engine.restore(makeCtx(), env, { backupId: id, target, overwrite: true, paths: [chosen] });
+      assert.equal(readFileSync(join(target, chosen), 'utf8'), `${chosen} from backup`);
+    }
+    const untouched = names.filter((n) => readFileSync(join(target, n), 'utf8') === 'mine').sort();
+    assert.deepEqual(untouched, ['Qlead.txt', 'nlQx.txt', 'trail.txtQ', 'xzy.txt']);
+  });
+
   it('keeps existing files unless overwrite is set, never replaces a folder by a file, and never writes through a link in the target', async () => {
     const { engine, env, id } = await backedUp({ 'a.txt': 'from backup', 'b.txt': 'b from backup', 'sub/c.txt': 'c from backup', 'x': 'x is a file in the backup' });
     const target = tempDir('target-');

@@ -5,7 +5,7 @@ import { getEventListeners } from 'node:events';
 import { withRepositoryLock } from '../../../src/extension/core/engines/restic/repoLock';
 import { errorMessage, parseBackupLine, parseLsLine } from '../../../src/extension/core/engines/restic/json';
 import { lockHolder, resticError } from '../../../src/extension/core/engines/restic/errors';
-import { exactPattern } from '../../../src/extension/core/engines/restic/excludes';
+import { exactArgPattern, exactPattern } from '../../../src/extension/core/engines/restic/excludes';
 import { atLeast, candidates, parseVersion } from '../../../src/extension/core/engines/restic/binary';
 import { redact, redactUrl } from '../../../src/extension/core/engines/restic/credentials';
 import { ExcludeFifo } from '../../../src/extension/core/engines/restic/excludeFifo';
@@ -93,9 +93,13 @@ describe('restic engine: parts', () => {
 
   it('exact exclude patterns escape glob characters and what the exclude-file reader would change', () => {
     assert.equal(exactPattern('/src/a[1]*?.txt', false), '/src/a\\[1]\\*\\?.txt');
-    assert.equal(exactPattern('/src/$HOME', false), '/src/?HOME');
-    assert.equal(exactPattern('/src/trailing ', false), '/src/trailing?');
-    assert.equal(exactPattern('C:\\src\\a[1]', true), 'C:/src/a?1]');
+    assert.equal(exactPattern('/src/$HOME', false), '/src/[$]HOME');
+    assert.equal(exactPattern('/src/trailing ', false), '/src/trailing[ ]');
+    assert.equal(exactPattern('/src/a\rb\r', false), '/src/a\rb[\r]');
+    assert.equal(exactPattern('/src/line\nbreak', false), '/src/line?break');
+    assert.equal(exactPattern('C:\\src\\a[1]', true), 'C:/src/a[[]1]');
+    assert.equal(exactArgPattern('/x$y *?[\\ \n', false), '/x$y \\*\\?\\[\\\\ \n');
+    assert.equal(exactArgPattern('/x$y *?[', true), '/x$y [*][?][[]');
   });
 
   it('versions: parsed from `restic version`, compared, and the program searched in the setting alone when set', () => {

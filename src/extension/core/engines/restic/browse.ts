@@ -4,7 +4,7 @@
 import type { Environment } from '../../environments/types';
 import type { BackupEntry, BackupRef } from '../types';
 import type { ResticCli } from './cli';
-import { exactPattern } from './excludes';
+import { exactArgPattern } from './excludes';
 import { parseLsLine, parseSnapshots, type StatsJson } from './json';
 import { ownSnapshots } from './tags';
 
@@ -61,6 +61,6 @@ export function includeArgs(paths: string[] | undefined): string[] {
   return (paths ?? []).flatMap((p) => {
     const rel = p.replace(/^\/+/, '').replace(/\/+$/, '');
     if (!rel || rel.split('/').includes('..')) throw new Error(`"${p}" is not a path inside the backup`);
-    return ['--include', exactPattern(`/${rel}`, false)];
+    return ['--include', exactArgPattern(`/${rel}`)];
   });
 }

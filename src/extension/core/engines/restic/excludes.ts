@@ -21,23 +21,42 @@ export interface SourceScan {
   warnings: FirstOf<string>;
 }
 
+/** One character matched literally by Go's filepath.Match: a one-character class on Windows, which has no escape character. */
+function literal(c: string, windows: boolean): string {
+  return windows ? `[${c}]` : `\\${c}`;
+}
+
 /**
- * An absolute path as a restic pattern matching exactly that path. Glob characters are escaped;
- * what the exclude-file reader would alter ($ is env-expanded, outer spaces trimmed, a line ends
- * at a newline) becomes `?`, which matches that one character (and, rarely, a sibling name that
- * differs only there).
+ * An absolute path as a line of restic's exclude file, matching exactly that path (checked with
+ * restic 0.14). Glob characters are escaped. What the file's reader would alter is written so
+ * that it survives: `$` (environment-expanded) becomes the class `[$]`, which expansion leaves
+ * alone because `$]` names no variable; white space at either end (trimmed) becomes a class
+ * too. A line break cannot be written in a line at all: it alone becomes `?`, which matches any
+ * one character there (a sibling whose name differs only there is left out as well).
  */
 export function exactPattern(abs: string, windows = process.platform === 'win32'): string {
   const p = windows ? abs.replace(/\\/g, '/') : abs;
   let out = '';
   for (let i = 0; i < p.length; i++) {
     const c = p[i];
-    if (c === '$' || c === '\n' || c === '\r') out += '?';
-    // Go's filepath.Match has no escape character on Windows.
-    else if ('*?[\\'.includes(c)) out += windows ? '?' : `\\${c}`;
+    if (c === '\n') out += '?';
+    else if (c === '$') out += '[$]';
+    else if ((i === 0 || i === p.length - 1) && /\s/.test(c)) out += `[${c}]`;
+    else if ('*?[\\'.includes(c)) out += literal(c, windows);
     else out += c;
   }
-  return out.replace(/^\s/, '?').replace(/\s$/, '?');
+  return out;
+}
+
+/**
+ * A snapshot path as a restic `--include`/`--exclude` argument matching exactly that path. An
+ * argument is taken as it is (no expansion, no trimming, line breaks kept: checked with restic
+ * 0.14), so only glob characters need escaping.
+ */
+export function exactArgPattern(path: string, windows = process.platform === 'win32'): string {
+  let out = '';
+  for (const c of path) out += '*?[\\'.includes(c) && !(windows && c === '\\') ? literal(c, windows) : c;
+  return out;
 }
 
 export async function scanSource(root: string, opts: { exclude: string[]; useGitignore: boolean; skipAbs?: string[]; signal?: AbortSignal; manifest: boolean }): Promise<SourceScan> {

@@ -5,7 +5,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
-import { decideExisting, refusal, safeMode } from '../../restore/rules';
+import { decideExisting, pathSelector, refusal, safeMode } from '../../restore/rules';
 import { CancelledError, errorText } from '../../util/errors';
 import type { TaskContext } from '../../ports';
 import type { RestoreRequest } from '../types';
@@ -36,6 +36,10 @@ async function prepare(path: string, st: Stats): Promise<number> {
 
 interface MergeState {
   root: string;
+  /** The entries the user chose (undefined: everything); restic's own matching is not trusted to be exact. */
+  chosen?: (path: string) => boolean;
+  /** Folders on the way to a chosen entry. */
+  onTheWay?: (path: string) => boolean;
   overwrite: boolean;
   links: Set<string>;
   checked: Set<string>;
@@ -54,6 +58,10 @@ async function merge(s: MergeState, from: string, rel: string): Promise<void> {
     const src = join(from, name);
     const dst = join(s.root, path);
     const st = await fsp.lstat(src);
+    if (s.chosen && !s.chosen(path)) {
+      if (st.isDirectory() && s.onTheWay!(path)) await intoFolder(s, src, path, st);
+      continue; // restic restored it, but nobody chose it
+    }
     const type = tarType(st);
     const linkpath = st.isSymbolicLink() ? await fsp.readlink(src) : undefined;
     const why = type === 'Other' ? `unsupported entry type (FIFO, socket or device)` : refusal(s.root, { path, type, linkpath }, s.links, s.checked);
@@ -83,6 +91,25 @@ async function merge(s: MergeState, from: string, rel: string): Promise<void> {
   }
 }
 
+/** A folder on the way to a chosen entry: created (or merged into) without taking what else restic put in it. */
+async function intoFolder(s: MergeState, src: string, path: string, st: Stats): Promise<void> {
+  const dst = join(s.root, path);
+  const why = refusal(s.root, { path, type: 'Directory' }, s.links, s.checked);
+  if (why) {
+    s.refused++;
+    s.log('warn', `Refused ${path}: ${why}`);
+    return;
+  }
+  const existing = await lstatOrUndefined(dst);
+  if (existing && !existing.isDirectory()) {
+    s.kept++;
+    s.log('warn', `Kept existing ${path}: is a ${existing.isSymbolicLink() ? 'symbolic link' : 'file'} in the target, a folder in the backup`);
+    return;
+  }
+  if (!existing) await fsp.mkdir(dst, { mode: safeMode(st.mode, true) });
+  await merge(s, src, path);
+}
+
 export async function restoreSnapshot(ctx: TaskContext, cli: ResticCli, req: RestoreRequest): Promise<TaskResult> {
   try {
     await fsp.mkdir(req.target, { recursive: true });
@@ -100,7 +127,10 @@ export async function restoreSnapshot(ctx: TaskContext, cli: ResticCli, req: Res
       retryOnLock: true,
       onStderrLine: (l) => l.trim() && ctx.log('warn', `restic: ${cli.redact(l.trim())}`),
     });
-    const s: MergeState = { root, overwrite: req.overwrite, links: new Set(), checked: new Set(), restored: 0, kept: 0, refused: 0, signal: ctx.signal, log: ctx.log.bind(ctx) };
+    const chosen = pathSelector(req.paths);
+    const wanted = (req.paths ?? []).map((p) => p.split('/').filter((x) => x && x !== '.').join('/'));
+    const onTheWay = (path: string) => wanted.some((w) => w.startsWith(`${path}/`));
+    const s: MergeState = { root, chosen, onTheWay, overwrite: req.overwrite, links: new Set(), checked: new Set(), restored: 0, kept: 0, refused: 0, signal: ctx.signal, log: ctx.log.bind(ctx) };
     ctx.progress({ current: 'moving restored files into place' });
     await merge(s, staging, '');
     if (req.paths?.length && s.restored + s.kept + s.refused === 0) throw new Error(`${what}: not found in snapshot ${req.backupId.slice(0, 8)}`);
