@@ -1,7 +1,7 @@
 // The archive engine through the engine interface, on real archives: what the service, the
 // pickers and the browse/compare UI see of it.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvironments } from '../../../src/extension/core/environments/parse';
 import type { Environment } from '../../../src/extension/core/environments/types';
@@ -62,6 +62,42 @@ describe('archive engine (engine interface)', function () {
     writeFileSync(join(dir, 'other.tar.gz'), 'x');
     await assert.rejects(engines.for(env).listFiles(env, join(dir, 'other.tar.gz')), /No archive "other.tar.gz" of Docs/);
     await assert.rejects(engines.for(env).readFile(env, '/etc/passwd', 'x'), /No archive/);
+  });
+
+  it('reads and lists a backup\'s files without listing the destination each time', async () => {
+    const { dir, env, engines } = setup({ type: 'folder', source: 'src' });
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'a.txt'), 'alpha\n');
+    const engine = engines.for(env);
+    await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    const [b] = await engine.listBackups(env);
+    // The transpiled code reaches fs.promises through the module object: counting here sees it.
+    const fsp = (require('node:fs') as typeof import('node:fs')).promises as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const realReaddir = fsp.readdir;
+    let listings = 0;
+    fsp.readdir = (...a: unknown[]) => (String(a[0]) === env.destination && listings++, realReaddir(...a));
+    try {
+      for (let i = 0; i < 5; i++) {
+        assert.equal(Buffer.from(await engine.readFile(env, b.id, 'a.txt')).toString(), 'alpha\n');
+        assert.equal((await engine.listFiles(env, b.id)).length, 1);
+      }
+    } finally {
+      fsp.readdir = realReaddir;
+    }
+    assert.equal(listings, 0);
+  });
+
+  it('refuses a link or a folder named like one of this environment\'s archives', async () => {
+    const { dir, env, engines } = setup({ type: 'folder', source: 'src' });
+    mkdirSync(join(dir, 'dest'), { recursive: true });
+    const linked = join(dir, 'dest', 'docs-20260101-000000.tar.gz');
+    symlinkSync(join(dir, 'elsewhere.tar.gz'), linked);
+    writeFileSync(join(dir, 'elsewhere.tar.gz'), 'x');
+    mkdirSync(join(dir, 'dest', 'docs-20260102-000000.tar.gz'));
+    await assert.rejects(engines.for(env).readFile(env, linked, 'x'), /No archive "docs-20260101-000000.tar.gz" of Docs/);
+    await assert.rejects(engines.for(env).listFiles(env, 'docs-20260102-000000.tar.gz'), /No archive/);
+    writeFileSync(join(dir, 'docs-20260103-000000.tar.gz'), 'x');
+    await assert.rejects(engines.for(env).listFiles(env, join(dir, 'docs-20260103-000000.tar.gz')), /No archive/, 'not in the destination');
   });
 
   it('restores a command dump as a file, keeping an existing one unless asked to overwrite', async () => {

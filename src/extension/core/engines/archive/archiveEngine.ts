@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
 import * as backup from './operations';
 import type { Environment } from '../../environments/types';
+import { fsGuard, UnresponsiveError } from '../../fsguard';
 import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
 
@@ -78,11 +79,22 @@ export class ArchiveEngine implements Engine {
     return { location: env.destination, backupCount: archives.length, storedBytes: archives.reduce((n, a) => n + a.size, 0) };
   }
 
-  /** A backup id names an archive of this environment in its destination, and nothing else. */
+  /**
+   * A backup id names an archive of this environment in its destination, and nothing else: its
+   * file name is one this environment's backups are written under, it lies directly in the
+   * destination (or is given by name alone), and it is a regular file there. Decided from the
+   * name and one lstat, not a listing of the destination: browsing reads many files of one backup.
+   */
   private async own(env: Environment, backupId: string): Promise<string> {
-    const found = (await backup.listArchives(env.destination, env.id)).find((a) => a.path === backupId || a.name === backupId);
-    if (!found) throw new Error(`No archive "${basename(backupId)}" of ${env.name} in ${env.destination}`);
-    return found.path;
+    const name = basename(backupId);
+    const path = join(env.destination, name);
+    const named = (backupId === path || backupId === name) && backup.parseArchiveName(name, env.id) !== undefined;
+    const st = named ? await fsGuard.run(env.destination, 'destination', () => fsp.lstat(path)).catch((e: unknown) => {
+      if (e instanceof UnresponsiveError) throw e;
+      return undefined;
+    }) : undefined;
+    if (!st?.isFile()) throw new Error(`No archive "${name}" of ${env.name} in ${env.destination}`);
+    return path;
   }
 }
 
