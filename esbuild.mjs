@@ -33,6 +33,8 @@ const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   // The restore worker thread's script: restore.ts starts it from beside extension.js.
   { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The command line (`backup-scheduler`): beside extension.js and sql-wasm.wasm, and copied with the agent.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022' },
 ];
 

@@ -50,7 +50,7 @@ describe('packaged .vsix', () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     const required = [
       'extension/package.json', 'extension/package.nls.json', 'extension/l10n/bundle.l10n.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
-      'extension/dist/extension.js', 'extension/dist/restoreWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
+      'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/restoreWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
       `extension/${manifest.icon}`,
     ];
     for (const f of required) assert.ok(files.includes(f), `${f} is missing from the .vsix`);

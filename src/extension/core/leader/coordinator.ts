@@ -24,6 +24,7 @@ import { ReplicaStore } from './replicaStore';
 import { claimOccurrence, occurrenceKey, pruneOccurrenceClaims, releaseOccurrence } from './occurrenceClaims';
 import { checkRegistration } from './requestChecks';
 import { LEADER_METHODS, leaderHandlers } from './rpc';
+import { readHandlers } from './readHandlers';
 
 export interface CoordinatorOptions {
   storageDir: string;
@@ -48,6 +49,10 @@ export interface CoordinatorOptions {
   wasmPath?: string;
   /** First wait before this window tries to lead again after it could not (doubles up to 5 min). */
   leadRetryMs?: number;
+  /** What this process is, as `backup-scheduler status` shows the leader (default a window). */
+  host?: 'window' | 'agent';
+  /** The extension's version, shown by `backup-scheduler status`. */
+  version?: string;
 }
 
 const MAX_LEAD_RETRY_MS = 5 * 60_000;
@@ -288,13 +293,15 @@ export class Coordinator implements Backups {
     for (const w of warnings) this.opts.onStoreWarning?.(w);
     const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
+    const since = this.opts.clock.now();
+    const about = () => ({ host: this.opts.host ?? 'window', pid: process.pid, since, ...(this.opts.version ? { version: this.opts.version } : {}) });
     service.setEnvironments(this.mergedEntries());
     service.start();
     // Without its channel the leader still runs everything itself; only other windows' commands fail.
     const server = await serveLeaderChannel({
       path: channelEndpointFor(this.opts.storageDir),
       logger,
-      handlers: leaderHandlers(backups, () => store.flush(), (params) => this.register(params)),
+      handlers: { ...readHandlers(backups, about), ...leaderHandlers(backups, () => store.flush(), (params) => this.register(params)) },
     }).catch((e: Error): LeaderChannelServer => {
       logger.error(`other windows cannot reach this one: ${e.message}`);
       return { endpoint: '', dispose: () => undefined };
