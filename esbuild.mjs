@@ -1,10 +1,12 @@
-// Builds the two bundles: the extension host (node, cjs, `vscode` external) and the webview
+// Builds the bundles: the extension host (node, cjs, `vscode` external), the background agent
+// (node, cjs, no `vscode` at all: it runs without VS Code), the restore worker and the webview
 // (browser, esm). `--watch` rebuilds on change, `--production` minifies and drops source maps.
 // `--tests` transpiles src/ and test/ file by file into out/ for mocha (type-checking is
 // `npm run check`'s job, so this step stays fast).
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -28,9 +30,13 @@ function tsFiles(dir) {
   return out;
 }
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info' };
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', define: { 'process.env.BACKUP_SCHEDULER_VERSION': JSON.stringify(version) } };
 const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  // The background agent (src/agent/main.ts): copied with sql-wasm.wasm and restoreWorker.js, it
+  // runs on its own. `vscode` is not external here: an import of it fails the build.
+  { ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The restore worker thread's script: restore.ts starts it from beside extension.js.
   { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The command line (`backup-scheduler`): beside extension.js and sql-wasm.wasm, and copied with the agent.

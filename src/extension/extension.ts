@@ -1,13 +1,13 @@
-// Composition root: builds the services in order (log channel, store, core service, views,
-// commands, status bar) and disposes them in reverse. Everything with logic lives in core/;
-// this file only connects it to VS Code.
+// Composition root of a window: builds the services in order (log channel, the core of
+// core/compose.ts that the background agent runs too, views, commands, status bar) and disposes
+// them in reverse. Everything with logic lives in core/; this file only connects it to VS Code.
 import * as vscode from 'vscode';
 import { workspaceFolderPath, readEnvironments, readSettings, SECTION, type Settings } from './config';
 import { registerCommands } from './commands/register';
 import { fsGuard } from './core/fsguard';
 import { systemClock } from './core/ports';
-import { Coordinator } from './core/leader/coordinator';
-import { EngineRegistry } from './core/engines/registry';
+import { startCore } from './core/compose';
+import type { Coordinator } from './core/leader/coordinator';
 import { channelLogger } from './logger';
 import { EnvironmentsTree } from './ui/environmentsTree';
 import { watchNotifications } from './ui/notifications';
@@ -16,7 +16,6 @@ import { TasksTree } from './ui/tasksTree';
 import { createTaskLog } from './ui/taskLogWiring';
 import { createBrowsing, type Browsing } from './ui/browseWiring';
 import { registerBackupTasks } from './ui/backupTasks';
-import { watchHealthchecks } from './core/health/healthchecks';
 import { watchOverdue } from './ui/overdueAlerts';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
@@ -37,39 +36,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   const logger = channelLogger(channel);
   let settings = readSettings();
 
-  // Engines read their secrets from SecretStorage (shared by every window) and the restic path
-  // from the settings at the moment they need it.
-  const engines = new EngineRegistry({
+  // Every window runs this; the coordinator decides which one (or the background agent) schedules
+  // and writes tasks.db. Engines read their secrets from SecretStorage (shared by every window)
+  // and the restic path from the settings at the moment they need it.
+  const core = await startCore({
+    storageDir: context.globalStorageUri.fsPath,
     clock: systemClock,
     logger,
-    secrets: { get: async (name) => context.secrets.get(name) },
+    trusted: vscode.workspace.isTrusted,
     defaultCwd: workspaceFolderPath(),
-    settings: {
-      get resticPath() {
-        return vscode.workspace.getConfiguration(SECTION).get<string>('restic.path') || undefined;
-      },
+    workspaceFolders: workspaceFolderPaths(),
+    bounds: settings.bounds,
+    stallMs: () => settings.stallMs,
+    onStoreWarning: (w) => {
+      logger.warn(w);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}', w));
     },
+    secrets: { get: async (name) => context.secrets.get(name) },
+    resticPath: () => vscode.workspace.getConfiguration(SECTION).get<string>('restic.path') || undefined,
+    fsCallTimeoutMs: settings.fsCallTimeoutMs,
+    entries: readEnvironments(),
   });
-  // Every window runs this; the coordinator decides which one schedules and writes tasks.db.
-  fsGuard.configure({ callTimeoutMs: settings.fsCallTimeoutMs });
-  const backups = await Coordinator.start(
-    {
-      engines,
-      storageDir: context.globalStorageUri.fsPath,
-      clock: systemClock,
-      logger,
-      trusted: vscode.workspace.isTrusted,
-      defaultCwd: workspaceFolderPath(),
-      workspaceFolders: workspaceFolderPaths(),
-      bounds: settings.bounds,
-      stallMs: () => settings.stallMs,
-      onStoreWarning: (w) => {
-        logger.warn(w);
-        void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: {0}', w));
-      },
-    },
-    readEnvironments(),
-  );
+  const backups = core.backups;
   logger.info(`started as ${backups.role}: ${backups.environments().length} environment(s), ${backups.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
 
   const now = () => systemClock.now();
@@ -97,7 +85,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     browse,
     watchNotifications(backups, () => settings, envName),
     registerBackupTasks(backups),
-    watchHealthchecks({ backups, logger }),
     watchOverdue(context, backups, systemClock),
     ...registerCommands({ service: backups, secrets: context.secrets, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -119,7 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   );
 
   void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
-  teardown = () => backups.dispose();
+  teardown = () => core.dispose();
   return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings };
 }
 

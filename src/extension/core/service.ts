@@ -71,6 +71,17 @@ export class BackupService {
     this.scheduler.start();
   }
 
+  /** Stops arming scheduled runs (a window handing over to the agent); running tasks go on. */
+  pauseSchedules(): void {
+    this.scheduler.dispose();
+    this.scheduler.update(this.runnable()); // remembered, armed again by resumeSchedules()
+  }
+
+  resumeSchedules(): void {
+    this.scheduler.update(this.runnable());
+    this.scheduler.start();
+  }
+
   setEnvironments(entries: EnvironmentEntry[]): void {
     this.entries = entries;
     this.scheduler.update(this.runnable());

@@ -108,6 +108,21 @@ describe('scheduler (real node-schedule, fake clock)', function () {
     assert.deepEqual(fired.slice(1).map((f) => [f.trigger, f.occurrence]), [['catch-up', '2026-06-01T15:00:00.000Z']]);
   });
 
+  it('an occurrence seconds old at start-up (a hand-over gap) runs as a late scheduled run, even with missedRun "skip"', async () => {
+    make('2026-06-01T09:59:00Z');
+    scheduler.update([env({ schedule: '0 * * * *', missedRun: 'skip' })]);
+    scheduler.start();
+    await clock.tick(30_000);
+    scheduler.dispose(); // the old leader stops arming at 09:59:30
+    clock.sleep(40_000); // the new one starts at 10:00:10
+    const again = new Scheduler({ clock, logger: silentLogger, state, onFire: (e, trigger, occ) => fired.push({ id: e.id, trigger, occurrence: new Date(occ).toISOString(), at: '' }) });
+    again.update([env({ schedule: '0 * * * *', missedRun: 'skip' })]);
+    again.start();
+    await clock.tick(1000);
+    again.dispose();
+    assert.deepEqual(fired.map((f) => [f.trigger, f.occurrence]), [['scheduled', '2026-06-01T10:00:00.000Z']]);
+  });
+
   it('a new environment does not catch up on occurrences before it existed', async () => {
     make('2026-06-01T10:30:00Z');
     scheduler.update([env({ schedule: '0 * * * *' })]);

@@ -49,10 +49,26 @@ export interface CoordinatorOptions {
   wasmPath?: string;
   /** First wait before this window tries to lead again after it could not (doubles up to 5 min). */
   leadRetryMs?: number;
-  /** What this process is, as `backup-scheduler status` shows the leader (default a window). */
-  host?: 'window' | 'agent';
-  /** The extension's version, shown by `backup-scheduler status`. */
+  /** 'agent': this is the background agent, the preferred leader (README "Background agent"). */
+  kind?: 'window' | 'agent';
+  /** This build's version, published to the others while leading. */
   version?: string;
+  /** The agent: a window handed it the secrets its environments need (held in memory only). */
+  onSecrets?: (secrets: Record<string, string>) => void;
+}
+
+/** Who runs the schedules, as the status bar and the Environments view tell it. */
+export interface Leadership {
+  /** 'self': this process; 'window': another VS Code window; 'agent': the background agent; 'none': nobody right now. */
+  who: 'self' | 'window' | 'agent' | 'none';
+  pid?: number;
+  version?: string;
+  /** When the current leader started leading (epoch ms). */
+  since?: number;
+  /** A background agent is alive (leading, or about to take over from a window). */
+  agent?: { pid: number; version: string; startedAt: number };
+  /** This window leads but hands over to the agent once its running tasks end. */
+  handingOver?: boolean;
 }
 
 const MAX_LEAD_RETRY_MS = 5 * 60_000;
@@ -84,6 +100,8 @@ export class Coordinator implements Backups {
   private readonly told = new Set<string>();
   readonly windowId = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly onDidChangeRole = this.roleChanged.event;
+  /** A leading window waits for its tasks to end before it hands over to the agent. */
+  private handingOver = false;
 
   private constructor(private readonly opts: CoordinatorOptions, private readonly election: Election, initial: EnvironmentEntry[]) {
     this.trusted = opts.trusted;
@@ -96,12 +114,15 @@ export class Coordinator implements Backups {
       clock: opts.clock,
       logger: opts.logger,
       endpoint: channelEndpointFor(opts.storageDir),
+      kind: opts.kind,
+      version: opts.version,
       onError: (m) => opts.onStoreWarning?.(`Backups cannot be coordinated between windows: ${m}.`),
       ...opts.election,
     });
     const c = new Coordinator(opts, election, entries);
     await c.become(election.role);
     election.onDidChangeRole((e) => c.queueSwitch(e.role));
+    election.onAgentWaiting((waiting) => (waiting ? c.handOverWhenIdle() : c.checkHandOver()));
     c.timer = setInterval(() => c.tick(), REGISTER_EVERY_MS);
     (c.timer as { unref?: () => void }).unref?.();
     return c;
@@ -117,6 +138,21 @@ export class Coordinator implements Backups {
   get service(): BackupService | undefined {
     return this.inner.role === 'leader' ? this.inner.service : undefined;
   }
+  /** Who runs the schedules right now (read from the election's files). */
+  leadership(): Leadership {
+    const agent = this.election.agentInfo();
+    const a = agent && { pid: agent.pid, version: agent.version, startedAt: agent.startedAt };
+    if (this.inner.role === 'leader') return { who: 'self', pid: process.pid, version: this.opts.version, agent: a, handingOver: this.handingOver };
+    let info;
+    try {
+      info = this.election.leaderInfo();
+    } catch {
+      info = undefined;
+    }
+    if (!info || info.released) return { who: 'none', agent: a };
+    return { who: info.kind === 'agent' ? 'agent' : 'window', pid: info.pid, version: info.version, since: info.leadingSince ?? info.startedAt, agent: a };
+  }
+
   /** Resolves when a pending role change has been carried out. */
   settled(): Promise<void> {
     return this.switching;
@@ -233,12 +269,46 @@ export class Coordinator implements Backups {
     this.roleChanged.dispose();
   }
 
+  /**
+   * A live agent waits while this window leads: stop arming scheduled runs now, and release the
+   * term once no task runs, so the agent claims the next one. Occurrences due meanwhile are the
+   * agent's catch-up (the "handled" marks in tasks.db say which); if the agent dies first, the
+   * schedules are armed again here.
+   */
+  private handOverWhenIdle(): void {
+    const inner = this.inner;
+    if (this.disposed || inner?.role !== 'leader' || this.opts.kind === 'agent') return;
+    if (!this.handingOver) {
+      this.handingOver = true;
+      inner.service.pauseSchedules();
+      this.opts.logger.info('a background agent is running: this window hands the schedules over to it once its running tasks end');
+      this.envChanged.fire();
+    }
+    if (inner.backups.activeTasks().length > 0) return;
+    void inner.store.flush().then(
+      () => {
+        if (this.inner === inner && this.handingOver) this.election.handOver();
+      },
+      (e: Error) => this.opts.logger.warn(`could not write the history before handing over: ${e.message}`),
+    );
+  }
+
+  /** No live agent any more: a hand-over whose agent died resumes the schedules here. */
+  private checkHandOver(): void {
+    if (!this.handingOver || this.inner.role !== 'leader') return;
+    this.handingOver = false;
+    this.opts.logger.info('the background agent is gone before the hand-over: this window keeps running the schedules');
+    this.inner.service.resumeSchedules();
+    this.envChanged.fire();
+  }
+
   private queueSwitch(role: 'leader' | 'follower'): void {
     this.switching = this.switching.then(() => (this.disposed || role === this.inner.role ? undefined : this.become(role))).catch((e) => this.opts.logger.error(`could not switch to ${role}: ${(e as Error).message}`));
   }
 
   private async become(role: 'leader' | 'follower'): Promise<void> {
     if (this.inner) await this.teardown();
+    this.handingOver = false;
     if (role === 'leader') {
       try {
         this.inner = await this.makeLeader();
@@ -250,7 +320,8 @@ export class Coordinator implements Backups {
       }
     }
     if (role === 'follower') this.inner = await this.makeFollower();
-    this.opts.logger.info(`this window is now the ${role}${role === 'leader' ? ': it runs the schedules and writes the history' : ': the leader window runs the schedules'}`);
+    const self = this.opts.kind === 'agent' ? 'the background agent' : 'this window';
+    this.opts.logger.info(`${self} is now the ${role}${role === 'leader' ? ': it runs the schedules and writes the history' : ': another process runs the schedules'}`);
     this.innerSubs = [this.inner.backups.onDidChangeTask((t) => this.taskChanged.fire(t)), this.inner.backups.onDidChangeEnvironments(() => this.envChanged.fire())];
     this.applyEnvironments();
     this.roleChanged.fire(role);
@@ -294,14 +365,14 @@ export class Coordinator implements Backups {
     const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
     const since = this.opts.clock.now();
-    const about = () => ({ host: this.opts.host ?? 'window', pid: process.pid, since, ...(this.opts.version ? { version: this.opts.version } : {}) });
+    const about = () => ({ host: this.opts.kind ?? 'window', pid: process.pid, since, ...(this.opts.version ? { version: this.opts.version } : {}) });
     service.setEnvironments(this.mergedEntries());
     service.start();
     // Without its channel the leader still runs everything itself; only other windows' commands fail.
     const server = await serveLeaderChannel({
       path: channelEndpointFor(this.opts.storageDir),
       logger,
-      handlers: { ...readHandlers(backups, about), ...leaderHandlers(backups, () => store.flush(), (params) => this.register(params)) },
+      handlers: { ...readHandlers(backups, about), ...leaderHandlers(backups, () => store.flush(), (params) => this.register(params), (params) => this.receiveSecrets(params)) },
     }).catch((e: Error): LeaderChannelServer => {
       logger.error(`other windows cannot reach this one: ${e.message}`);
       return { endpoint: '', dispose: () => undefined };
@@ -426,6 +497,28 @@ export class Coordinator implements Backups {
       () => undefined,
     );
     return this.registration;
+  }
+
+  /** The agent keeps what a window hands over; a window leader has SecretStorage itself. */
+  private receiveSecrets(params: unknown): { accepted: number } {
+    const p = params && typeof params === 'object' && !Array.isArray(params) ? (params as { secrets?: unknown }).secrets : undefined;
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error('"secrets" must be an object');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(p as Record<string, unknown>)) if (typeof v === 'string' && k.length <= 4096 && v.length <= 65_536) out[k] = v;
+    if (this.opts.kind !== 'agent' || !this.opts.onSecrets) return { accepted: 0 };
+    this.opts.onSecrets(out);
+    return { accepted: Object.keys(out).length };
+  }
+
+  /**
+   * A window that follows the agent hands it the secrets its environments need from SecretStorage
+   * (the agent cannot read it). `collect` returns them by secret key; nothing is sent to a window leader.
+   */
+  async handSecrets(collect: () => Promise<Record<string, string>>): Promise<void> {
+    if (this.inner.role !== 'follower' || this.leadership().who !== 'agent') return;
+    const secrets = await collect();
+    if (Object.keys(secrets).length === 0) return;
+    await this.inner.caller.call(LEADER_METHODS.provideSecrets, { secrets }).catch((e: Error) => this.opts.logger.warn(`could not hand the passwords to the background agent: ${e.message}`));
   }
 
   private tick(): void {

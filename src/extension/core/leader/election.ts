@@ -12,10 +12,14 @@
 // A leader that cannot do the work (resign()) releases its term and stays out for a while, so
 // another window takes over. A folder that cannot be used (read-only storage) is reported once
 // and retried with back-off, never every tick.
+// The background agent (kind 'agent') is the preferred leader: it publishes its presence in
+// `agent.hb` (agentPresence.ts) whether it leads or not; a window claims no term while that file
+// is fresh, and a leading window is told (onAgentWaiting) so it can hand over (handOver()).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '../ports';
+import { readAgentPresence, removeAgentPresence, writeAgentPresence, type AgentPresence } from './agentPresence';
 import { ensurePrivateDir } from './endpoint';
 import { Emitter, type Disposable } from '../util/emitter';
 import {
@@ -47,6 +51,7 @@ export interface LeaderInfo extends LeaderClaim {
   term: number;
   heartbeatAt?: number;
   released?: boolean;
+  leadingSince?: number;
 }
 
 export interface ElectionOptions {
@@ -63,6 +68,10 @@ export interface ElectionOptions {
   maxRetryMs?: number;
   /** Told once when the folder stops being usable (again only after it worked in between). */
   onError?: (message: string) => void;
+  /** 'agent': this host is the background agent, the preferred leader (default 'window'). */
+  kind?: 'window' | 'agent';
+  /** Published in the claim and heartbeats (and the agent's presence file). */
+  version?: string;
 }
 
 export interface Election extends Disposable {
@@ -82,6 +91,12 @@ export interface Election extends Disposable {
    * window takes over, and claim none for `retryAfterMs`. Fires a role change when it led.
    */
   resign(retryAfterMs: number): void;
+  /** The background agent, when one other than this host is alive (its presence file is fresh). */
+  agentInfo(): AgentPresence | undefined;
+  /** Fires on every tick while this window leads: whether a live agent waits to take over. */
+  readonly onAgentWaiting: (listener: (waiting: boolean) => void) => Disposable;
+  /** Leading window: release the term to the agent now (its running tasks have ended). */
+  handOver(): void;
 }
 
 export async function startElection(options: ElectionOptions): Promise<Election> {
@@ -106,8 +121,16 @@ class TermElection implements Election {
   private readonly claim: LeaderClaim;
   private readonly roleEmitter = new Emitter<RoleChange>();
   private readonly leaderEmitter = new Emitter<number>();
+  private readonly agentWaiting = new Emitter<boolean>();
   readonly onDidChangeRole = this.roleEmitter.event;
   readonly onDidChangeLeader = this.leaderEmitter.event;
+  readonly onAgentWaiting = this.agentWaiting.event;
+  private readonly kind: 'window' | 'agent';
+  private readonly version: string;
+  /** What we last saw of the agent's presence file, and since when (monotonic). */
+  private agentSeen = { key: '', since: 0 };
+  private lastPresence = 0;
+  private leadingSince = 0;
 
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
@@ -132,7 +155,9 @@ class TermElection implements Election {
     this.staleMs = o.staleMs ?? 10_000;
     this.maxRetryMs = o.maxRetryMs ?? 60_000;
     this.onError = o.onError;
-    this.claim = { pid: process.pid, hostname: hostname(), instanceId: this.instanceId, startedAt: o.clock.now(), endpoint: o.endpoint ?? '' };
+    this.kind = o.kind ?? 'window';
+    this.version = o.version ?? '';
+    this.claim = { pid: process.pid, hostname: hostname(), instanceId: this.instanceId, startedAt: o.clock.now(), endpoint: o.endpoint ?? '', kind: this.kind, version: this.version };
   }
 
   start(): void {
@@ -186,9 +211,41 @@ class TermElection implements Election {
         this.logger.warn(`Leader election: could not release term ${this.term}: ${String(e)}`);
       }
     }
+    if (this.kind === 'agent') {
+      try {
+        removeAgentPresence(this.dir, this.instanceId);
+      } catch {
+        // its presence goes stale instead
+      }
+    }
     this.role = 'follower';
     this.roleEmitter.dispose();
     this.leaderEmitter.dispose();
+    this.agentWaiting.dispose();
+  }
+
+  agentInfo(): AgentPresence | undefined {
+    if (this.kind === 'agent') return undefined;
+    const p = readAgentPresence(this.dir);
+    if (!p || p.stopped) return undefined;
+    if (p.hostname === this.claim.hostname && !pidAlive(p.pid)) return undefined;
+    const key = `${p.instanceId}:${p.seq}`;
+    const now = this.clock.monotonic();
+    if (this.agentSeen.key !== key) this.agentSeen = { key, since: now };
+    return now - this.agentSeen.since < this.staleMs ? p : undefined;
+  }
+
+  handOver(): void {
+    if (this.disposed || this.role !== 'leader') return;
+    try {
+      if (highestTerm(this.dir) === this.term) writeHeartbeat(this.dir, this.heartbeat(true));
+    } catch (e) {
+      this.logger.warn(`Leader election: could not release term ${this.term}: ${String(e)}`);
+    }
+    this.logger.info(`Leader election: handed term ${this.term} over to the background agent`);
+    this.role = 'follower';
+    this.seen = { term: 0, key: '', since: 0 };
+    this.roleEmitter.fire({ role: 'follower', term: this.term });
   }
 
   resign(retryAfterMs: number): void {
@@ -211,6 +268,7 @@ class TermElection implements Election {
     const now = this.clock.monotonic();
     if (this.failures > 0 && now < this.retryAt) return;
     try {
+      if (this.kind === 'agent' && now - this.lastPresence >= this.heartbeatMs) this.publishPresence(now);
       if (this.role === 'leader') this.leaderTick();
       else this.followerTick();
       if (this.failures > 0) this.logger.info(`Leader election: ${this.dir} works again`);
@@ -237,6 +295,12 @@ class TermElection implements Election {
     if (top !== this.term) return this.stepDown(top); // also when our claim is gone
     if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs) this.beat();
     removeOldTerms(this.dir, this.term, 2, names);
+    if (this.kind === 'window') this.agentWaiting.fire(this.agentInfo() !== undefined);
+  }
+
+  private publishPresence(now: number): void {
+    writeAgentPresence(this.dir, { pid: process.pid, hostname: this.claim.hostname, instanceId: this.instanceId, startedAt: this.claim.startedAt, version: this.version, heartbeatAt: this.clock.now(), seq: ++this.seq });
+    this.lastPresence = now;
   }
 
   private followerTick(): void {
@@ -251,6 +315,8 @@ class TermElection implements Election {
     }
     this.noteLeader(top);
     if (this.clock.monotonic() < this.holdUntil) return;
+    // The agent is the preferred leader: while it is alive, windows leave every term to it.
+    if (this.kind === 'window' && this.agentInfo()) return;
     if (top === 0 || this.isStale(top)) this.tryLead(top + 1);
   }
 
@@ -276,6 +342,7 @@ class TermElection implements Election {
     if (top !== term) return this.noteLeader(top);
     this.role = 'leader';
     this.term = term;
+    this.leadingSince = this.clock.now();
     this.beat();
     this.logger.info(`Leader election: leading term ${term} (pid ${process.pid})`);
     this.leaderEmitter.fire(term);
@@ -303,7 +370,7 @@ class TermElection implements Election {
   }
 
   private heartbeat(released: boolean): Heartbeat {
-    return { ...this.claim, term: this.term, heartbeatAt: this.clock.now(), seq: ++this.seq, ...(released ? { released } : {}) };
+    return { ...this.claim, term: this.term, heartbeatAt: this.clock.now(), seq: ++this.seq, leadingSince: this.leadingSince, ...(released ? { released } : {}) };
   }
 }
 

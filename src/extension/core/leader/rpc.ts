@@ -13,6 +13,8 @@ export const LEADER_METHODS = {
   cancel: 'cancel',
   clearHistory: 'clearHistory',
   registerEnvironments: 'registerEnvironments',
+  /** A window hands the background agent the SecretStorage values its environments need. */
+  provideSecrets: 'provideSecrets',
 } as const;
 
 export type Handler = (params: unknown) => Promise<unknown>;
@@ -42,7 +44,7 @@ function id(o: Record<string, unknown>, k: string): number {
  * Handlers over the leader's own backups. `afterChange` makes the change visible on disk at once
  * (the follower that asked reloads its copy right after the answer).
  */
-export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise<void>, registerEnvironments: (params: unknown) => unknown): Record<string, Handler> {
+export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise<void>, registerEnvironments: (params: unknown) => unknown, provideSecrets: (params: unknown) => unknown = () => ({ accepted: 0 })): Record<string, Handler> {
   /** A backup named by a follower must be one this environment lists, as in the user's picker. */
   const listed = async (envId: string): Promise<string[]> => (backups.environment(envId) ? (await backups.listBackups(envId)).map((b) => b.id) : []);
   const changed = async <T>(v: T): Promise<T> => {
@@ -76,5 +78,6 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
       return changed(await backups.clearHistory(envIds ? { envIds } : undefined));
     },
     [LEADER_METHODS.registerEnvironments]: async (p) => registerEnvironments(p),
+    [LEADER_METHODS.provideSecrets]: async (p) => provideSecrets(p),
   };
 }

@@ -18,6 +18,10 @@ export interface LeaderClaim {
   startedAt: number;
   /** Where followers reach the leader's RPC channel; '' when it serves none. */
   endpoint: string;
+  /** 'agent': the background agent (src/agent), preferred as leader; absent or 'window': a VS Code window. */
+  kind?: 'window' | 'agent';
+  /** The extension version that runs this host (shown in the status bar and the Environments view). */
+  version?: string;
 }
 
 export interface Heartbeat extends LeaderClaim {
@@ -27,6 +31,8 @@ export interface Heartbeat extends LeaderClaim {
   seq: number;
   /** Set by a leader that shut down cleanly: followers take over without waiting. */
   released?: boolean;
+  /** When this host started leading this term (epoch ms). */
+  leadingSince?: number;
 }
 
 // A term file's name is `term-` and digits. Terms count up by one per takeover, so a real one

@@ -60,6 +60,8 @@ export interface SchedulerOptions {
   driftThresholdMs?: number;
   /** A job firing later than this after its occurrence is treated as a wake (default 60 s). */
   lateFireMs?: number;
+  /** An occurrence found at start-up less than this ago runs as a late scheduled run, not a missed one (default 30 s). */
+  lateStartMs?: number;
 }
 
 interface Armed {
@@ -83,6 +85,7 @@ export class Scheduler {
       watchdogMs: options.watchdogMs ?? 10_000,
       driftThresholdMs: options.driftThresholdMs ?? 30_000,
       lateFireMs: options.lateFireMs ?? 60_000,
+      lateStartMs: options.lateStartMs ?? 30_000,
       arm: options.arm ?? nodeScheduleArm,
     };
   }
@@ -212,6 +215,14 @@ export class Scheduler {
     }
     if (latestMissed === undefined || latestMissed <= last) return;
     this.setHandled(env.id, latestMissed);
+    // Seconds ago: late, not missed. This is the occurrence that fell due while another leader
+    // handed over (it stopped arming, this one had not started yet): it runs whatever missedRun
+    // says, so no occurrence is lost at a hand-over.
+    if (now - latestMissed < this.opts.lateStartMs) {
+      this.opts.logger.info(`scheduler: ${env.id}: the run of ${new Date(latestMissed).toISOString()} starts late`);
+      this.opts.onFire(env, 'scheduled', latestMissed);
+      return;
+    }
     if (env.missedRun === 'skip') {
       this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; missedRun is "skip"`);
       return;
