@@ -216,9 +216,12 @@ export class Scheduler {
     if (latestMissed === undefined || latestMissed <= last) return;
     this.setHandled(env.id, latestMissed);
     // Seconds ago: late, not missed. This is the occurrence that fell due while another leader
-    // handed over (it stopped arming, this one had not started yet): it runs whatever missedRun
-    // says, so no occurrence is lost at a hand-over.
-    if (now - latestMissed < this.opts.lateStartMs) {
+    // handed over (it stopped arming, this one had not started yet): it runs even where a missed
+    // one would not ("skip", or the next run is close), so no occurrence is lost at a hand-over.
+    const late = now - latestMissed < this.opts.lateStartMs;
+    const [next] = nextRuns(env.schedule, env.timezone, now, 1);
+    const wasted = next !== undefined && catchUpIsWasted(latestMissed, next, now);
+    if (late && (env.missedRun === 'skip' || wasted)) {
       this.opts.logger.info(`scheduler: ${env.id}: the run of ${new Date(latestMissed).toISOString()} starts late`);
       this.opts.onFire(env, 'scheduled', latestMissed);
       return;
@@ -227,8 +230,7 @@ export class Scheduler {
       this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; missedRun is "skip"`);
       return;
     }
-    const [next] = nextRuns(env.schedule, env.timezone, now, 1);
-    if (next !== undefined && catchUpIsWasted(latestMissed, next, now)) {
+    if (wasted) {
       this.opts.logger.info(`scheduler: ${env.id} missed its run of ${new Date(latestMissed).toISOString()}; no catch-up: the next regular run (${new Date(next).toISOString()}) is ${awayText(next - now)} away`);
       return;
     }
