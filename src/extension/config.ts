@@ -21,10 +21,12 @@ export interface Settings {
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
-  const int = (key: string, fallback: number, min: number) => {
-    const v = c.get<number>(key);
-    return typeof v === 'number' && Number.isFinite(v) && v >= min ? Math.floor(v) : fallback;
-  };
+  const valid = (v: unknown, fallback: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? Math.floor(v) : fallback);
+  const int = (key: string, fallback: number, min: number) => valid(c.get<number>(key), fallback, min);
+  // Machine settings (package.json `scope: machine`): the user's value only, never a workspace's.
+  // A repository must not shorten the stuck-path timeout (every backup of a slow disk fails) or
+  // hide stalls; and one window's workspace would set them for every window's backups.
+  const machineInt = (key: string, fallback: number, min: number) => valid(c.inspect<number>(key)?.globalValue, fallback, min);
   return {
     bounds: {
       maxAgeDays: int('history.maxAgeDays', 90, 1),
@@ -34,8 +36,8 @@ export function readSettings(): Settings {
     pollIntervalMs: int('taskLog.pollIntervalMs', 2000, 250),
     notifyOnFailure: c.get<boolean>('notifications.onFailure') !== false,
     notifyOnSuccess: c.get<boolean>('notifications.onSuccess') === true,
-    fsCallTimeoutMs: int('fsCallTimeoutSeconds', 180, 5) * 1000,
-    stallMs: int('stallMinutes', 30, 1) * 60_000,
+    fsCallTimeoutMs: machineInt('fsCallTimeoutSeconds', 180, 5) * 1000,
+    stallMs: machineInt('stallMinutes', 30, 1) * 60_000,
   };
 }
 

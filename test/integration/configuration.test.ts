@@ -22,10 +22,12 @@ describe('configuration', () => {
     assert.deepEqual(declared, EXPECTED_DEFAULTS);
   });
 
-  it('declares limited support for untrusted workspaces, ignoring their environments', () => {
+  it('declares limited support for untrusted workspaces, ignoring their environments and the machine settings', () => {
     const trust = extension().packageJSON.capabilities.untrustedWorkspaces;
     assert.equal(trust.supported, 'limited');
-    assert.deepEqual(trust.restrictedConfigurations, ['backupScheduler.environments']);
+    assert.deepEqual(trust.restrictedConfigurations, ['backupScheduler.environments', 'backupScheduler.fsCallTimeoutSeconds', 'backupScheduler.stallMinutes']);
+    const props = contributes().configuration.properties as Record<string, { scope?: string }>;
+    for (const key of ['backupScheduler.fsCallTimeoutSeconds', 'backupScheduler.stallMinutes', 'backupScheduler.restic.path']) assert.equal(props[key].scope, 'machine', key);
     assert.ok(trust.description.length > 0);
   });
 

@@ -1,8 +1,9 @@
 // Trust covers the working folder, in a real window with workspace trust on: a command from user
 // settings that runs inside the (untrusted) workspace folder is blocked, the Environments view
-// says why, and once the user grants trust in the workbench it runs.
+// says why, and once the user grants trust in the workbench it runs. The stuck-path timeout and
+// the stall threshold are machine settings: a workspace's value (trusted or not) is never used.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -37,6 +38,22 @@ describe('workspace trust covers a command\'s working folder (trust on)', functi
     await until(() => api().backups.environment('dump') !== undefined);
   });
 
+  it('untrusted: the workspace cannot set fsCallTimeoutSeconds or stallMinutes (its other settings apply)', async () => {
+    assert.equal(vscode.workspace.isTrusted, false, 'the window starts untrusted');
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    mkdirSync(join(folder, '.vscode'), { recursive: true });
+    // A repository that would make every backup of a slow disk fail (5 s) and hide stalls.
+    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({
+      'backupScheduler.fsCallTimeoutSeconds': 5,
+      'backupScheduler.stallMinutes': 100000,
+      'backupScheduler.taskLog.pollIntervalMs': 777,
+    }));
+    // The file has been read once a window-scoped setting from it shows.
+    await until(() => api().settings().pollIntervalMs === 777);
+    assert.equal(api().settings().fsCallTimeoutMs, 180_000);
+    assert.equal(api().settings().stallMs, 30 * 60_000);
+  });
+
   it('untrusted: the command is blocked, Run Now refuses, and the Environments view says why', async () => {
     assert.equal(vscode.workspace.isTrusted, false, 'the window starts untrusted');
     const env = api().backups.environment('dump')!;
@@ -68,8 +85,22 @@ describe('workspace trust covers a command\'s working folder (trust on)', functi
     assert.doesNotMatch(String((await envItem('dump'))?.description), /blocked/);
   });
 
+  it('trusted: still no workspace value for the machine settings; the user\'s value applies', async () => {
+    assert.equal(vscode.workspace.isTrusted, true);
+    const c = vscode.workspace.getConfiguration('backupScheduler');
+    await c.update('stallMinutes', 45, vscode.ConfigurationTarget.Global);
+    try {
+      await until(() => api().settings().stallMs === 45 * 60_000);
+      assert.equal(api().settings().fsCallTimeoutMs, 180_000);
+      assert.equal(api().settings().pollIntervalMs, 777);
+    } finally {
+      await c.update('stallMinutes', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   after(async () => {
     await vscode.workspace.getConfiguration('backupScheduler').update('environments', undefined, vscode.ConfigurationTarget.Global);
+    rmSync(join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode'), { recursive: true, force: true });
     rmSync(dst, { recursive: true, force: true });
   });
 });
