@@ -121,6 +121,17 @@ describe('restic engine: backup', function () {
     assert.deepEqual(inSnapshot, ['Qlead.txt', 'ab.txt', 'keep', 'trail.txtQ', 'xzy.txt']);
   });
 
+  it('a restore\'s staging folder or copy left in the source (a crash) is in no backup of either engine', async () => {
+    const { repository, engine } = await newRepository();
+    const src = tempDir('src-');
+    writeTree(src, { 'a.txt': 'a', '.backup-scheduler-restore-Ab12Cd/a.txt': 'staged', 'sub/.f.txt..backup-scheduler-restore-77-x1y2z3': 'copy', 'sub/f.txt': 'f' });
+    const env = resticEnv({ id: 'leftover', repository, source: src });
+    const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    const inSnapshot = (await engine.listFiles(env, r.snapshotId!)).map((f) => f.path).sort();
+    assert.deepEqual(inSnapshot, ['a.txt', 'sub', 'sub/f.txt']);
+    assert.deepEqual(await archiveEngineSet(src, []), ['a.txt', 'sub', 'sub/f.txt']);
+  });
+
   it('skipIfUnchanged: an unchanged source makes no snapshot; a change, or a forgotten snapshot, makes one', async () => {
     const { repository, engine } = await newRepository();
     const src = tempDir('src-');

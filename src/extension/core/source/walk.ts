@@ -10,6 +10,7 @@ import picomatch from 'picomatch';
 import { UnresponsiveError } from '../fsguard';
 import { CancelledError, errCode, errorText } from '../util/errors';
 import { gitIgnoreCase } from './gitConfig';
+import { isRestoreStaging } from '../restore/staging';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
 
@@ -111,7 +112,7 @@ export function keptEntries(
   dirents.forEach((d, i) => {
     const childRel = rel ? `${rel}/${d.name}` : d.name;
     const isDir = d.isDirectory();
-    if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !(skip.size && skip.has(child(abs, d.name)))) kept.push(i);
+    if (!excluded(childRel, isDir) && !ignoredByGitignore(layer, childRel, isDir) && !(skip.size && skip.has(child(abs, d.name))) && !isRestoreStaging(d.name)) kept.push(i);
     else opts.onExcluded?.(childRel, isDir);
   });
   return kept;
