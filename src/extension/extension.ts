@@ -17,6 +17,7 @@ import { createTaskLog } from './ui/taskLogWiring';
 import { createBrowsing, type Browsing } from './ui/browseWiring';
 import { registerBackupTasks } from './ui/backupTasks';
 import { watchOverdue } from './ui/overdueAlerts';
+import { putCommandLineOnPath, type TerminalCommand } from './ui/terminalCommand';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
@@ -26,6 +27,8 @@ export interface BackupSchedulerApi {
   /** The backup: file system and the Browse Backup view. */
   browse: Browsing;
   settings(): Settings;
+  /** The `backup-scheduler` launcher this window put on its terminals' PATH. */
+  commandLine: TerminalCommand;
 }
 
 let teardown: (() => Promise<void>) | undefined;
@@ -58,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     entries: readEnvironments(),
   });
   const backups = core.backups;
+  const commandLine = putCommandLineOnPath(context, logger);
   logger.info(`started as ${backups.role}: ${backups.environments().length} environment(s), ${backups.scheduledIds().length} scheduled; history in ${context.globalStorageUri.fsPath}`);
 
   const now = () => systemClock.now();
@@ -107,7 +111,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
 
   void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
   teardown = () => core.dispose();
-  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings };
+  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings, commandLine };
 }
 
 /** Every folder of the window's workspace: while it is untrusted, no command runs inside them. */

@@ -8,7 +8,7 @@ export interface HostDirs {
   root: string;
   serverData: string;
   extensions: string;
-  /** XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_CACHE_HOME pointing into root. */
+  /** XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_STATE_HOME pointing into root. */
   xdgEnv: Record<string, string>;
   dispose(): void;
 }
@@ -20,7 +20,7 @@ export function makeHostDirs(prefix = 'backup-scheduler-host-'): HostDirs {
     mkdirSync(p, { recursive: true });
     return p;
   };
-  const xdgEnv = { XDG_CONFIG_HOME: sub('xdg/config'), XDG_DATA_HOME: sub('xdg/data'), XDG_CACHE_HOME: sub('xdg/cache') };
+  const xdgEnv = { XDG_CONFIG_HOME: sub('xdg/config'), XDG_DATA_HOME: sub('xdg/data'), XDG_CACHE_HOME: sub('xdg/cache'), XDG_STATE_HOME: sub('xdg/state') };
   return {
     root,
     serverData: sub('server-data'),
