@@ -31,6 +31,7 @@ import { startCore, type Core } from '../extension/core/compose';
 import { systemClock, type Logger } from '../extension/core/ports';
 import type { HistoryBounds } from '../extension/core/store/taskStore';
 import { VERSION } from '../extension/core/version';
+import { recordStorage } from '../extension/core/client/storageRecord';
 
 const DEFAULT_BOUNDS: HistoryBounds = { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 2000 };
 const DEFAULT_STALL_MS = 30 * 60_000;
@@ -103,6 +104,12 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const startedAt = Date.now();
+  // The command line's default storage folder while this agent runs (core/client/storageRecord.ts).
+  try {
+    recordStorage('agent', storage);
+  } catch (e) {
+    logger.warn(`cannot record the storage folder for the command line: ${(e as Error).message}`);
+  }
   const statusPath = agentStatusPath(storage);
   const writeStatus = (waitingForSecrets: string[]) => {
     try {

@@ -13,8 +13,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> & { proc: ChildProcess } {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { ...process.env, BACKUP_SCHEDULER_STORAGE: '', NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; script?: string } = {}): Promise<CliResult> & { proc: ChildProcess } {
+  const proc = spawn(process.execPath, [opts.script ?? CLI, ...args], { cwd: opts.cwd, env: { ...process.env, BACKUP_SCHEDULER_STORAGE: '', NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
