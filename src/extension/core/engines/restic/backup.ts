@@ -14,6 +14,7 @@ import type { TaskContext } from '../../ports';
 import type { BackupRequest } from '../types';
 import type { ResticCli } from './cli';
 import { redactUrl } from './credentials';
+import { dumpStagingRoot, withDumpFolder } from './dumpStaging';
 import { ExcludeFifo } from './excludeFifo';
 import { scanSource, type SourceScan } from './excludes';
 import { fullIdFromFiles } from './fullId';
@@ -252,9 +253,10 @@ export async function backupCommand(
   opts: { cwd: string; lock: <T>(fn: () => Promise<T>) => Promise<T> },
 ): Promise<TaskResult> {
   if (!env.command) throw new Error(`Environment "${env.id}" has no command`);
-  const tmp = await fsp.mkdtemp(join(tmpdir(), 'backup-scheduler-dump-'));
-  try {
-    const dump = await runCommandBackup(ctx, { envId: env.id, command: env.command, destination: tmp, cwd: opts.cwd, inheritEnv: env.inheritEnv });
+  const command = env.command;
+  // On disk beside restic's cache, not in the (often RAM-backed) temp folder: see dumpStaging.ts.
+  return withDumpFolder(dumpStagingRoot((n) => cli.variable(n)), env.id, (l, t) => ctx.log(l, t), async (tmp) => {
+    const dump = await runCommandBackup(ctx, { envId: env.id, command, destination: tmp, cwd: opts.cwd, inheritEnv: env.inheritEnv });
     const manifestHash = `sha256:${dump.sha256}`;
     return await opts.lock(async () => {
       const skip = await unchanged(ctx, cli, env, req, manifestHash);
@@ -262,7 +264,5 @@ export async function backupCommand(
       const run = await runBackup(ctx, cli, backupArgs(cli, env, ['--stdin', '--stdin-filename', dumpName(env.id)]), { stdinFile: dump.archivePath });
       return await resultOf(ctx, cli, env, req, run, manifestHash);
     });
-  } finally {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-  }
+  });
 }
