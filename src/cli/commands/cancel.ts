@@ -21,7 +21,7 @@ export const cancel: Command = {
       else ctx.out.error(`backup-scheduler: task #${id} has already ended (${t.status})`);
       return 1;
     }
-    if (!work.leader) throw new NoLeaderError(START_HINT);
+    if (!work.leader) throw new NoLeaderError(work.hint ?? START_HINT);
     const ok = await work.cancel(id);
     if (ctx.out.json) ctx.out.data({ taskId: id, cancelled: ok });
     else if (ok) ctx.out.line(`cancelled task #${id}`);

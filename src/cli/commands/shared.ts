@@ -11,7 +11,7 @@ import { logLine, summaryLine } from '../output';
 
 /** The leader must know the environment: else a usage error, and nothing is asked of it. */
 export async function knownEnvironment(work: Work, envId: string): Promise<void> {
-  if (!work.leader) throw new NoLeaderError(START_HINT);
+  if (!work.leader) throw new NoLeaderError(work.hint ?? START_HINT);
   const envs = await work.environments();
   const env = envs.find((e) => e.id === envId);
   if (!env) {

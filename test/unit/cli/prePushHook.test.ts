@@ -37,7 +37,7 @@ describe('command line in a pre-push git hook', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('pushes after a good backup, and refuses the push when the backup fails', () => {
+  it('pushes after a good backup, refuses the push when the backup fails, and pushes after one with warnings', () => {
     const repo = join(root, 'repo');
     mkdirSync(repo);
     assert.equal(git(root, 'init', '-q', '--bare', '-b', 'main', 'remote.git').code, 0);
@@ -74,5 +74,12 @@ rc=$?
     assert.match(bad.out, /no such database/);
     assert.match(bad.out, /pre-push: the backup of broken failed, not pushing/);
     assert.equal(remoteHead(), before, 'the push went through');
+
+    // A backup with warnings (exit 3) lets the push through, as the README's hook says.
+    setHook('warny');
+    const warned = git(repo, 'push', '-q', 'origin', 'main');
+    assert.equal(warned.code, 0, warned.out);
+    assert.match(warned.out, /succeeded with 1 warning/);
+    assert.equal(remoteHead(), git(repo, 'rev-parse', 'HEAD').out.trim());
   });
 });

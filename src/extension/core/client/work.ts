@@ -16,6 +16,8 @@ import { summarize, type EnvironmentSummary } from './summaries';
 export interface Work {
   /** Who leads, or undefined: then everything is read from tasks.db. */
   readonly leader: LeaderAbout | undefined;
+  /** Without a leader: why nothing can be started, and how to change that. */
+  readonly hint?: string;
   status(): Promise<StatusReply | { leader: undefined; running: TaskRecord[]; environments: EnvironmentSummary[] }>;
   environments(): Promise<EnvironmentSummary[]>;
   tasks(q: TaskQuery): Promise<TaskPage>;
@@ -33,6 +35,7 @@ export const START_HINT = 'no VS Code window or background agent is running the 
 /** Connects to the leader of `storageDir` if there is one that answers, else opens the history. */
 export async function openWork(storageDir: string, opts: { wasmPath?: string; timeoutMs?: number } = {}): Promise<Work> {
   const files = readLeader(storageDir);
+  let unreachable: string | undefined;
   if (files) {
     const link = new LeaderLink(files, opts.timeoutMs);
     try {
@@ -42,9 +45,10 @@ export async function openWork(storageDir: string, opts: { wasmPath?: string; ti
       link.dispose();
       // A leader of an older version has no read methods: its history is still readable.
       if (!(e instanceof NoLeaderError) && !/unknown method/.test((e as Error).message)) throw e;
+      unreachable = e instanceof NoLeaderError ? e.message : `the process leading the backups (pid ${files.pid}) is of an older version that does not answer the command line; update it, or restart VS Code`;
     }
   }
-  return new HistoryWork(storageDir, await ReplicaStore.open({ dir: storageDir, clock: systemClock, logger: silentLogger, wasmPath: opts.wasmPath, pollMs: 2 ** 31 - 1 }));
+  return new HistoryWork(storageDir, unreachable ?? START_HINT, await ReplicaStore.open({ dir: storageDir, clock: systemClock, logger: silentLogger, wasmPath: opts.wasmPath, pollMs: 2 ** 31 - 1 }));
 }
 
 class LeaderWork implements Work {
@@ -90,7 +94,8 @@ class LeaderWork implements Work {
 
 class HistoryWork implements Work {
   readonly leader = undefined;
-  constructor(private readonly storageDir: string, private readonly replica: ReplicaStore) {}
+  /** `hint`: why nothing can be started: nobody leads, or the leader did not answer. */
+  constructor(private readonly storageDir: string, readonly hint: string, private readonly replica: ReplicaStore) {}
 
   async status(): Promise<{ leader: undefined; running: TaskRecord[]; environments: EnvironmentSummary[] }> {
     // Nothing runs without a leader: a task the file still shows running was cut off, and the
@@ -117,16 +122,16 @@ class HistoryWork implements Work {
     return this.replica.logAfter(id, after, limit);
   }
   listBackups(): Promise<BackupRef[]> {
-    return Promise.reject(new NoLeaderError(START_HINT));
+    return Promise.reject(new NoLeaderError(this.hint));
   }
   runNow(): Promise<CommandOutcome> {
-    return Promise.reject(new NoLeaderError(START_HINT));
+    return Promise.reject(new NoLeaderError(this.hint));
   }
   restore(): Promise<CommandOutcome> {
-    return Promise.reject(new NoLeaderError(START_HINT));
+    return Promise.reject(new NoLeaderError(this.hint));
   }
   cancel(): Promise<boolean> {
-    return Promise.reject(new NoLeaderError(START_HINT));
+    return Promise.reject(new NoLeaderError(this.hint));
   }
   dispose(): void {
     this.replica.dispose();
