@@ -41,6 +41,8 @@ const targets = [
   { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The command line (`backup-scheduler`): beside extension.js and sql-wasm.wasm, and copied with the agent.
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The vscode:uninstall hook (package.json): removes the background agent, with plain Node.
+  { ...common, entryPoints: ['src/uninstall/main.ts'], outfile: 'dist/uninstall.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'esm', target: 'es2022' },
 ];
 

@@ -18,6 +18,7 @@ import { createBrowsing, type Browsing } from './ui/browseWiring';
 import { registerBackupTasks } from './ui/backupTasks';
 import { watchOverdue } from './ui/overdueAlerts';
 import { putCommandLineOnPath, type TerminalCommand } from './ui/terminalCommand';
+import { registerAgentCommands, upgradeAgent } from './commands/agent';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
@@ -91,6 +92,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     registerBackupTasks(backups),
     watchOverdue(context, backups, systemClock),
     ...registerCommands({ service: backups, secrets: context.secrets, now, openTaskLog: (o) => taskLog.open(o), refreshViews }),
+    ...registerAgentCommands(context, logger, channel),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();
@@ -110,6 +112,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   );
 
   void vscode.commands.executeCommand('setContext', 'backupScheduler.role', backups.role);
+  // An installed background agent of an older version gets this version's program.
+  void upgradeAgent(context, logger);
   teardown = () => core.dispose();
   return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings, commandLine };
 }

@@ -51,6 +51,8 @@ describe('packaged .vsix', () => {
     const required = [
       'extension/package.json', 'extension/package.nls.json', 'extension/l10n/bundle.l10n.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
       'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/restoreWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
+      // the vscode:uninstall hook (package.json scripts) runs it
+      'extension/dist/uninstall.js',
       `extension/${manifest.icon}`,
     ];
     for (const f of required) assert.ok(files.includes(f), `${f} is missing from the .vsix`);
