@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { highestTerm, readHeartbeat } from '../leader/terms';
-import { agentLayout, AGENT_FILES, compareVersions, serviceNames, VERSION_DIR_RE, type AgentLayout } from './layout';
+import { agentLayout, AGENT_FILES, compareVersions, OPTIONAL_FILES, serviceNames, VERSION_DIR_RE, type AgentLayout } from './layout';
 import { withInstallLock } from './installLock';
 import { DetachedManager } from './managers/detached';
 import { LaunchdManager } from './managers/launchd';
@@ -104,7 +104,7 @@ export class AgentInstaller {
       if (manager.kind === 'detached' && why) notes.push(`(${why})`);
       this.writeState({ kind: manager.kind, version: this.o.version, name: def.name, node, installedAt: Date.now(), extensionsDir: this.o.extensionsDir, definitionFile: manager.definitionFile(def) });
       const removed = this.removeOtherVersions();
-      return { kind: manager.kind, version: this.o.version, node, files: [...AGENT_FILES.map((f) => join(dir, f)), ...done.files, this.layout.stateFile], notes, removed };
+      return { kind: manager.kind, version: this.o.version, node, files: [...this.programFiles(dir), ...done.files, this.layout.stateFile], notes, removed };
     });
   }
 
@@ -127,7 +127,7 @@ export class AgentInstaller {
       const done = await manager.install(def);
       this.writeState({ ...now, version: this.o.version, node, installedAt: Date.now(), extensionsDir: this.o.extensionsDir ?? now.extensionsDir, definitionFile: manager.definitionFile(def) });
       const removed = this.removeOtherVersions();
-      return { kind: now.kind, version: this.o.version, node, files: [...AGENT_FILES.map((f) => join(dir, f)), ...done.files, this.layout.stateFile], notes: done.notes, removed };
+      return { kind: now.kind, version: this.o.version, node, files: [...this.programFiles(dir), ...done.files, this.layout.stateFile], notes: done.notes, removed };
     });
   }
 
@@ -216,9 +216,12 @@ export class AgentInstaller {
   private copyProgram(): string {
     const dir = this.layout.versionDir(this.o.version);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const f of AGENT_FILES) {
+    for (const f of [...AGENT_FILES, ...OPTIONAL_FILES]) {
       const src = join(this.o.bundleDir, f);
-      if (!existsSync(src)) throw new Error(`the agent's program is missing from this extension: ${src}`);
+      if (!existsSync(src)) {
+        if ((OPTIONAL_FILES as readonly string[]).includes(f)) continue;
+        throw new Error(`the agent's program is missing from this extension: ${src}`);
+      }
       const dst = join(dir, f);
       // The same version again: a running agent may have these files open (Windows refuses to replace them).
       if (existsSync(dst) && readFileSync(dst).equals(readFileSync(src))) continue;
@@ -227,6 +230,10 @@ export class AgentInstaller {
       renameSync(tmp, dst);
     }
     return dir;
+  }
+
+  private programFiles(dir: string): string[] {
+    return [...AGENT_FILES, ...OPTIONAL_FILES].map((f) => join(dir, f)).filter((f) => existsSync(f));
   }
 
   private versionDirs(): string[] {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 
 /** The files of the agent's program, found beside extension.js in dist/. */
 export const AGENT_FILES = ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js'] as const;
+/** Copied along when the extension has it: the command line, so it outlives the extension's folder too. */
+export const OPTIONAL_FILES = ['cli.js'] as const;
 
 /** The extension's id (publisher.name): its global storage folder and extension folders are named after it. */
 export const EXTENSION_ID = 'backup-scheduler.backup-scheduler';
