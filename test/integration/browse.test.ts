@@ -92,7 +92,7 @@ describe('browse, compare and restore one file', function () {
       const marks: (FileMark | string | undefined)[] = [];
       const st = statSync(file, { throwIfNoEntry: false });
       await markChoices(choices, {
-        index: (envId, id) => api().browse.fs.listings.get(envId, id),
+        entry: (envId, id, p, signal) => api().browse.fs.listings.lookup(envId, id, p, signal),
         readBackup: (envId, id, p) => api().backups.readFile(envId, id, p),
         current: st && { size: st.size, mtime: st.mtimeMs },
         readCurrent: async () => readFileSync(file),

@@ -63,7 +63,7 @@ describe('browse, compare and restore one file: restic', function () {
       const file = join(src, rel);
       const st = statSync(file, { throwIfNoEntry: false });
       await markChoices(newestFirst([{ holder: { env, rel }, backups: await api().backups.listBackups(ENV.id) }]), {
-        index: (envId, id) => api().browse.fs.listings.get(envId, id),
+        entry: (envId, id, p, signal) => api().browse.fs.listings.lookup(envId, id, p, signal),
         readBackup: (envId, id, p) => api().backups.readFile(envId, id, p),
         current: st && { size: st.size, mtime: st.mtimeMs },
         readCurrent: async () => readFileSync(file),

@@ -93,7 +93,7 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
   const lists = await Promise.all(
     holders.map(async (holder) => {
       try {
-        return { holder, backups: await deps.backups.listBackups(holder.env.id) };
+        return { holder, backups: await deps.backups.listBackups(holder.env.id, ac.signal) };
       } catch (err) {
         void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: cannot list the backups of {0}: {1}', holder.env.name, message(err)));
         return { holder, backups: [] };
@@ -116,8 +116,8 @@ export async function pickBackupOf(deps: BrowseDeps, file: string, holders: Hold
   refresh();
   const current = await stat(file).then((s) => ({ size: s.size, mtime: s.mtimeMs }), () => undefined);
   await markChoices(choices, {
-    index: (envId, backupId) => deps.fs.listings.get(envId, backupId),
-    readBackup: (envId, backupId, p) => deps.backups.readFile(envId, backupId, p),
+    entry: (envId, backupId, p, signal) => deps.fs.listings.lookup(envId, backupId, p, signal),
+    readBackup: (envId, backupId, p, signal) => deps.backups.readFile(envId, backupId, p, signal),
     current,
     readCurrent: () => readFile(file),
     signal: ac.signal,

@@ -45,10 +45,15 @@ export interface Backups {
   clearHistory(filter?: { envIds?: string[] }): Promise<number>;
   // The read side runs in every window itself (through the engines), not through the leader:
   // reading a backup changes nothing and needs no coordination.
+  // A signal, when given, is carried down to the engine's process (closing a picker kills restic).
   /** The environment's backups, newest first. */
-  listBackups(envId: string): Promise<BackupRef[]>;
-  listFiles(envId: string, backupId: string): Promise<BackupEntry[]>;
-  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array>;
+  listBackups(envId: string, signal?: AbortSignal): Promise<BackupRef[]>;
+  listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]>;
+  /** Whether the environment's engine lists one folder at a time (listFolder, statEntry) or whole backups only. */
+  listsFolders(envId: string): boolean;
+  listFolder(envId: string, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]>;
+  statEntry(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined>;
+  readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array>;
   summary(envId: string): Promise<EngineSummary | undefined>;
 }
 
@@ -61,17 +66,35 @@ export class EngineReads {
     if (!env) throw new Error(`no valid environment "${envId}"`);
     return env;
   }
-  listBackups(envId: string): Promise<BackupRef[]> {
+  listBackups(envId: string, signal?: AbortSignal): Promise<BackupRef[]> {
     const env = this.env(envId);
-    return this.engines.for(env).listBackups(env);
+    return this.engines.for(env).listBackups(env, signal);
   }
-  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
+  listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
     const env = this.env(envId);
-    return this.engines.for(env).listFiles(env, backupId);
+    return this.engines.for(env).listFiles(env, backupId, signal);
   }
-  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
+  listsFolders(envId: string): boolean {
+    const env = this.lookup(envId);
+    if (!env) return false;
+    const engine = this.engines.for(env);
+    return typeof engine.listFolder === 'function' && typeof engine.statEntry === 'function';
+  }
+  async listFolder(envId: string, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
     const env = this.env(envId);
-    return this.engines.for(env).readFile(env, backupId, path);
+    const engine = this.engines.for(env);
+    if (!engine.listFolder) throw new Error(`the ${engine.name} engine lists whole backups only`);
+    return engine.listFolder(env, backupId, dir, signal);
+  }
+  async statEntry(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+    const env = this.env(envId);
+    const engine = this.engines.for(env);
+    if (!engine.statEntry) throw new Error(`the ${engine.name} engine lists whole backups only`);
+    return engine.statEntry(env, backupId, path, signal);
+  }
+  readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const env = this.env(envId);
+    return this.engines.for(env).readFile(env, backupId, path, signal);
   }
   async summary(envId: string): Promise<EngineSummary | undefined> {
     const env = this.lookup(envId);
@@ -162,14 +185,23 @@ export class LocalBackups implements Backups {
   async clearHistory(filter?: { envIds?: string[] }): Promise<number> {
     return this.store.clearHistory(filter);
   }
-  listBackups(envId: string): Promise<BackupRef[]> {
-    return this.reads.listBackups(envId);
+  listBackups(envId: string, signal?: AbortSignal): Promise<BackupRef[]> {
+    return this.reads.listBackups(envId, signal);
   }
-  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
-    return this.reads.listFiles(envId, backupId);
+  listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.reads.listFiles(envId, backupId, signal);
   }
-  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
-    return this.reads.readFile(envId, backupId, path);
+  listsFolders(envId: string): boolean {
+    return this.reads.listsFolders(envId);
+  }
+  listFolder(envId: string, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.reads.listFolder(envId, backupId, dir, signal);
+  }
+  statEntry(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+    return this.reads.statEntry(envId, backupId, path, signal);
+  }
+  readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.reads.readFile(envId, backupId, path, signal);
   }
   summary(envId: string): Promise<EngineSummary | undefined> {
     return this.reads.summary(envId);

@@ -3,7 +3,6 @@
 // VS Code restores after a reload reads again without any state of ours.
 import * as vscode from 'vscode';
 import { BACKUP_SCHEME, backupUriPath, entryName, parseBackupUriPath, type BackupLocation } from '../core/browse/backupUri';
-import type { EntryIndex } from '../core/browse/entryIndex';
 import { ListingCache } from '../core/browse/listingCache';
 import type { BackupBrowsing } from '../core/browse/source';
 import type { BackupEntry } from '../core/engines/types';
@@ -24,7 +23,7 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
   readonly onDidChangeFile = this.never.event;
 
   constructor(private readonly backups: BackupBrowsing) {
-    this.listings = new ListingCache((envId, backupId) => backups.listFiles(envId, backupId));
+    this.listings = new ListingCache(backups);
   }
 
   register(): vscode.Disposable {
@@ -43,9 +42,12 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
   }
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
-    const { entry, index } = await this.resolve(uri);
+    const { loc, entry } = await this.resolve(uri);
     if (entry.type !== 'dir') throw vscode.FileSystemError.FileNotADirectory(uri);
-    return index.children(entry.path).map((e) => [entryName(e.path), fileType(e)]);
+    const children = await this.listings.children(loc.envId, loc.backupId, entry.path).catch((err: unknown) => {
+      throw vscode.FileSystemError.Unavailable(`backup ${loc.backupId} of ${loc.envId}: ${message(err)}`);
+    });
+    return children.map((e) => [entryName(e.path), fileType(e)]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
@@ -74,23 +76,22 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
     throw readOnly();
   }
 
-  /** The listing of the backup `uri` points into, and the entry it names. */
-  async resolve(uri: vscode.Uri): Promise<{ loc: BackupLocation; entry: BackupEntry; index: EntryIndex }> {
+  /** The backup `uri` points into, and the entry it names (from its folder's listing). */
+  async resolve(uri: vscode.Uri): Promise<{ loc: BackupLocation; entry: BackupEntry }> {
     let loc: BackupLocation;
     try {
       loc = locationOf(uri);
     } catch (err) {
       throw vscode.FileSystemError.FileNotFound(message(err));
     }
-    let index: EntryIndex;
+    let entry: BackupEntry | undefined;
     try {
-      index = await this.listings.get(loc.envId, loc.backupId);
+      entry = await this.listings.stat(loc.envId, loc.backupId, loc.path);
     } catch (err) {
       throw vscode.FileSystemError.Unavailable(`backup ${loc.backupId} of ${loc.envId}: ${message(err)}`);
     }
-    const entry = index.stat(loc.path);
     if (!entry) throw vscode.FileSystemError.FileNotFound(uri);
-    return { loc, entry, index };
+    return { loc, entry };
   }
 }
 

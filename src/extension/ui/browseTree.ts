@@ -49,8 +49,8 @@ export class BrowseTree implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     if (!node) return this.roots;
     if (node.kind === 'entry' && node.entry.type !== 'dir') return [];
     try {
-      const index = await this.fs.listings.get(node.envId, node.ref.id);
-      return index.children(node.kind === 'entry' ? node.entry.path : '').map((entry) => ({ kind: 'entry', envId: node.envId, ref: node.ref, entry }));
+      const children = await this.fs.listings.children(node.envId, node.ref.id, node.kind === 'entry' ? node.entry.path : '');
+      return children.map((entry) => ({ kind: 'entry', envId: node.envId, ref: node.ref, entry }));
     } catch (err) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot list {0}: {1}', node.ref.label, message(err)));
       return [];
@@ -62,7 +62,7 @@ export class BrowseTree implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     const parent = parentEntry(node.entry.path);
     const root = this.roots.find((r) => r.envId === node.envId && r.ref.id === node.ref.id);
     if (!parent) return root;
-    const entry = (await this.fs.listings.get(node.envId, node.ref.id)).stat(parent);
+    const entry = await this.fs.listings.stat(node.envId, node.ref.id, parent);
     return entry ? { kind: 'entry', envId: node.envId, ref: node.ref, entry } : root;
   }
 

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { BackupEntry } from '../../../src/extension/core/engines/types';
 import { EntryIndex } from '../../../src/extension/core/browse/entryIndex';
-import { ListingCache } from '../../../src/extension/core/browse/listingCache';
 
 const file = (path: string, size = 1, mtime?: number): BackupEntry => ({ path, type: 'file', size, mtime });
 
@@ -44,29 +43,5 @@ describe('EntryIndex', () => {
     assert.deepEqual(ix.filesUnder('a').map((e) => e.path).sort(), ['a/1', 'a/b/2']);
     assert.deepEqual(ix.filesUnder('a/1').map((e) => e.path), ['a/1']);
     assert.equal(ix.filesUnder('').length, 3);
-  });
-});
-
-describe('ListingCache', () => {
-  it('lists a backup once, keeps the most recently used, and retries after a failure', async () => {
-    const calls: string[] = [];
-    let fail = true;
-    const cache = new ListingCache(async (env, id) => {
-      calls.push(`${env}:${id}`);
-      if (id === 'bad' && fail) throw new Error('unreadable');
-      return [file(`${id}.txt`)];
-    }, 2);
-    await cache.get('e', 'one');
-    await cache.get('e', 'one');
-    assert.deepEqual(calls, ['e:one']);
-    await cache.get('e', 'two');
-    await cache.get('e', 'one'); // one is now the most recent
-    await cache.get('e', 'three'); // evicts two
-    await cache.get('e', 'one');
-    await cache.get('e', 'two');
-    assert.deepEqual(calls, ['e:one', 'e:two', 'e:three', 'e:two']);
-    await assert.rejects(cache.get('e', 'bad'), /unreadable/);
-    fail = false;
-    assert.deepEqual((await cache.get('e', 'bad')).children('').map((x) => x.path), ['bad.txt']);
   });
 });

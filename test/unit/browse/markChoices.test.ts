@@ -16,10 +16,10 @@ function deps(backups: Record<string, { entry?: Partial<BackupEntry>; content?: 
   const reads: string[] = [];
   let currentReads = 0;
   const d: MarkDeps = {
-    async index(_env, id) {
+    async entry(_env, id, p) {
       const b = backups[id];
       if (b === 'broken') throw new Error(`${id}: unreadable archive`);
-      return new EntryIndex(b.entry ? [{ path: 'notes/a.md', type: 'file', size: 0, ...b.entry }] : [{ path: 'other.md', type: 'file', size: 1 }]);
+      return new EntryIndex(b.entry ? [{ path: 'notes/a.md', type: 'file', size: 0, ...b.entry }] : [{ path: 'other.md', type: 'file', size: 1 }]).stat(p);
     },
     async readBackup(_env, id, p) {
       reads.push(`${id}:${p}`);

@@ -98,7 +98,7 @@ describe('restic engine: failures', function () {
     assert.ok(ctx.logs.every((l) => !l.text.includes(PASSWORD)));
   });
 
-  it('passwordFile and passwordCommand are handed to restic as its own options (through the environment)', async () => {
+  it('passwordFile and passwordCommand open the repository (the password through the environment)', async () => {
     const { repository } = await newRepository();
     const pwFile = join(tempDir(), 'pw');
     writeFileSync(pwFile, `${PASSWORD}\n`);

@@ -33,9 +33,7 @@ export class EntryIndex {
   children(dir: string): BackupEntry[] {
     const names = this.kids.get(normalizeEntryPath(dir));
     if (!names) return [];
-    return [...names]
-      .map((p) => this.stat(p)!)
-      .sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || compareNames(entryName(a.path), entryName(b.path)));
+    return sortEntries([...names].map((p) => this.stat(p)!));
   }
 
   /** Every file entry at `path` or below it. */
@@ -60,6 +58,11 @@ export class EntryIndex {
       child = parent;
     }
   }
+}
+
+/** Folders first, then by name (numbers in names by value); sorts `entries` in place. */
+export function sortEntries(entries: BackupEntry[]): BackupEntry[] {
+  return entries.sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || compareNames(entryName(a.path), entryName(b.path)));
 }
 
 function compareNames(a: string, b: string): number {

@@ -2,4 +2,4 @@
 // engines (SPEC "Engines") as every window's `Backups` offers it, and its restore with paths.
 import type { Backups } from '../backups';
 
-export type BackupBrowsing = Pick<Backups, 'environments' | 'environment' | 'listBackups' | 'listFiles' | 'readFile' | 'restore'>;
+export type BackupBrowsing = Pick<Backups, 'environments' | 'environment' | 'listBackups' | 'listFiles' | 'listsFolders' | 'listFolder' | 'statEntry' | 'readFile' | 'restore'>;

@@ -101,6 +101,14 @@ export interface Engine {
   listBackups(env: Environment, signal?: AbortSignal): Promise<BackupRef[]>;
   /** Every entry of one backup (a dump: the one file). */
   listFiles(env: Environment, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]>;
+  /**
+   * The entries directly inside folder `dir` ('' = the root) of a backup, without listing the
+   * rest. Engines whose backups can hold millions of entries and that can list one folder
+   * (restic) have it; the others are listed whole (listFiles).
+   */
+  listFolder?(env: Environment, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]>;
+  /** One entry of a backup (undefined: not in it), without listing the backup; with listFolder. */
+  statEntry?(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined>;
   /** The content of one file of a backup, without reading the whole backup where the format allows. */
   readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array>;
   summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary>;

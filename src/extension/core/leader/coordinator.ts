@@ -243,14 +243,23 @@ export class Coordinator implements Backups {
   clearHistory(filter?: { envIds?: string[] }): Promise<number> {
     return this.inner.backups.clearHistory(filter);
   }
-  listBackups(envId: string): Promise<BackupRef[]> {
-    return this.inner.backups.listBackups(envId);
+  listBackups(envId: string, signal?: AbortSignal): Promise<BackupRef[]> {
+    return this.inner.backups.listBackups(envId, signal);
   }
-  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
-    return this.inner.backups.listFiles(envId, backupId);
+  listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.inner.backups.listFiles(envId, backupId, signal);
   }
-  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
-    return this.inner.backups.readFile(envId, backupId, path);
+  listsFolders(envId: string): boolean {
+    return this.inner.backups.listsFolders(envId);
+  }
+  listFolder(envId: string, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.inner.backups.listFolder(envId, backupId, dir, signal);
+  }
+  statEntry(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+    return this.inner.backups.statEntry(envId, backupId, path, signal);
+  }
+  readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.inner.backups.readFile(envId, backupId, path, signal);
   }
   summary(envId: string): Promise<EngineSummary | undefined> {
     return this.inner.backups.summary(envId);

@@ -113,14 +113,23 @@ export class FollowerBackups implements Backups {
     await this.reader.refresh();
     return n;
   }
-  listBackups(envId: string): Promise<BackupRef[]> {
-    return this.reads.listBackups(envId);
+  listBackups(envId: string, signal?: AbortSignal): Promise<BackupRef[]> {
+    return this.reads.listBackups(envId, signal);
   }
-  listFiles(envId: string, backupId: string): Promise<BackupEntry[]> {
-    return this.reads.listFiles(envId, backupId);
+  listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.reads.listFiles(envId, backupId, signal);
   }
-  readFile(envId: string, backupId: string, path: string): Promise<Uint8Array> {
-    return this.reads.readFile(envId, backupId, path);
+  listsFolders(envId: string): boolean {
+    return this.reads.listsFolders(envId);
+  }
+  listFolder(envId: string, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    return this.reads.listFolder(envId, backupId, dir, signal);
+  }
+  statEntry(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+    return this.reads.statEntry(envId, backupId, path, signal);
+  }
+  readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.reads.readFile(envId, backupId, path, signal);
   }
   summary(envId: string): Promise<EngineSummary | undefined> {
     return this.reads.summary(envId);

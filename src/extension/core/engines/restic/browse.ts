@@ -1,6 +1,7 @@
 // Read-only looks into a repository: snapshots, the files of one, one file's content, the
 // repository's size. They run with --no-lock, as a browser should: a long `check` holding the
 // repository must not freeze a picker.
+import { parentEntry } from '../../browse/backupUri';
 import type { Environment } from '../../environments/types';
 import type { BackupEntry, BackupRef } from '../types';
 import type { ResticCli } from './cli';
@@ -41,6 +42,48 @@ export async function listFiles(cli: ResticCli, backupId: string, signal?: Abort
     },
   });
   return out;
+}
+
+/** `/rel` for restic's ls/dump: the path inside the snapshot, refused when it could leave it. */
+function snapshotPath(path: string): string {
+  const rel = path.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (rel.split('/').includes('..')) throw new Error(`"${path}" is not a path inside the backup`);
+  return `/${rel}`;
+}
+
+/**
+ * The entries directly in one folder: `restic ls SNAPSHOT /dir` (0.14 and later) walks only the
+ * trees on the way to that folder and prints the folder itself and its children, so the cost
+ * and the memory are those of one folder, not of the snapshot.
+ */
+export async function listFolder(cli: ResticCli, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+  const at = snapshotPath(dir);
+  const parent = at.slice(1);
+  const out: BackupEntry[] = [];
+  await cli.run('Listing a folder', ['ls', '--json', '--no-lock', snapshotArg(backupId), at], {
+    signal,
+    onStdoutLine: (l) => {
+      const e = parseLsLine(l);
+      if (e && e.path !== parent && parentEntry(e.path) === parent) out.push(e);
+    },
+  });
+  return out;
+}
+
+/** One entry, or undefined: `restic ls SNAPSHOT /path` prints that node first (and a folder's children after it). */
+export async function statEntry(cli: ResticCli, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+  const at = snapshotPath(path);
+  if (at === '/') return { path: '', type: 'dir', size: 0 };
+  let found: BackupEntry | undefined;
+  await cli.run('Looking up a file', ['ls', '--json', '--no-lock', snapshotArg(backupId), at], {
+    signal,
+    onStdoutLine: (l) => {
+      if (found) return;
+      const e = parseLsLine(l);
+      if (e && e.path === at.slice(1)) found = e;
+    },
+  });
+  return found;
 }
 
 export async function readFile(cli: ResticCli, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {

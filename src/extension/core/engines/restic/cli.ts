@@ -47,6 +47,7 @@ export class ResticCli {
       if (r.aborted || opts.signal?.aborted) throw new CancelledError(what);
       if (r.code !== null && ok.includes(r.code)) return r;
       const err = resticError(what, r, this.repository, this.creds.secrets);
+      if (err.kind === 'password') this.creds.onWrongPassword?.();
       if (err.kind === 'locked' && opts.retryOnLock && attempt === 0) {
         const h = err.lock;
         this.log('warn', `Repository is locked${h?.host ? ` by ${h.host}` : ''}${h?.pid ? ` (PID ${h.pid})` : ''}${h?.age ? `, ${h.age} ago` : ''}: removing stale locks and trying once more`);

@@ -3,6 +3,7 @@
 // secret value is remembered so that no log line can carry it.
 import type { Environment } from '../../environments/types';
 import { maskUrlPasswords } from '../../util/maskSecrets';
+import type { PasswordKeeper } from './passwordCommand';
 import { secretKeys } from '../secrets';
 import type { SecretSource } from '../types';
 
@@ -21,6 +22,8 @@ export interface ResticCredentials {
   env: Record<string, string>;
   /** Values to cut out of anything logged or shown. */
   secrets: string[];
+  /** restic said the password is wrong: a kept password must not be used again. */
+  onWrongPassword?(): void;
 }
 
 export function repositoryOf(env: Environment): string {
@@ -48,7 +51,7 @@ async function resolveValue(key: string, value: string, secrets: SecretSource, f
   return out + value.slice(last);
 }
 
-export async function credentialsFor(env: Environment, secrets: SecretSource, base: NodeJS.ProcessEnv = process.env): Promise<ResticCredentials> {
+export async function credentialsFor(env: Environment, secrets: SecretSource, base: NodeJS.ProcessEnv = process.env, passwords?: PasswordKeeper): Promise<ResticCredentials> {
   const repository = repositoryOf(env);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && !OWN.includes(k)) out[k] = v;
@@ -59,7 +62,12 @@ export async function credentialsFor(env: Environment, secrets: SecretSource, ba
   const userinfo = /^[a-z0-9]+:[a-z]+:\/\/[^/@:]*:([^/?#]+)@/i.exec(repository);
   if (userinfo) found.push(userinfo[1]);
   if (env.passwordFile) out.RESTIC_PASSWORD_FILE = env.passwordFile;
-  else if (env.passwordCommand) out.RESTIC_PASSWORD_COMMAND = env.passwordCommand;
+  else if (env.passwordCommand && passwords) {
+    // Run once and kept a short while (passwordCommand.ts), instead of once per restic process.
+    const pw = await passwords.get(env.passwordCommand, out);
+    out.RESTIC_PASSWORD = pw;
+    found.push(pw);
+  } else if (env.passwordCommand) out.RESTIC_PASSWORD_COMMAND = env.passwordCommand;
   else {
     const pw = await secrets.get(passwordKey(repository));
     if (pw === undefined || pw === '') {
@@ -73,7 +81,8 @@ export async function credentialsFor(env: Environment, secrets: SecretSource, ba
   for (const [k, v] of Object.entries(env.backendEnv ?? {})) out[k] = await resolveValue(k, v, secrets, found);
   // Status lines twice a second are plenty (older versions default to 60 a second).
   out.RESTIC_PROGRESS_FPS = '2';
-  return { env: out, secrets: found.filter((s) => s.length >= 3) };
+  const command = env.passwordCommand;
+  return { env: out, secrets: found.filter((s) => s.length >= 3), onWrongPassword: command && passwords ? () => passwords.forget(command) : undefined };
 }
 
 /** `rest:https://user:secret@host/` -> `rest:https://user:***@host/`. */

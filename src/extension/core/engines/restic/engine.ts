@@ -7,11 +7,12 @@ import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
 import { backupCommand, backupFolder, localRepositoryPath } from './backup';
 import { ResticLocator, versionText } from './binary';
-import { listFiles, listSnapshots, readFile, repositorySize, snapshotArg } from './browse';
+import { listFiles, listFolder, listSnapshots, readFile, repositorySize, snapshotArg, statEntry } from './browse';
 import { ResticCli, type LogFn } from './cli';
 import { credentialsFor, redactUrl, repositoryOf } from './credentials';
 import { check, init, prune } from './maintenance';
 import { withRepositoryLock } from './repoLock';
+import { PasswordKeeper } from './passwordCommand';
 import { restoreSnapshot } from './restore';
 import { ourHost } from './tags';
 
@@ -26,15 +27,19 @@ export class ResticEngine implements Engine {
   private readonly sizes = new Map<string, { at: number; bytes: number }>();
   private readonly counts = new Map<string, { at: number; count: number }>();
   private readonly owned = new Map<string, string>();
+  private readonly summaries = new Map<string, Promise<EngineSummary>>();
+  private readonly passwords: PasswordKeeper;
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly locator = new ResticLocator(),
-  ) {}
+  ) {
+    this.passwords = new PasswordKeeper(() => deps.clock.monotonic());
+  }
 
   private async cli(env: Environment, log?: LogFn): Promise<ResticCli> {
     const bin = await this.locator.locate(this.deps.settings.resticPath || undefined);
-    const creds = await credentialsFor(env, this.deps.secrets);
+    const creds = await credentialsFor(env, this.deps.secrets, process.env, this.passwords);
     return new ResticCli(bin, creds, repositoryOf(env), log);
   }
 
@@ -133,13 +138,36 @@ export class ResticEngine implements Engine {
     return listFiles(cli, await this.own(cli, env, backupId, signal), signal);
   }
 
+  async listFolder(env: Environment, backupId: string, dir: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+    const cli = await this.cli(env);
+    return listFolder(cli, await this.own(cli, env, backupId, signal), dir, signal);
+  }
+
+  async statEntry(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined> {
+    const cli = await this.cli(env);
+    return statEntry(cli, await this.own(cli, env, backupId, signal), path, signal);
+  }
+
   async readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
     const cli = await this.cli(env);
     return readFile(cli, await this.own(cli, env, backupId, signal), path, signal);
   }
 
-  /** Snapshot count and repository size; the size (a slow `stats`) is cached for a while. */
-  async summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary> {
+  /**
+   * Snapshot count and repository size; the size (a slow `stats`) is cached for a while, and
+   * hovers asking while one is being found wait for it instead of starting restic again.
+   */
+  summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary> {
+    const key = `${this.lockKey(env)}\0${env.id}`;
+    let p = this.summaries.get(key);
+    if (!p) {
+      p = this.findSummary(env, signal).finally(() => this.summaries.delete(key));
+      this.summaries.set(key, p);
+    }
+    return p;
+  }
+
+  private async findSummary(env: Environment, signal?: AbortSignal): Promise<EngineSummary> {
     const out: EngineSummary = { location: redactUrl(repositoryOf(env)) };
     try {
       const cli = await this.cli(env);
