@@ -19,7 +19,10 @@ export const status: Command = {
       return 0;
     }
     const now = ctx.now();
-    if (s.leader) out.line(`Leader: ${s.leader.host === 'agent' ? 'background agent' : 'VS Code window'} (pid ${s.leader.pid}) since ${formatDateTime(s.leader.since)}${s.leader.version ? `, version ${s.leader.version}` : ''}`);
+    if (s.leader) {
+      out.line(`Leader: ${s.leader.host === 'agent' ? 'background agent' : 'VS Code window'} (pid ${s.leader.pid}) since ${formatDateTime(s.leader.since)}${s.leader.version ? `, version ${s.leader.version}` : ''}`);
+      if (s.leader.agent) out.line(`  the background agent (pid ${s.leader.agent.pid}) takes over${s.leader.handingOver ? ' once the running tasks end' : ''}`);
+    }
     else out.line(paint(out, 'yellow', 'Leader: none. No VS Code window or background agent runs the backups; this is the stored history.'));
     out.line();
     if (s.running.length === 0) out.line('Running: nothing');

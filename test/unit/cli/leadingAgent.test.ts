@@ -11,7 +11,7 @@ import type { TaskRecord } from '../../../src/shared/model';
 import { environmentsPath } from '../../../src/extension/core/agent/paths';
 import { publish } from '../../../src/extension/core/agent/snapshot';
 import { parseEnvironments } from '../../../src/extension/core/environments/parse';
-import { cli, testEnvironments, until } from './helpers';
+import { cli, testEnvironments, until, Window } from './helpers';
 
 const repo = join(__dirname, '..', '..', '..', '..');
 
@@ -32,7 +32,8 @@ describe('command line with a leading background agent', function () {
   let storage: string;
   let state: string;
   let bin: string;
-  let agent: ChildProcess;
+  let agent: ChildProcess | undefined;
+  let window: Window;
   let agentExit: Promise<number | null>;
   // The installed files' cli.js, not the transpiled one the other tests run.
   const bs = (...args: string[]) => cli(['--storage', storage, ...args], { env: { BACKUP_SCHEDULER_STATE_DIR: state }, script: join(bin, 'cli.js') });
@@ -48,18 +49,35 @@ describe('command line with a leading background agent', function () {
     buildInstalledFiles(bin);
     const entries = parseEnvironments(testEnvironments(root), { workspaceFolder: undefined, home: root, env: {} });
     await publish(environmentsPath(storage), { entries, folders: [], trusted: true, now: Date.now() });
-    agent = spawn(process.execPath, [join(bin, 'agent.js'), '--storage', storage], { cwd: tmpdir(), stdio: 'ignore', env: { ...process.env, BACKUP_SCHEDULER_STATE_DIR: state } });
-    agentExit = new Promise((r) => agent.on('exit', (code) => r(code)));
-    await until('the agent to lead', async () => (await bs('status', '--json')).stdout.includes('"host": "agent"'), 120_000);
+    window = new Window(storage, testEnvironments(root));
+    await until('the window to lead', () => window.leads, 90_000);
   });
   after(async () => {
-    agent.kill('SIGKILL');
+    agent?.kill('SIGKILL');
+    await window.stop();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('status shows a leading window handing over to a newly started agent once its task ends', async () => {
+    const { taskId } = json<{ taskId: number }>(await bs('run', 'slow', '--json'));
+    await until('the slow backup to run', async () => json<{ running: TaskRecord[] }>(await bs('status', '--json')).running.some((t) => t.id === taskId && t.status === 'running'));
+    const started = spawn(process.execPath, [join(bin, 'agent.js'), '--storage', storage], { cwd: tmpdir(), stdio: 'ignore', env: { ...process.env, BACKUP_SCHEDULER_STATE_DIR: state } });
+    agent = started;
+    agentExit = new Promise((r) => started.on('exit', (code) => r(code)));
+    const waiting = await until('the window to see the agent', async () => {
+      const s = json<{ leader: { host: string; pid: number; agent?: { pid: number }; handingOver?: boolean } }>(await bs('status', '--json'));
+      return s.leader.agent && s.leader.handingOver && s.leader;
+    });
+    assert.deepEqual([waiting.host, waiting.pid, waiting.agent?.pid, waiting.handingOver], ['window', window.proc.pid, agent!.pid, true]);
+    assert.match((await bs('status')).stdout, /the background agent \(pid \d+\) takes over once the running tasks end/);
+    assert.equal((await bs('cancel', String(taskId))).code, 0);
+    await until('the agent to lead', async () => (await bs('status', '--json')).stdout.includes('"host": "agent"'), 120_000);
+    await window.stop();
   });
 
   it('status --json names the agent, its pid and version, and the environments it runs', async () => {
     const s = json<{ leader: { host: string; pid: number; version: string }; environments: { id: string; nextRun: number }[] }>(await bs('status', '--json'));
-    assert.deepEqual([s.leader.host, s.leader.pid, s.leader.version], ['agent', agent.pid, '9.9.9-test']);
+    assert.deepEqual([s.leader.host, s.leader.pid, s.leader.version], ['agent', agent!.pid, '9.9.9-test']);
     assert.deepEqual(s.environments.map((e) => e.id), ['notes', 'warny', 'broken', 'slow']);
     assert.match((await bs('status')).stdout, /Leader: background agent \(pid \d+\)/);
   });
@@ -97,12 +115,12 @@ describe('command line with a leading background agent', function () {
   it('without --storage it finds the storage folder the running agent recorded', async () => {
     const r = await cli(['status', '--json'], { env: { BACKUP_SCHEDULER_STATE_DIR: state }, script: join(bin, 'cli.js') });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(json<{ leader: { pid: number } }>(r).leader.pid, agent.pid);
+    assert.equal(json<{ leader: { pid: number } }>(r).leader.pid, agent!.pid);
   });
 
   it('agent status and agent stop; then, with nobody leading, list shows what the windows published', async () => {
     const st = json<{ running: boolean; pid: number }>(await bs('agent', 'status', '--json'));
-    assert.deepEqual([st.running, st.pid], [true, agent.pid]);
+    assert.deepEqual([st.running, st.pid], [true, agent!.pid]);
     const stop = await bs('agent', 'stop');
     assert.equal(stop.code, 0, stop.stdout + stop.stderr);
     assert.equal(await agentExit, 0);

@@ -24,7 +24,7 @@ import { ReplicaStore } from './replicaStore';
 import { claimOccurrence, occurrenceKey, pruneOccurrenceClaims, releaseOccurrence } from './occurrenceClaims';
 import { checkRegistration } from './requestChecks';
 import { LEADER_METHODS, leaderHandlers } from './rpc';
-import { readHandlers } from './readHandlers';
+import { readHandlers, type LeaderAbout } from './readHandlers';
 
 export interface CoordinatorOptions {
   storageDir: string;
@@ -374,7 +374,10 @@ export class Coordinator implements Backups {
     const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
     const since = this.opts.clock.now();
-    const about = () => ({ host: this.opts.kind ?? 'window', pid: process.pid, since, ...(this.opts.version ? { version: this.opts.version } : {}) });
+    const about = (): LeaderAbout => {
+      const l = this.leadership();
+      return { host: this.opts.kind ?? 'window', pid: process.pid, since, ...(this.opts.version ? { version: this.opts.version } : {}), ...(l.agent && this.opts.kind !== 'agent' ? { agent: l.agent } : {}), ...(l.handingOver ? { handingOver: true } : {}) };
+    };
     service.setEnvironments(this.mergedEntries());
     service.start();
     // Without its channel the leader still runs everything itself; only other windows' commands fail.

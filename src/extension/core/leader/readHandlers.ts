@@ -23,6 +23,10 @@ export interface LeaderAbout {
   /** Epoch ms since this process leads. */
   since: number;
   version?: string;
+  /** A window that leads while the background agent is alive: the agent, which takes over. */
+  agent?: { pid: number; version: string; startedAt: number };
+  /** This window hands over to the agent once its running tasks end. */
+  handingOver?: boolean;
 }
 
 export interface StatusReply {
