@@ -19,6 +19,7 @@ import { registerBackupTasks } from './ui/backupTasks';
 import { watchOverdue } from './ui/overdueAlerts';
 import { putCommandLineOnPath, type TerminalCommand } from './ui/terminalCommand';
 import { registerAgentCommands, upgradeAgent } from './commands/agent';
+import { AgentLink } from './ui/agentLink';
 
 /** What activate() returns: the integration tests drive and observe the extension through it. */
 export interface BackupSchedulerApi {
@@ -27,6 +28,8 @@ export interface BackupSchedulerApi {
   views: { environments: EnvironmentsTree; tasks: TasksTree };
   /** The backup: file system and the Browse Backup view. */
   browse: Browsing;
+  /** What this window publishes for the background agent, and what it shows about it. */
+  agent: AgentLink;
   settings(): Settings;
   /** The `backup-scheduler` launcher this window put on its terminals' PATH. */
   commandLine: TerminalCommand;
@@ -67,11 +70,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
 
   const now = () => systemClock.now();
   const envName = (id: string) => backups.environment(id)?.name ?? id;
-  const envTree = new EnvironmentsTree(backups, now);
+  const agent = new AgentLink({ storageDir: context.globalStorageUri.fsPath, backups, secrets: context.secrets, logger, settings: () => settings, readEnvironments });
+  const envTree = new EnvironmentsTree(backups, now, agent);
   const tasksTree = new TasksTree(backups, envName);
   const tasksView = vscode.window.createTreeView('backupScheduler.tasks', { treeDataProvider: tasksTree });
   tasksTree.attach(tasksView);
-  const statusBar = new BackupStatusBar(backups, now);
+  const statusBar = new BackupStatusBar(backups, now, () => agent.describe());
+  const envView = vscode.window.createTreeView('backupScheduler.environments', { treeDataProvider: envTree, showCollapseAll: false });
+  // The view's title line says who runs the schedules (this window, another, the background agent).
+  const showRunBy = () => {
+    const l = agent.leadership();
+    envView.description = l.who === 'self' ? vscode.l10n.t('run by this window') : l.who === 'agent' ? vscode.l10n.t('run by the background agent') : l.who === 'window' ? vscode.l10n.t('run by another window') : '';
+    envView.message = l.who === 'agent' || l.handingOver ? agent.describe() : undefined;
+    statusBar.update();
+  };
+  showRunBy();
   const taskLog = createTaskLog(context, backups, logger, () => settings.pollIntervalMs);
   const browse = createBrowsing(backups);
   const refreshViews = () => {
@@ -82,7 +95,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
 
   context.subscriptions.push(
     envTree,
-    vscode.window.createTreeView('backupScheduler.environments', { treeDataProvider: envTree, showCollapseAll: false }),
+    agent,
+    envView,
+    agent.onDidChange(showRunBy),
+    vscode.commands.registerCommand('backupScheduler.agent.stopInBackground', async (item?: { envId?: string }) => {
+      if (!item?.envId) return;
+      await agent.stopInBackground(item.envId);
+      void vscode.window.showInformationMessage(vscode.l10n.t('The background agent stops running {0}. Opening its workspace in a window publishes it again.', item.envId));
+    }),
     tasksTree,
     tasksView,
     statusBar,
@@ -115,7 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   // An installed background agent of an older version gets this version's program.
   void upgradeAgent(context, logger);
   teardown = () => core.dispose();
-  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, settings: () => settings, commandLine };
+  return { backups, statusBar, views: { environments: envTree, tasks: tasksTree }, browse, agent, settings: () => settings, commandLine };
 }
 
 /** Every folder of the window's workspace: while it is untrusted, no command runs inside them. */

@@ -11,6 +11,14 @@ import { maskSecrets } from '../core/util/maskSecrets';
 import { codeSpan, escapeMarkdown } from './markdownText';
 import { kindName, statusName } from './words';
 
+/** What the Environments view asks about the background agent (ui/agentLink.ts). */
+export interface AgentView {
+  onDidChange(listener: () => void): { dispose(): void };
+  /** Environments only the agent runs (their workspace is not open in this window). */
+  agentOnly(): Environment[];
+  waitingForPassword(env: Environment): boolean;
+}
+
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
     super(entry.valid ? entry.environment.name : entry.name, vscode.TreeItemCollapsibleState.None);
@@ -23,8 +31,9 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   private readonly subs: vscode.Disposable[] = [];
   private tick: ReturnType<typeof setInterval>;
 
-  constructor(private readonly service: Backups, private readonly now: () => number) {
+  constructor(private readonly service: Backups, private readonly now: () => number, private readonly agent?: AgentView) {
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.refresh())));
+    if (agent) this.subs.push(toVs(agent.onDidChange(() => this.refresh())));
     this.subs.push(toVs(service.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.refresh() : undefined))));
     // "in 3 min" must count down even when nothing happens.
     this.tick = setInterval(() => this.refresh(), 30_000);
@@ -58,7 +67,29 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   }
 
   getChildren(): EnvironmentItem[] {
-    return this.service.environments().map((entry) => this.item(entry));
+    const own = this.service.environments().map((entry) => this.item(entry));
+    const only = (this.agent?.agentOnly() ?? []).map((env, i) => this.agentOnlyItem(env, own.length + i));
+    return [...own, ...only];
+  }
+
+  /** An environment the background agent runs for a workspace that is not open here. */
+  private agentOnlyItem(env: Environment, index: number): EnvironmentItem {
+    const item = new EnvironmentItem({ index, valid: true, environment: env }, env.id);
+    item.id = `env-agent-${env.id}`;
+    const running = this.service.busyWith(env.id);
+    const waiting = this.agent?.waitingForPassword(env);
+    item.description = waiting
+      ? vscode.l10n.t('background agent only · waiting for its password')
+      : running
+        ? vscode.l10n.t('background agent only · running {0}…', kindName(running.kind))
+        : vscode.l10n.t('background agent only');
+    item.contextValue = 'environment.agentOnly';
+    item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'server-process');
+    const md = this.tooltip(env, [], this.lastBackup(env.id), this.service.reader.lastSucceeded(env.id, 'backup'), undefined);
+    md.appendMarkdown(`\n\n${vscode.l10n.t('Only the background agent runs this environment: its workspace ({0}) is not open in this window. "Stop Running in Background" removes it from the agent.', escapeMarkdown(env.folder ?? '?'))}`);
+    item.tooltip = md;
+    item.command = { command: 'backupScheduler.openTaskLog', title: vscode.l10n.t('Open Task Log'), arguments: [{ envId: env.id }] };
+    return item;
   }
 
   dispose(): void {
@@ -86,7 +117,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     const blocked = this.service.blockedReason(env);
     const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 3) : [];
     const now = this.now();
-    item.description = blocked ?? (!env.enabled ? vscode.l10n.t('disabled') : running ? vscode.l10n.t('running {0}…', kindName(running.kind)) : next.length ? vscode.l10n.t('next {0}', formatRelative(next[0], now)) : '');
+    const waiting = !blocked && this.agent?.waitingForPassword(env) ? vscode.l10n.t('waiting for its password (background agent)') : undefined;
+    item.description = blocked ?? waiting ?? (!env.enabled ? vscode.l10n.t('disabled') : running ? vscode.l10n.t('running {0}…', kindName(running.kind)) : next.length ? vscode.l10n.t('next {0}', formatRelative(next[0], now)) : '');
     item.contextValue = env.enabled ? 'environment.enabled' : 'environment.disabled';
     item.iconPath = running
       ? new vscode.ThemeIcon('sync~spin')

@@ -13,7 +13,8 @@ export class BackupStatusBar implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly service: Backups, private readonly now: () => number) {
+  /** `runBy`: who runs the schedules ("this window", "the background agent …"), added to every tooltip. */
+  constructor(private readonly service: Backups, private readonly now: () => number, private readonly runBy?: () => string) {
     this.item.name = vscode.l10n.t('Backup Scheduler');
     this.item.command = 'backupScheduler.openTaskLog';
     this.subs.push(toVs(service.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.update() : undefined))));
@@ -39,6 +40,7 @@ export class BackupStatusBar implements vscode.Disposable {
     if (running.length) {
       this.item.text = `$(sync~spin) ${running.length === 1 ? vscode.l10n.t('Backing up {0}', running[0].envId) : vscode.l10n.t('{0} backups running', running.length)}`;
       this.item.tooltip = running.map((t) => vscode.l10n.t('#{0} {1} of {2}', t.id, kindName(t.kind), t.envId)).join('\n');
+      this.withRunBy();
       this.item.show();
       return;
     }
@@ -62,7 +64,18 @@ export class BackupStatusBar implements vscode.Disposable {
       this.item.text = `$(history) ${vscode.l10n.t('No backup yet')}`;
       this.item.tooltip = vscode.l10n.t('No environment has a good backup yet.');
     }
+    this.withRunBy();
     this.item.show();
+  }
+
+  /** The tooltip shown now; exposed so tests read what the user sees. */
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
+  private withRunBy(): void {
+    const who = this.runBy?.();
+    if (who && typeof this.item.tooltip === 'string') this.item.tooltip = `${this.item.tooltip}\n\n${who}`;
   }
 
   dispose(): void {

@@ -111,6 +111,11 @@ export interface Publication {
   trusted: boolean;
   settings?: PublishedSettings;
   now: number;
+  /**
+   * False when the window's list is its workspace's own (a workspace that sets the setting hides
+   * the user's list): then the user section is left as another window published it.
+   */
+  includesUserList?: boolean;
 }
 
 /**
@@ -148,7 +153,7 @@ export function publish(path: string, p: Publication): Promise<EnvironmentsSnaps
   return updateSnapshot(path, (s) => ({
     version: SNAPSHOT_VERSION,
     settings: p.settings ?? s.settings,
-    user: { publishedAt: p.now, environments: user },
+    user: p.includesUserList === false ? s.user : { publishedAt: p.now, environments: user },
     workspaces: workspace ? { ...s.workspaces, [workspace.key]: { publishedAt: p.now, folders: workspace.folders, environments: workspace.environments } } : s.workspaces,
   }));
 }
