@@ -18,7 +18,8 @@
 // calls are outstanding.
 import { CancelledError } from '../util/errors';
 
-export type FsRole = 'source' | 'destination';
+/** What the path is to the task: its message names it ("The destination … did not respond"). A restore writes into a `target`. */
+export type FsRole = 'source' | 'destination' | 'target';
 
 export interface FsGuardOptions {
   /** Bound of one call (default 3 minutes). */
@@ -134,7 +135,7 @@ export class FsGuard {
       if (st.probing || this.slowInPool >= this.maxSlowCalls) return Promise.reject(new UnresponsiveError(path, role, this.refusedText(st)));
       st.probing = probe = true;
     }
-    if (signal?.aborted) return Promise.reject(new CancelledError(role === 'source' ? 'Reading the source' : 'Writing the destination'));
+    if (signal?.aborted) return Promise.reject(new CancelledError(cancelText(role)));
 
     return new Promise<T>((resolve, reject) => {
       let done = false;
@@ -154,7 +155,7 @@ export class FsGuard {
       };
       const onAbort = () => {
         if (!call.inPool) this.dequeue(st, call);
-        call.settle(new CancelledError(role === 'source' ? 'Reading the source' : 'Writing the destination'));
+        call.settle(new CancelledError(cancelText(role)));
       };
       if (signal) this.watch(signal, onAbort);
       const go = () => {
@@ -316,4 +317,8 @@ export class FsGuard {
       this.forget(st);
     }
   }
+}
+
+function cancelText(role: FsRole): string {
+  return role === 'source' ? 'Reading the source' : role === 'target' ? 'Restoring' : 'Writing the destination';
 }

@@ -1,12 +1,12 @@
 // The `archive` engine: one .tar.gz (folder) or one dump file (command) per backup, complete in
 // itself, in a local or mounted `destination` folder. The work itself lives in the other files of this folder;
 // this class maps the engine interface onto it.
-import { constants as fsConstants, promises as fsp } from 'node:fs';
-import { basename, join } from 'node:path';
+import { createReadStream, constants as fsConstants, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
 import * as backup from './operations';
 import type { Environment } from '../../environments/types';
-import { fsGuard, UnresponsiveError } from '../../fsguard';
+import { fsGuard, guardedStreamFs, UnresponsiveError } from '../../fsguard';
 import type { TaskContext } from '../../ports';
 import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
 
@@ -69,7 +69,7 @@ export class ArchiveEngine implements Engine {
     const path = await this.own(env, backupId);
     if (!path.endsWith(backup.FOLDER_EXT)) {
       if (entryPath !== dumpEntryName(env, path)) throw new Error(`${entryPath} is not in ${basename(path)}`);
-      return fsp.readFile(path, { signal });
+      return readGuarded(path, signal);
     }
     return backup.readArchiveFile(path, entryPath, signal);
   }
@@ -96,6 +96,13 @@ export class ArchiveEngine implements Engine {
     if (!st?.isFile()) throw new Error(`No archive "${name}" of ${env.name} in ${env.destination}`);
     return path;
   }
+}
+
+/** A whole dump, every open and read through the stuck-path guard (a hung destination fails it). */
+async function readGuarded(path: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024, signal, fs: guardedStreamFs(fsGuard, dirname(path), 'destination', signal) })) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** A dump restores as itself: the file copied into the target folder, for the tool that reads it. */

@@ -8,12 +8,16 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInflateRaw, crc32 } from 'node:zlib';
+import { fsGuard, UnresponsiveError } from '../../fsguard';
 import { errCode, errorText, throwIfAborted } from '../../util/errors';
 import { indexPathOf } from './naming';
 import { TarReader, type TarEntry } from './tarReader';
 
 export const INDEX_VERSION = 1;
 const TAIL_BYTES = 4096;
+
+/** One guarded file-system call (see onArchive). */
+type Io = <T>(fn: () => Promise<T>) => Promise<T>;
 const READ_BYTES = 1024 * 1024;
 
 export interface IndexData {
@@ -30,6 +34,16 @@ export interface ArchiveIndex extends IndexData {
   tailHash: string;
   /** Filled on first lookup: normalized path -> entry (the last one of a path wins, as in tar). */
   byPath?: Map<string, TarEntry>;
+}
+
+/**
+ * Runs one file-system call on the archive's folder (the backup destination) through the
+ * stuck-path guard: a read from a hung mount fails with "did not respond" instead of holding a
+ * pool thread and the caller (Browse, Compare, a restore) for ever; a destination already known
+ * not to answer is refused at once.
+ */
+export function onArchive<T>(archivePath: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return fsGuard.run(dirname(archivePath), 'destination', fn, signal);
 }
 
 /** Entry path as BackupEntry has it: '/'-separated, no leading './' or '/', no trailing '/'. */
@@ -162,7 +176,7 @@ function gzipHeaderLength(b: Buffer, at: number): number {
  * compressed bytes it used (zlib reports them; the next member starts 8 trailer bytes later),
  * the CRC-32 and the length of its output.
  */
-async function inflateMember(fh: fsp.FileHandle, pos: number, fileSize: number, tar: TarReader, signal?: AbortSignal): Promise<{ consumed: number; crc: number; out: number }> {
+async function inflateMember(io: Io, fh: fsp.FileHandle, pos: number, fileSize: number, tar: TarReader, signal?: AbortSignal): Promise<{ consumed: number; crc: number; out: number }> {
   const inf = createInflateRaw({ chunkSize: 256 * 1024 });
   let crc = 0;
   let out = 0;
@@ -193,7 +207,7 @@ async function inflateMember(fh: fsp.FileHandle, pos: number, fileSize: number, 
         break;
       }
       const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, fileSize - p));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, p);
+      const { bytesRead } = await io(() => fh.read(buf, 0, buf.length, p));
       if (bytesRead === 0) throw new Error('archive shrank while being read');
       const chunk = buf.subarray(0, bytesRead);
       await new Promise<void>((resolve, reject) => inf.write(chunk, (e) => (e ? reject(e) : resolve())));
@@ -218,35 +232,36 @@ async function inflateMember(fh: fsp.FileHandle, pos: number, fileSize: number, 
  * length checked, every tar header's checksum checked).
  */
 export async function scanArchive(archivePath: string, signal?: AbortSignal): Promise<ArchiveIndex> {
-  const fh = await fsp.open(archivePath, 'r');
+  const io: Io = (fn) => onArchive(archivePath, fn, signal);
+  const fh = await io(() => fsp.open(archivePath, 'r'));
   try {
-    const size = (await fh.stat()).size;
+    const size = (await io(() => fh.stat())).size;
     const members = { c: [] as number[], u: [] as number[] };
     const entries: TarEntry[] = [];
     const tar = new TarReader({ entry: (e) => entries.push(e) });
     const head = Buffer.alloc(64 * 1024);
     let pos = 0;
     while (pos < size) {
-      const { bytesRead } = await fh.read(head, 0, head.length, pos);
+      const { bytesRead } = await io(() => fh.read(head, 0, head.length, pos));
       const h = head.subarray(0, bytesRead);
       // Some writers pad the file after the last member (tape blocking): zeros end it.
       if (members.c.length && h.every((b) => b === 0)) break;
       const hlen = gzipHeaderLength(h, pos);
       members.c.push(pos);
       members.u.push(tar.offset);
-      const m = await inflateMember(fh, pos + hlen, size, tar, signal);
+      const m = await inflateMember(io, fh, pos + hlen, size, tar, signal);
       const trailerAt = pos + hlen + m.consumed;
       const trailer = Buffer.alloc(8);
-      if ((await fh.read(trailer, 0, 8, trailerAt)).bytesRead < 8) throw new Error('archive is truncated (gzip trailer missing)');
+      if ((await io(() => fh.read(trailer, 0, 8, trailerAt))).bytesRead < 8) throw new Error('archive is truncated (gzip trailer missing)');
       if (trailer.readUInt32LE(0) !== m.crc) throw new Error(`gzip member at byte ${pos} is damaged (CRC mismatch)`);
       if (trailer.readUInt32LE(4) !== m.out % 2 ** 32) throw new Error(`gzip member at byte ${pos} is damaged (length mismatch)`);
       pos = trailerAt + 8;
     }
     if (!members.c.length) throw new Error('archive is empty');
     tar.finish();
-    return { members, entries, tarSize: tar.offset, archiveSize: size, tailHash: await tailHash(fh, size) };
+    return { members, entries, tarSize: tar.offset, archiveSize: size, tailHash: await io(() => tailHash(fh, size)) };
   } finally {
-    await fh.close();
+    await io(() => fh.close()).catch(() => undefined);
   }
 }
 
@@ -283,8 +298,9 @@ export async function rebuildArchiveIndex(archivePath: string, signal?: AbortSig
 export async function archiveIndex(archivePath: string, signal?: AbortSignal, onRebuild?: (why: string) => void, ignoreSidecar = false): Promise<ArchiveIndex> {
   let st;
   try {
-    st = await fsp.stat(archivePath);
+    st = await onArchive(archivePath, () => fsp.stat(archivePath), signal);
   } catch (e) {
+    if (e instanceof UnresponsiveError || signal?.aborted) throw e;
     throw new Error(`Cannot read archive ${archivePath}: ${errorText(e)}`);
   }
   const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
@@ -295,17 +311,21 @@ export async function archiveIndex(archivePath: string, signal?: AbortSignal, on
     return hit.index;
   }
   const index = (async () => {
-    const fromFile = ignoreSidecar ? undefined : await readIndexFile(archivePath, st.size).catch(() => undefined);
+    const fromFile = ignoreSidecar ? undefined : await onArchive(archivePath, () => readIndexFile(archivePath, st.size), signal).catch((e: unknown) => {
+      if (e instanceof UnresponsiveError) throw e;
+      return undefined;
+    });
     if (fromFile) return fromFile;
     onRebuild?.(`no valid index beside ${basename(archivePath)}: reading the archive once to build it`);
     let built: ArchiveIndex;
     try {
       built = await scanArchive(archivePath, signal);
     } catch (e) {
-      if (signal?.aborted) throw e;
+      if (signal?.aborted || e instanceof UnresponsiveError) throw e;
       throw new Error(`Archive ${archivePath} is damaged: ${errorText(e)}`);
     }
-    await writeArchiveIndex(archivePath, built).catch(() => undefined); // a read-only destination still works, from memory
+    // A read-only destination still works, from memory.
+    await onArchive(archivePath, () => writeArchiveIndex(archivePath, built), signal).catch(() => undefined);
     return built;
   })();
   const slot: { key: string; index: Promise<ArchiveIndex>; entries?: number } = { key, index };

@@ -2,8 +2,9 @@
 // content by inflating only the gzip members that hold it (the archive index says which).
 import { open } from 'node:fs/promises';
 import type { BackupEntry, BackupEntryType } from '../types';
-import { archiveIndex, entryByPath, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { archiveIndex, entryByPath, onArchive, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
 import { inflateRange } from './gzipRange';
+import { UnresponsiveError } from '../../fsguard';
 import { CancelledError, errorText } from '../../util/errors';
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
 
@@ -43,16 +44,17 @@ export async function listArchiveEntries(archivePath: string, signal?: AbortSign
 async function readTarRange(archivePath: string, idx: ArchiveIndex, from: number, to: number, signal?: AbortSignal): Promise<Buffer> {
   const out = Buffer.allocUnsafe(to - from);
   let got = 0;
-  const fh = await open(archivePath, 'r');
+  // Every call through the stuck-path guard: a hung destination fails the read, never hangs it.
+  const fh = await onArchive(archivePath, () => open(archivePath, 'r'), signal);
   try {
-    const readAt = async (buf: Buffer, off: number, len: number, pos: number) => (await fh.read(buf, off, len, pos)).bytesRead;
+    const readAt = async (buf: Buffer, off: number, len: number, pos: number) => (await onArchive(archivePath, () => fh.read(buf, off, len, pos), signal)).bytesRead;
     const check = () => {
       if (signal?.aborted) throw new CancelledError('Reading from the archive');
     };
     // Two members at once: enough for a file that spans a few, and the pool is shared with VS Code.
     await inflateRange(archivePath, idx, from, to, (b) => (got += b.copy(out, got)), { readAt, parallel: 2, check });
   } finally {
-    await fh.close();
+    await onArchive(archivePath, () => fh.close()).catch(() => undefined);
   }
   if (got !== out.length) throw new Error('archive ends before the entry does');
   return out;
@@ -118,7 +120,7 @@ export async function readArchiveFile(archivePath: string, path: string, signal?
     try {
       data = await readEntryData(archivePath, idx, e, signal);
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal?.aborted || err instanceof UnresponsiveError) throw err;
       throw new Error(`Cannot read ${path} from ${archivePath}: ${errorText(err)}`);
     }
     if (data) return data;

@@ -3,10 +3,11 @@
 // progress. What may be written, replaced or refused is decided by restoreRules.ts, which the
 // restic engine's restores follow too.
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TaskResult } from '../../../../shared/model';
 import type { TaskContext } from '../../ports';
+import { fsGuard, UnresponsiveError } from '../../fsguard';
 import { CancelledError, errorText } from '../../util/errors';
 import { formatBytes } from '../../util/format';
 import { DUMP_EXT } from './naming';
@@ -39,13 +40,23 @@ type WorkerMessage =
   | { kind: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; text: string }
   | { kind: 'progress'; progress: Parameters<TaskContext['progress']>[0] }
   | { kind: 'done'; outcome: RestoreOutcome }
-  | { kind: 'error'; message: string; refused: boolean };
+  | { kind: 'error'; message: string; refused: boolean }
+  | { kind: 'beat' };
+
+/** The worker says it is alive this often while its event loop turns (see restoreWorker.ts). */
+export const WORKER_BEAT_MS = 1000;
 
 function inWorker(ctx: TaskContext, job: RestoreJob): Promise<RestoreOutcome> {
   const cancel = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancel);
-  const worker = new Worker(WORKER_SCRIPT, { workerData: { job, cancel } });
+  const callTimeoutMs = fsGuard.timeoutMs;
+  const worker = new Worker(WORKER_SCRIPT, { workerData: { job, cancel, callTimeoutMs, beatMs: WORKER_BEAT_MS } });
   let killTimer: NodeJS.Timeout | undefined;
+  // The worker's synchronous calls cannot go through the host's guard; a call stuck in the kernel
+  // (a hung share: the archive's folder or the target) stops its event loop and so its beats.
+  // Silence as long as the guard's bound fails the restore the way a guarded call would.
+  let lastSign = performance.now();
+  let silence: NodeJS.Timeout | undefined;
   const onAbort = () => {
     Atomics.store(flag, 0, 1);
     // A write stuck in the kernel (a hung network share) must not keep the task alive forever.
@@ -54,7 +65,14 @@ function inWorker(ctx: TaskContext, job: RestoreJob): Promise<RestoreOutcome> {
   return new Promise<RestoreOutcome>((resolve, reject) => {
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    silence = setInterval(() => {
+      if (performance.now() - lastSign <= callTimeoutMs) return;
+      void worker.terminate();
+      reject(new UnresponsiveError(job.root, 'target', `The restore did not respond: a file-system call on the archive's folder ${dirname(job.archivePath)} or the target ${job.root} has not returned for ${Math.round(callTimeoutMs / 1000)} s.`));
+    }, Math.min(WORKER_BEAT_MS, callTimeoutMs));
     worker.on('message', (m: WorkerMessage) => {
+      lastSign = performance.now();
+      if (m.kind === 'beat') return;
       if (m.kind === 'log') ctx.log(m.level, m.text);
       else if (m.kind === 'progress') ctx.progress(m.progress);
       else if (m.kind === 'done') resolve(m.outcome);
@@ -65,6 +83,7 @@ function inWorker(ctx: TaskContext, job: RestoreJob): Promise<RestoreOutcome> {
   }).finally(() => {
     ctx.signal.removeEventListener('abort', onAbort);
     if (killTimer) clearTimeout(killTimer);
+    if (silence) clearInterval(silence);
   });
 }
 
@@ -73,18 +92,31 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
   if (opts.archivePath.endsWith(DUMP_EXT)) {
     throw new Error(`${opts.archivePath} is a command dump: restore it with the tool that wrote it (for example psql or mongorestore)`);
   }
+  // The archive's folder and the target through the stuck-path guard: one that hangs fails the
+  // restore with "did not respond" before the worker starts (a known one at once).
+  const onArchive = <T>(fn: () => Promise<T>) => fsGuard.run(dirname(opts.archivePath), 'destination', fn, ctx.signal);
+  const onTarget = <T>(fn: () => Promise<T>) => fsGuard.run(opts.target, 'target', fn, ctx.signal);
+  const rethrow = (e: unknown) => e instanceof UnresponsiveError || e instanceof CancelledError;
   try {
-    await fsp.stat(opts.archivePath);
+    // Opening it and reading its first bytes: a stat alone answers for a file that cannot be read.
+    const fh = await onArchive(() => fsp.open(opts.archivePath, 'r'));
+    try {
+      await onArchive(() => fh.read(Buffer.alloc(1), 0, 1, 0));
+    } finally {
+      await onArchive(() => fh.close()).catch(() => undefined);
+    }
   } catch (e) {
+    if (rethrow(e)) throw e;
     throw new Error(`Cannot read archive ${opts.archivePath}: ${errorText(e)}`);
   }
   pathSelector(opts.paths); // a bad path is refused before the target is touched
   try {
-    await fsp.mkdir(opts.target, { recursive: true });
+    await onTarget(() => fsp.mkdir(opts.target, { recursive: true }));
   } catch (e) {
+    if (rethrow(e)) throw e;
     throw new Error(`Cannot create target folder ${opts.target}: ${errorText(e)}`);
   }
-  const root = await fsp.realpath(opts.target);
+  const root = await onTarget(() => fsp.realpath(opts.target));
   const only = opts.paths?.length ? ` (only ${opts.paths.join(', ')})` : '';
   ctx.log('info', `Restoring ${opts.archivePath}${only} into ${root}${opts.overwrite ? ' (overwriting existing files)' : ''}`);
 
@@ -97,6 +129,7 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
   } catch (e) {
     if (ctx.signal.aborted) throw new CancelledError(what);
     if (e instanceof RestoreRefused) throw new Error(e.message);
+    if (e instanceof UnresponsiveError) throw e;
     throw new Error(`Restore of ${opts.archivePath} failed: ${errorText(e)}`);
   }
   const entries = o.files + o.links;
