@@ -31,6 +31,7 @@ import { startCore, type Core } from '../extension/core/compose';
 import { systemClock, type Logger } from '../extension/core/ports';
 import type { HistoryBounds } from '../extension/core/store/taskStore';
 import { VERSION } from '../extension/core/version';
+import { agentCoreOptions, startAgentOps } from './ops';
 import { recordStorage } from '../extension/core/client/storageRecord';
 
 const DEFAULT_BOUNDS: HistoryBounds = { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 2000 };
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
       resticPath: () => settings.resticPath,
       fsCallTimeoutMs: settings.fsCallTimeoutMs ?? DEFAULT_FS_CALL_TIMEOUT_MS,
       entries,
+      ...agentCoreOptions,
     });
   } catch (e) {
     logger.error(`could not start: ${(e as Error).stack ?? String(e)}`);
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.info(`background agent is ${core.backups.role}`);
+  const ops = startAgentOps(core, storage, logger);
   core.backups.onDidChangeRole((role) => logger.info(`background agent is now ${role}`));
   core.backups.onDidChangeTask((t) => {
     if (t.finishedAt !== null) logger.info(`task #${t.id} ${t.kind} of ${t.envId}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
@@ -205,6 +208,7 @@ async function main(): Promise<void> {
     watcher?.close();
     clearInterval(recheck);
     clearTimeout(debounce);
+    ops.dispose();
     try {
       await core.dispose();
     } catch (e) {

@@ -10,6 +10,7 @@ import type { Clock, Logger } from './ports';
 import { Scheduler, type ArmJob } from './scheduler/scheduler';
 import type { TaskStore } from './store/taskStore';
 import { TaskManager, type StartOutcome, type TaskSpec } from './tasks/taskManager';
+import { retryWhileUnreachable } from './engines/unreachable';
 import { Emitter } from './util/emitter';
 
 export interface BackupServiceOptions {
@@ -34,6 +35,12 @@ export interface BackupServiceOptions {
    * never run again by a window that takes over.
    */
   beforeScheduledRun?: (env: Environment, occurrence: number) => Promise<boolean>;
+  /**
+   * A catch-up whose destination or repository cannot be reached is tried again after each of
+   * these delays before it fails (engines/unreachable.ts). The background agent sets it: its
+   * catch-ups start right after a wake, before the network or a disk is back. Default: none.
+   */
+  catchUpRetryDelaysMs?: readonly number[];
 }
 
 export type RunOutcome = StartOutcome | { kind: 'blocked'; reason: string } | { kind: 'unknown'; reason: string };
@@ -191,7 +198,8 @@ export class BackupService {
     const work: TaskSpec['work'] = async (ctx) => {
       if (occurrence !== undefined) ctx.log('info', `${trigger === 'catch-up' ? 'catch-up for the missed' : 'scheduled'} run of ${new Date(occurrence).toISOString()}`);
       const previous = this.opts.store.lastSucceeded(env.id, 'backup');
-      return this.engine(env).backup(ctx, env, {
+      const delays = trigger === 'catch-up' ? this.opts.catchUpRetryDelaysMs : undefined;
+      const attempt = () => this.engine(env).backup(ctx, env, {
         trigger,
         // "No changes since" counts from the backup that wrote something, not from the last skip.
         previous: previous?.result?.manifestHash
@@ -203,6 +211,7 @@ export class BackupService {
             }
           : undefined,
       });
+      return delays?.length ? retryWhileUnreachable(ctx, delays, attempt) : attempt();
     };
     return { envId: env.id, kind: 'backup', trigger, work, timeoutMs, followUps: (result) => this.followUps(env, trigger, result) };
   }

@@ -51,6 +51,8 @@ export interface CoordinatorOptions {
   leadRetryMs?: number;
   /** 'agent': this is the background agent, the preferred leader (README "Background agent"). */
   kind?: 'window' | 'agent';
+  /** Catch-ups retry an unreachable destination after these delays (BackupService); the agent sets it. */
+  catchUpRetryDelaysMs?: readonly number[];
   /** This build's version, published to the others while leading. */
   version?: string;
   /** The agent: a window handed it the secrets its environments need (held in memory only). */
@@ -138,6 +140,15 @@ export class Coordinator implements Backups {
   get service(): BackupService | undefined {
     return this.inner.role === 'leader' ? this.inner.service : undefined;
   }
+  /**
+   * How many windows follow this leader (each registers every 15 s, and a closing one says so):
+   * the agent tells the user on the desktop only what no open window tells them.
+   */
+  followerWindows(): number {
+    const now = this.opts.clock.now();
+    return [...this.registered.values()].filter((r) => now - r.at <= REGISTRATION_TTL_MS).length;
+  }
+
   /** Who runs the schedules right now (read from the election's files). */
   leadership(): Leadership {
     const agent = this.election.agentInfo();
@@ -371,7 +382,7 @@ export class Coordinator implements Backups {
       throw new Error(warnings.join(' '));
     }
     for (const w of warnings) this.opts.onStoreWarning?.(w);
-    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
+    const service = new BackupService({ store, engines: this.opts.engines, clock, logger, defaultCwd: this.opts.defaultCwd, trusted: this.trusted, untrustedFolders: () => this.untrustedFolders(), stallMs: this.opts.stallMs, catchUpRetryDelaysMs: this.opts.catchUpRetryDelaysMs, beforeScheduledRun: (env, occurrence) => this.claim(env.id, occurrence, store) });
     const backups = new LocalBackups(service, store, this.opts.engines);
     const since = this.opts.clock.now();
     const about = (): LeaderAbout => {
