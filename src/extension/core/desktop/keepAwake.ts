@@ -50,7 +50,7 @@ export class KeepAwake {
     const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true, detached: process.platform !== 'win32' });
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()).length > 2000 && (stderr = stderr.slice(-2000)));
     child.once('error', (e) => this.fail(`${cmd.file}: ${e.message}`));
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       if (this.helper === child) this.helper = undefined;
       // Killed by release(): expected. Anything else ended the block early.
       if (signal !== 'SIGTERM' && code !== 0) this.fail(`${cmd.file} exited with ${signal ?? `code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`);

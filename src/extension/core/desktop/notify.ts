@@ -67,7 +67,7 @@ export function systemNotifier(o: { platform?: NodeJS.Platform; logger: Logger; 
         let stderr = '';
         child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()).length > 2000 && (stderr = stderr.slice(-2000)));
         child.once('error', (e) => failed(`${cmd.file}: ${e.message}`));
-        child.once('exit', (code, signal) => {
+        child.once('close', (code, signal) => {
           if (code !== 0) failed(`${cmd.file} ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`);
         });
         child.unref();
