@@ -46,6 +46,11 @@ export interface TaskResult {
   manifestHash?: string;
   /** Free-form summary line shown in the history table ("3 archives deleted", ...). */
   summary?: string;
+  /**
+   * Bytes the environment's storage holds after this task, when the engine knows it (the archive
+   * engine's prune: the sum of the archives it kept). The overview's "stored size" chart.
+   */
+  storedSize?: number;
 }
 
 export interface TaskRecord {
@@ -69,6 +74,13 @@ export interface TaskRecord {
   lastSeq: number;
   /** Store revision of the last change to this row (the UI's poll cursor). */
   revision: number;
+  /**
+   * The task whose run this one belongs to: a verify or prune that follows a backup (started by
+   * the chain, or by hand for that backup) names the backup. Null or absent: it starts a run.
+   */
+  parentId?: number | null;
+  /** On a task that starts a run: the run's outcome over all its steps (src/shared/runs.ts). */
+  runStatus?: TaskStatus | null;
 }
 
 export interface LogLine {
@@ -96,6 +108,12 @@ export interface TaskFilter {
 }
 
 export interface TaskQuery extends TaskFilter {
+  /**
+   * One row per run: only tasks that start a run are paged (their follow-ups come along in
+   * TaskPage.steps); the status filter and sort use the run's outcome, the kind and text filters
+   * match a run when any of its tasks matches.
+   */
+  runs?: boolean;
   sort?: SortColumn;
   descending?: boolean;
   offset?: number;
@@ -105,4 +123,6 @@ export interface TaskQuery extends TaskFilter {
 export interface TaskPage {
   rows: TaskRecord[];
   total: number;
+  /** With `runs`: the follow-up tasks of the runs in `rows`, by id. */
+  steps?: TaskRecord[];
 }

@@ -14,12 +14,15 @@ import {
   LOG_LEVELS, SORT_COLUMNS, TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS,
   type LogLevel, type TaskQuery, type TaskRecord,
 } from './model';
+import type { EnvOverview } from './overview';
 import { arr, bool, fail, int, isPlainObject, obj, oneOf, run, str, type Result } from './validate';
 
 export const LIMITS = {
   /** Request ids wrap well before this. */
   maxRequestId: 2 ** 31 - 1,
   maxPageSize: 200,
+  /** Rows a poll may say it holds: a page of runs carries their follow-ups too. */
+  maxKnown: 2000,
   maxOffset: 1_000_000,
   maxTextFilter: 200,
   maxEnvId: 128,
@@ -58,6 +61,8 @@ export interface PollRequest {
   selectedTaskId?: number;
   /** Highest log seq of the selected task the webview holds (0: none). */
   logAfterSeq?: number;
+  /** The overview is shown: send its figures whenever the history or the environments change. */
+  overview?: boolean;
 }
 
 export interface GetTaskRequest { type: 'getTask'; id: number; taskId: number }
@@ -98,6 +103,8 @@ export interface ChangesReply {
   selected?: TaskRecord | null;
   log?: { taskId: number; lines: LogTuple[]; more: boolean };
   environments?: { version: string; list: EnvironmentRef[] };
+  /** The overview's figures, per environment (when the poll asked and something changed). */
+  overview?: EnvOverview[];
   pollMs?: number;
 }
 
@@ -124,7 +131,7 @@ const requestId = (v: unknown) => int(v, 'id', 0, LIMITS.maxRequestId);
 const taskId = (v: unknown, p = 'taskId') => int(v, p, 0, Number.MAX_SAFE_INTEGER);
 const time = (v: unknown, p: string) => int(v, p, 0, LIMITS.maxTime);
 
-const QUERY_FIELDS = ['envIds', 'statuses', 'kinds', 'triggers', 'text', 'from', 'to', 'sort', 'descending', 'offset', 'limit'] as const;
+const QUERY_FIELDS = ['envIds', 'statuses', 'kinds', 'triggers', 'text', 'from', 'to', 'sort', 'descending', 'offset', 'limit', 'runs'] as const;
 
 export function checkQuery(v: unknown, path = 'query'): TaskQuery {
   const o = obj(v, path, QUERY_FIELDS);
@@ -141,22 +148,24 @@ export function checkQuery(v: unknown, path = 'query'): TaskQuery {
   if (o.descending !== undefined) q.descending = bool(o.descending, `${path}.descending`);
   if (o.offset !== undefined) q.offset = int(o.offset, `${path}.offset`, 0, LIMITS.maxOffset);
   if (o.limit !== undefined) q.limit = int(o.limit, `${path}.limit`, 1, LIMITS.maxPageSize);
+  if (o.runs !== undefined) q.runs = bool(o.runs, `${path}.runs`);
   return q;
 }
 
 function checkPoll(o: Record<string, unknown>): PollRequest {
   const m: PollRequest = { type: 'poll', id: requestId(o.id), cursor: int(o.cursor, 'cursor', 0, Number.MAX_SAFE_INTEGER), query: checkQuery(o.query) };
   if (o.refresh !== undefined) m.refresh = bool(o.refresh, 'refresh');
-  if (o.known !== undefined) m.known = arr(o.known, 'known', LIMITS.maxPageSize, (x, p) => taskId(x, p));
+  if (o.known !== undefined) m.known = arr(o.known, 'known', LIMITS.maxKnown, (x, p) => taskId(x, p));
   if (o.envVersion !== undefined) m.envVersion = str(o.envVersion, 'envVersion', 32);
   if (o.selectedTaskId !== undefined) m.selectedTaskId = taskId(o.selectedTaskId, 'selectedTaskId');
   if (o.logAfterSeq !== undefined) m.logAfterSeq = int(o.logAfterSeq, 'logAfterSeq', 0, Number.MAX_SAFE_INTEGER);
+  if (o.overview !== undefined) m.overview = bool(o.overview, 'overview');
   return m;
 }
 
 const FIELDS: Record<WebviewMessage['type'], readonly string[]> = {
   ready: ['type', 'id'],
-  poll: ['type', 'id', 'cursor', 'query', 'refresh', 'known', 'envVersion', 'selectedTaskId', 'logAfterSeq'],
+  poll: ['type', 'id', 'cursor', 'query', 'refresh', 'known', 'envVersion', 'selectedTaskId', 'logAfterSeq', 'overview'],
   getTask: ['type', 'id', 'taskId'],
   action: ['type', 'id', 'action', 'taskId'],
   copyLog: ['type', 'id', 'taskId', 'minLevel'],
@@ -243,6 +252,21 @@ function checkChanges(o: Record<string, unknown>): ChangesReply {
     const ev = obj(o.environments, 'environments', ['version', 'list']);
     m.environments = { version: str(ev.version, 'environments.version', 32), list: checkEnvList(ev.list, 'environments.list') };
   }
+  if (o.overview !== undefined) {
+    m.overview = arr(o.overview, 'overview', 10_000, (x, p) => {
+      if (!isPlainObject(x)) fail(p, 'not an object');
+      str(x.id, `${p}.id`, 10_000);
+      str(x.name, `${p}.name`, 10_000);
+      arr(x.runs, `${p}.runs`, 1000, (r, q) => {
+        if (!isPlainObject(r)) fail(q, 'not an object');
+        int(r.id, `${q}.id`, 0, Number.MAX_SAFE_INTEGER);
+        oneOf(r.status, `${q}.status`, TASK_STATUSES);
+        return r;
+      });
+      int(x.failuresInRow, `${p}.failuresInRow`, 0, 1_000_000);
+      return x as unknown as EnvOverview;
+    });
+  }
   if (o.pollMs !== undefined) m.pollMs = int(o.pollMs, 'pollMs', 1, 3_600_000);
   return m;
 }
@@ -250,7 +274,7 @@ function checkChanges(o: Record<string, unknown>): ChangesReply {
 const HOST_FIELDS: Record<HostMessage['type'], readonly string[]> = {
   init: ['type', 'id', 'pollMs', 'environments', 'envVersion'],
   unchanged: ['type', 'id'],
-  changes: ['type', 'id', 'cursor', 'page', 'selected', 'log', 'environments', 'pollMs'],
+  changes: ['type', 'id', 'cursor', 'page', 'selected', 'log', 'environments', 'overview', 'pollMs'],
   task: ['type', 'id', 'task'],
   actionResult: ['type', 'id', 'ok', 'message'],
   error: ['type', 'id', 'message'],

@@ -11,7 +11,7 @@ import type { BackupService, RunOutcome } from './service';
 import type { TaskStore } from './store/taskStore';
 import type { Disposable } from './util/emitter';
 
-export type TaskReader = Pick<TaskStore, 'queryTasks' | 'getTask' | 'lastSucceeded' | 'logAfter' | 'changesSince'>;
+export type TaskReader = Pick<TaskStore, 'queryTasks' | 'getTask' | 'lastSucceeded' | 'logAfter' | 'changesSince' | 'recentRuns'>;
 
 /** A command's answer, plain data so it can cross from the leader to a follower. */
 export type CommandOutcome =

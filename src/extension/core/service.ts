@@ -136,8 +136,10 @@ export class BackupService {
   verify(env: Environment, backupId: string | undefined, trigger: TaskTrigger = 'manual'): RunOutcome {
     const blocked = this.blockedReason(env);
     if (blocked) return { kind: 'blocked', reason: blocked };
-    const expected = backupId ? this.recordedFor(env.id, backupId) : undefined;
-    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, work: (ctx) => this.engine(env).verify(ctx, env, { backupId, expected }) });
+    // A verify of one backup, started by hand, joins that backup's run.
+    const made = backupId ? this.backupTaskFor(env.id, backupId) : undefined;
+    const expected = made?.result ? { sha256: made.result.sha256, fileCount: made.result.fileCount } : undefined;
+    return this.tasks.start({ envId: env.id, kind: 'verify', trigger, parentId: made?.id, work: (ctx) => this.engine(env).verify(ctx, env, { backupId, expected }) });
   }
 
   restore(env: Environment, req: RestoreRequest): RunOutcome {
@@ -183,12 +185,13 @@ export class BackupService {
    * What the backup that made `backupId` recorded (hash, file count): without it, a dump cut
    * short or an archive replaced by another readable one would verify as good.
    */
-  private recordedFor(envId: string, backupId: string): { sha256?: string; fileCount?: number } | undefined {
+  private backupTaskFor(envId: string, backupId: string): TaskRecord | undefined {
     const page = 500;
     for (let offset = 0; ; offset += page) {
       const { rows } = this.opts.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded'], sort: 'queuedAt', descending: true, offset, limit: page });
-      const r = rows.find((t) => t.result?.archivePath === backupId || t.result?.snapshotId === backupId)?.result;
-      if (r) return { sha256: r.sha256, fileCount: r.fileCount };
+      // "No changes since" results carry the snapshot of an older backup: that one made it.
+      const t = rows.find((r) => (r.result?.archivePath === backupId || r.result?.snapshotId === backupId) && r.result?.unchangedSince === undefined);
+      if (t) return t;
       if (rows.length < page) return undefined;
     }
   }

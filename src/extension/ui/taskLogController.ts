@@ -6,6 +6,7 @@ import type { Logger } from '../core/ports';
 import type { Disposable } from '../core/util/emitter';
 import type { TaskStore } from '../core/store/taskStore';
 import { FINAL_STATUSES, LOG_LEVELS, type LogLevel, type LogLine } from '../../shared/model';
+import type { EnvOverview } from '../../shared/overview';
 import {
   LIMITS, environmentsVersion, salvageRequestId, validateWebviewMessage,
   type ChangesReply, type EnvironmentRef, type HostReply, type LogTuple, type PollRequest, type TaskAction,
@@ -13,6 +14,8 @@ import {
 
 export interface TaskLogDataSource extends Pick<TaskStore, 'queryTasks' | 'logAfter' | 'changesSince' | 'getTask'> {
   environments(): EnvironmentRef[];
+  /** The overview's figures per environment (shared/overview.ts); without it the overview stays empty. */
+  overview?(): EnvOverview[];
   /**
    * Fires when a task or the environment list changed. With it, a poll that finds nothing new is
    * held until something changes or the poll interval ends (long polling); without it, answered at once.
@@ -219,10 +222,12 @@ export class TaskLogController {
 
     if (refresh || rowsChanged) {
       const page = this.source.queryTasks(m.query);
+      // A page of runs: each run's follow-ups right after it (the webview groups them by parentId).
+      const ordered = m.query.runs ? page.rows.flatMap((r) => [r, ...(page.steps ?? []).filter((s) => s.parentId === r.id)]) : page.rows;
       // A row the webview holds as of its cursor is resent only when it changed since.
       const known = new Set(reset ? [] : m.known ?? []);
-      const rows = page.rows.filter((r) => !known.has(r.id) || r.revision > m.cursor);
-      reply.page = { total: page.total, order: page.rows.map((r) => r.id), rows };
+      const rows = ordered.filter((r) => !known.has(r.id) || r.revision > m.cursor);
+      reply.page = { total: page.total, order: ordered.map((r) => r.id), rows };
       any = true;
     }
     if (m.selectedTaskId !== undefined) {
@@ -247,6 +252,10 @@ export class TaskLogController {
     const version = environmentsVersion(list);
     if (m.envVersion !== version) {
       reply.environments = { version, list };
+      any = true;
+    }
+    if (m.overview && this.source.overview && (refresh || rowsChanged || reply.environments)) {
+      reply.overview = this.source.overview();
       any = true;
     }
     if (this.pollMsChanged()) {

@@ -5,6 +5,7 @@ import type { TaskPage, TaskQuery } from '../../shared/model';
 import type { TaskAction } from '../../shared/protocol';
 import type { Logger } from '../core/ports';
 import type { Backups } from '../core/backups';
+import { environmentOverview } from '../core/health/overview';
 import { TaskLogController, type TaskLogDataSource } from './taskLogController';
 import { openLogDocument, registerTaskLogSerializer, TaskLogPanel } from './taskLogPanel';
 
@@ -19,7 +20,7 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
   return {
     queryTasks: (q: TaskQuery): TaskPage => {
       const page = store.queryTasks(q);
-      return { ...page, rows: page.rows.map(live) };
+      return page.steps ? { ...page, rows: page.rows.map(live), steps: page.steps.map(live) } : { ...page, rows: page.rows.map(live) };
     },
     logAfter: (id, after, limit) => store.logAfter(id, after, limit),
     changesSince: (rev) => store.changesSince(rev),
@@ -30,6 +31,17 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
     onDidChange: (listener) => {
       const subs = [service.onDidChangeTask(() => listener()), service.onDidChangeEnvironments(() => listener())];
       return { dispose: () => subs.forEach((d) => d.dispose()) };
+    },
+    overview: () => {
+      const now = Date.now();
+      return service.environments().flatMap((e) => {
+        if (!e.valid) return [];
+        const env = e.environment;
+        return [environmentOverview(store, {
+          id: env.id, name: env.name, engine: env.engine, schedule: env.schedule, timezone: env.timezone, enabled: env.enabled,
+          blocked: service.blockedReason(env), nextRun: env.enabled ? service.nextRuns(env.id, 1)[0] : undefined, trackedSince: service.lastHandled(env.id),
+        }, now)];
+      });
     },
     environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: vscode.l10n.t('{0} (invalid)', e.name) })),
     runAction: async (action: TaskAction, taskId: number) => {

@@ -2,7 +2,7 @@
 // insert throughput, save pause and file size (full, and at the default bounds), page-query
 // latency at 100k tasks, the longest event-loop block during a 10k lines/s flood with normal
 // coalescing, and writes made by an idle store. Results: test/bench/results/store.json.
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { silentLogger, systemClock } from '../../../src/extension/core/ports';
 import { openTaskStore } from '../../../src/extension/core/store/openTaskStore';
 import { DEFAULT_BOUNDS, type PersistEvent, type SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import { SORT_COLUMNS, TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS, type TaskQuery } from '../../../src/shared/model';
+import { environmentOverview } from '../../../src/extension/core/health/overview';
 
 // BENCH_SCALE=0.05 for a quick dry run of the script itself; the reported figures use 1.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -112,9 +113,89 @@ function pageQueries(store: SqlTaskStore): void {
   };
 }
 
+/**
+ * The Task Log's overview and its page of runs at 100k tasks written as runs (backup, verify,
+ * prune; a tenth of each step fails, which ends the run): what one poll reply costs the host.
+ * The overview reply reads every environment's last 30 runs; a runs page is the table's query.
+ */
+async function runsQueries(): Promise<void> {
+  const { store } = await open(join(tmp, 'runs'), { maxAgeDays: 100_000, maxTasks: 10_000_000, maxLinesPerTask: 1_000_000, maxTotalLogChars: 1e12 }, 3_600_000);
+  const base = Date.now() - TASKS * 60_000;
+  let n = 0;
+  let i = 0;
+  const t0 = performance.now();
+  while (n < TASKS) {
+    const envId = ENVS[rnd(ENVS.length)];
+    const at = base + i++ * 60_000;
+    const backupOk = rnd(10) > 0;
+    const head = store.createTask({ envId, kind: 'backup', trigger: 'scheduled', status: backupOk ? 'succeeded' : 'failed', queuedAt: at, startedAt: at, finishedAt: at + 20_000 + rnd(40_000) });
+    store.updateTask(head.id, { result: backupOk ? { archivePath: `/b/${envId}-${i}.tar.gz`, size: rnd(1e9), fileCount: rnd(10_000) } : null });
+    n++;
+    if (!backupOk) continue;
+    for (const kind of ['verify', 'prune'] as const) {
+      if (n >= TASKS) break;
+      const ok = rnd(10) > 0;
+      const s = store.createTask({ envId, kind, trigger: 'scheduled', status: 'running', queuedAt: at + 60_000, startedAt: at + 60_000, parentId: head.id });
+      store.updateTask(s.id, { status: ok ? 'succeeded' : 'failed', finishedAt: at + 70_000, result: kind === 'prune' && ok ? { storedSize: rnd(1e10) } : null });
+      n++;
+      if (!ok) break;
+    }
+  }
+  const insertMs = performance.now() - t0;
+  const timed = (f: () => unknown) => {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    f();
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - w0, cpu: (c.user + c.system) / 1000 };
+  };
+  const now = Date.now();
+  const overviewOnce = () => ENVS.map((id) => environmentOverview(store, { id, name: id, schedule: '0 * * * *', enabled: true }, now));
+  for (let k = 0; k < 5; k++) overviewOnce();
+  const ov = Array.from({ length: 100 }, () => timed(overviewOnce));
+  const shapes: Record<string, () => TaskQuery> = {
+    'runs, newest first': () => ({ runs: true, offset: rnd(10) * 50, limit: 50 }),
+    'runs of one environment': () => ({ runs: true, envIds: [ENVS[rnd(20)]], offset: rnd(10) * 50, limit: 50 }),
+    'failed runs': () => ({ runs: true, statuses: ['failed'], offset: rnd(5) * 50, limit: 50 }),
+    'runs with a verify, by duration': () => ({ runs: true, kinds: ['verify'], sort: 'duration', descending: true, offset: rnd(5) * 50, limit: 50 }),
+    'runs by outcome': () => ({ runs: true, sort: 'status', descending: rnd(2) === 0, offset: rnd(5) * 50, limit: 50 }),
+  };
+  const pages: { ms: number; cpu: number }[] = [];
+  const perShape: Record<string, number> = {};
+  for (const [name, make] of Object.entries(shapes)) {
+    for (let k = 0; k < 3; k++) store.queryTasks(make());
+    const xs = Array.from({ length: 40 }, () => timed(() => store.queryTasks(make())));
+    pages.push(...xs);
+    perShape[name] = round(pct(xs.map((x) => x.ms), 95), 2);
+  }
+  const ms = (xs: { ms: number }[]) => xs.map((x) => x.ms);
+  const cpu = (xs: { cpu: number }[]) => xs.map((x) => x.cpu);
+  results.runs = {
+    tasks: TASKS,
+    runs: store.queryTasks({ runs: true, limit: 1 }).total,
+    insertMs: round(insertMs),
+    overviewReply20Envs: { p50: round(pct(ms(ov), 50), 2), p95: round(pct(ms(ov), 95), 2), cpuP95: round(pct(cpu(ov), 95), 2) },
+    runsPage: { p50: round(pct(ms(pages), 50), 2), p95: round(pct(ms(pages), 95), 2), cpuP95: round(pct(cpu(pages), 95), 2), perShapeP95: perShape },
+  };
+  await store.dispose();
+}
+
 let base0 = 0;
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_PART === 'runs') {
+    // Only the runs/overview figures, merged into the last full results.
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const file = join(repo, 'test', 'bench', 'results', 'store.json');
+    const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    await runsQueries();
+    rmSync(tmp, { recursive: true, force: true });
+    const r = results.runs as Record<string, unknown>;
+    writeFileSync(file, `${JSON.stringify({ ...previous, runs: { ...r, date: results.date, loadAvg: results.loadAvgAtStart } }, null, 2)}\n`);
+    console.log('runs:', JSON.stringify(r));
+    return;
+  }
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const huge = { maxAgeDays: 100_000, maxTasks: 10_000_000, maxLinesPerTask: 1_000_000, maxTotalLogChars: 1e12 };
@@ -227,6 +308,7 @@ async function main(): Promise<void> {
   await sleep(5000);
   results.idle = { seconds: 5, writes: worst.persists.length, fileTouched: statSync(join(tmp, 'worst', 'tasks.db')).mtimeMs !== mtime };
   await worst.store.dispose();
+  await runsQueries();
   rmSync(tmp, { recursive: true, force: true });
 
   const targets = {
@@ -236,6 +318,8 @@ async function main(): Promise<void> {
     noPersistBlockOver30msAtDefaultBounds:
       Math.max((results.persistAtDefaultBounds as { blockedMs: number }).blockedMs, (results.persistAtBoundsWorstCase as { blockedMs: number }).blockedMs, (results.flood as { saveBlockedMsMax: number }).saveBlockedMsMax) <= 30,
     idleZeroWrites: (results.idle as { writes: number }).writes === 0,
+    // The Task Log panel's poll at 100k tasks: the overview of 20 environments, and a page of runs.
+    overviewAndRunsPageP95Under50ms: Math.max((results.runs as { overviewReply20Envs: { p95: number } }).overviewReply20Envs.p95, (results.runs as { runsPage: { p95: number } }).runsPage.p95) < 50,
   };
   // The same targets judged on CPU time: what they would be on an idle machine.
   Object.assign(targets, {
@@ -274,6 +358,8 @@ function printTable(): void {
     ['flood: longest event-loop block ms (wall / cpu probe)', `${r.flood.longestEventLoopBlockMs} / ${r.flood.longestBlockCpuMs}`],
     ['flood: save blocks ms p50 / max (wall), max (cpu)', `${r.flood.saveBlockedMsP50} / ${r.flood.saveBlockedMsMax}, ${r.flood.saveBlockedCpuMsMax}`],
     ['idle 5 s: writes', r.idle.writes],
+    ['overview reply (20 environments x 30 runs) p50 / p95 ms (100k tasks)', `${(r.runs.overviewReply20Envs as { p50: number }).p50} / ${(r.runs.overviewReply20Envs as { p95: number }).p95}`],
+    ['page of runs p50 / p95 ms (100k tasks)', `${(r.runs.runsPage as { p50: number }).p50} / ${(r.runs.runsPage as { p95: number }).p95}`],
     ['load average start / end', `${results.loadAvgAtStart} / ${results.loadAvgAtEnd}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

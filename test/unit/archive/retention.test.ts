@@ -72,6 +72,7 @@ describe('retention', () => {
     for (const n of [mine[0], mine[1], mine[3], mine[4]]) assert.ok(ctx.logs.some((l) => l.text === `Deleted ${n}`), n);
     assert.ok(ctx.logs.some((l) => l.text === `Kept ${mine[2]}: newest good backup`));
     assert.equal(r.summary, '4 archives deleted, 2 kept');
+    assert.equal(r.storedSize, 2, 'the overview\'s stored size: the two kept archives of one byte each');
     assert.deepEqual((await listArchives(dest, 'web')).map((a) => a.name), [dump, mine[2]]);
   });
 });

@@ -1,6 +1,6 @@
 // An in-memory TaskStore for the TaskManager's unit tests (the real one is tested on its own).
 import type { LogLevel, LogLine, TaskKind, TaskPage, TaskQuery, TaskRecord } from '../../../src/shared/model';
-import type { ChangeSet, HistoryBounds, NewTask, TaskPatch, TaskStore } from '../../../src/extension/core/store/taskStore';
+import type { ChangeSet, HistoryBounds, NewTask, RunRows, TaskPatch, TaskStore } from '../../../src/extension/core/store/taskStore';
 
 export class MemoryStore implements TaskStore {
   tasks = new Map<number, TaskRecord>();
@@ -15,6 +15,7 @@ export class MemoryStore implements TaskStore {
       id: this.nextId++, envId: t.envId, kind: t.kind, trigger: t.trigger, status: t.status, queuedAt: t.queuedAt,
       startedAt: t.startedAt ?? null, finishedAt: t.finishedAt ?? null, progress: null, result: null,
       error: t.error ?? null, skipReason: t.skipReason ?? null, warnings: 0, logCount: 0, lastSeq: 0, revision: ++this.rev,
+      parentId: t.parentId ?? null,
     };
     this.tasks.set(rec.id, rec);
     return { ...rec };
@@ -47,6 +48,11 @@ export class MemoryStore implements TaskStore {
   }
   changesSince(revision: number): ChangeSet {
     return { revision: this.rev, tasks: [...this.tasks.values()].filter((t) => t.revision > revision), removed: false };
+  }
+  recentRuns(envId: string, limit: number): RunRows[] {
+    const all = [...this.tasks.values()];
+    return all.filter((t) => t.envId === envId && t.kind === 'backup').reverse().slice(0, limit)
+      .map((head) => ({ head: { ...head }, steps: all.filter((s) => s.parentId === head.id).map((s) => ({ ...s })) }));
   }
   lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined {
     return [...this.tasks.values()].reverse().find((t) => t.envId === envId && t.kind === kind && t.status === 'succeeded');

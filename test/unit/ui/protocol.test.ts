@@ -25,7 +25,7 @@ describe('protocol validation', () => {
     ['unknown status', withQuery({ statuses: ['exploded'] })], ['unknown sort', withQuery({ sort: 'size; DROP TABLE' })],
     ['oversized text', withQuery({ text: 'x'.repeat(201) })], ['oversized env list', withQuery({ envIds: Array(101).fill('a') })],
     ['control char env id', withQuery({ envIds: ['a\u0000'] })], ['from after to', withQuery({ from: 5, to: 4 })],
-    ['unknown query field', withQuery({ where: '1=1' })], ['too many known ids', { ...poll, known: Array(201).fill(1) }],
+    ['unknown query field', withQuery({ where: '1=1' })], ['too many known ids (a page of runs holds their follow-ups: up to 2000)', { ...poll, known: Array(2001).fill(1) }],
     ['unknown action', { type: 'action', id: 1, action: 'delete', taskId: 1 }], ['negative task id', { type: 'getTask', id: 1, taskId: -3 }],
     ['oversized webview log', { type: 'log', level: 'info', message: 'x'.repeat(2001) }], ['bad log level', { type: 'log', level: 'fatal', message: '' }],
   ];

@@ -56,6 +56,7 @@ export class ReplicaStore implements TaskReader {
   queryTasks: TaskReader['queryTasks'] = (q) => this.store?.queryTasks(q) ?? { rows: [], total: 0 };
   getTask: TaskReader['getTask'] = (id) => this.store?.getTask(id);
   lastSucceeded: TaskReader['lastSucceeded'] = (envId, kind) => this.store?.lastSucceeded(envId, kind);
+  recentRuns: TaskReader['recentRuns'] = (envId, limit) => this.store?.recentRuns(envId, limit) ?? [];
   logAfter: TaskReader['logAfter'] = (id, after, limit) => this.store?.logAfter(id, after, limit) ?? [];
   changesSince: TaskReader['changesSince'] = (rev) => this.store?.changesSince(rev) ?? { revision: 0, tasks: [], removed: false };
 

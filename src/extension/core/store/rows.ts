@@ -3,7 +3,7 @@ import type { SqlValue } from 'sql.js';
 import type { LogLevel, LogLine, TaskKind, TaskProgress, TaskRecord, TaskResult, TaskStatus, TaskTrigger } from '../../../shared/model';
 
 export const TASK_COLUMNS =
-  'id, env_id, kind, trigger, status, queued_at, started_at, finished_at, progress, result, error, skip_reason, warnings, log_count, last_seq, revision';
+  'id, env_id, kind, trigger, status, queued_at, started_at, finished_at, progress, result, error, skip_reason, warnings, log_count, last_seq, revision, parent_id, run_status';
 
 export function toTaskRecord(r: SqlValue[]): TaskRecord {
   return {
@@ -23,6 +23,8 @@ export function toTaskRecord(r: SqlValue[]): TaskRecord {
     logCount: r[13] as number,
     lastSeq: r[14] as number,
     revision: r[15] as number,
+    parentId: (r[16] as number | null) ?? null,
+    runStatus: (r[17] as TaskStatus | null) ?? null,
   };
 }
 

@@ -64,6 +64,38 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE scheduler_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // 2: runs. A follow-up (verify, prune) names the backup it follows (parent_id); the task that
+  // starts a run keeps the run's outcome (run_status, see src/shared/runs.ts) so the Task Log can
+  // filter and sort runs in SQL. tasks_runs pages runs (parent_id IS NULL, newest first) and
+  // finds a run's steps (parent_id = ?).
+  `
+  ALTER TABLE tasks ADD COLUMN parent_id INTEGER;
+  ALTER TABLE tasks ADD COLUMN run_status TEXT;
+  CREATE INDEX tasks_runs ON tasks (parent_id, queued_at, run_status, env_id, kind, trigger);
+  -- History written before the link: a verify or prune the chain started right after a good
+  -- backup (the task before it in its environment, same trigger, queued within 5 s of that
+  -- task's end) joins the backup's run. The +env_id makes the lookup walk ids backwards.
+  UPDATE tasks SET parent_id = (
+    SELECT p.id FROM tasks p
+    WHERE p.id = (SELECT q.id FROM tasks q WHERE q.id < tasks.id AND +q.env_id = tasks.env_id ORDER BY q.id DESC LIMIT 1)
+      AND p.kind = 'backup' AND p.status = 'succeeded' AND p.trigger = tasks.trigger
+      AND tasks.queued_at BETWEEN p.finished_at AND p.finished_at + 5000)
+  WHERE kind = 'verify';
+  UPDATE tasks SET parent_id = (
+    SELECT CASE p.kind WHEN 'backup' THEN p.id ELSE p.parent_id END FROM tasks p
+    WHERE p.id = (SELECT q.id FROM tasks q WHERE q.id < tasks.id AND +q.env_id = tasks.env_id ORDER BY q.id DESC LIMIT 1)
+      AND p.status = 'succeeded' AND p.trigger = tasks.trigger
+      AND (p.kind = 'backup' OR (p.kind = 'verify' AND p.parent_id IS NOT NULL))
+      AND tasks.queued_at BETWEEN p.finished_at AND p.finished_at + 5000)
+  WHERE kind = 'prune';
+  UPDATE tasks SET run_status = status WHERE parent_id IS NULL;
+  UPDATE tasks SET run_status = (
+    SELECT s.status FROM tasks s WHERE s.parent_id = tasks.id AND s.status != 'succeeded'
+    ORDER BY CASE s.status WHEN 'running' THEN 0 WHEN 'queued' THEN 0 WHEN 'failed' THEN 1 WHEN 'interrupted' THEN 2 WHEN 'cancelled' THEN 3 ELSE 4 END, s.id LIMIT 1)
+  WHERE parent_id IS NULL AND status = 'succeeded'
+    AND EXISTS (SELECT 1 FROM tasks s WHERE s.parent_id = tasks.id AND s.status != 'succeeded');
+  UPDATE tasks SET run_status = 'running' WHERE run_status = 'queued' AND status != 'queued';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -72,7 +104,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 const REQUIRED: Record<string, string[]> = {
   meta: ['key', 'value'],
   tasks: ['id', 'env_id', 'kind', 'trigger', 'status', 'queued_at', 'started_at', 'finished_at', 'progress', 'result',
-    'size', 'summary', 'error', 'skip_reason', 'warnings', 'log_count', 'last_seq', 'dropped_lines', 'marker_seq', 'revision'],
+    'size', 'summary', 'error', 'skip_reason', 'warnings', 'log_count', 'last_seq', 'dropped_lines', 'marker_seq', 'revision', 'parent_id', 'run_status'],
   log_lines: ['task_id', 'seq', 'time', 'level', 'text'],
   scheduler_state: ['key', 'value'],
 };

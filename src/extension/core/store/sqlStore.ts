@@ -10,7 +10,8 @@ import { writeFileAtomic } from './persist';
 import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
 import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
-import type { ChangeSet, HistoryBounds, NewTask, TaskPatch, TaskStore } from './taskStore';
+import type { ChangeSet, HistoryBounds, NewTask, RunRows, TaskPatch, TaskStore } from './taskStore';
+import { runOutcome } from '../../../shared/runs';
 
 export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
   maxAgeDays: 90,
@@ -141,11 +142,15 @@ export class SqlTaskStore implements TaskStore {
     this.assertOpen();
     this.drainLogs();
     const revision = this.revision + 1;
+    // A parent that is not in the history (cleared meanwhile) leaves the task a run of its own.
+    const parentId = task.parentId != null && this.sql.first('SELECT 1 FROM tasks WHERE id = ?', [task.parentId]) ? task.parentId : null;
     const id = this.sql.scalar(
-      'INSERT INTO tasks (env_id, kind, trigger, status, queued_at, started_at, finished_at, error, skip_reason, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-      [task.envId, task.kind, task.trigger, task.status, task.queuedAt, task.startedAt ?? null, task.finishedAt ?? null, task.error ?? null, task.skipReason ?? null, revision],
+      'INSERT INTO tasks (env_id, kind, trigger, status, queued_at, started_at, finished_at, error, skip_reason, revision, parent_id, run_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [task.envId, task.kind, task.trigger, task.status, task.queuedAt, task.startedAt ?? null, task.finishedAt ?? null, task.error ?? null, task.skipReason ?? null, revision,
+        parentId, parentId === null ? task.status : null],
     ) as number;
     this.changed(revision, task.status);
+    if (parentId !== null) this.refreshRun(parentId);
     return this.getTask(id)!;
   }
 
@@ -174,6 +179,10 @@ export class SqlTaskStore implements TaskStore {
     this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
     if (this.db.getRowsModified() === 0) throw new Error(`No task ${id} in the history`);
     this.changed(revision, patch.status);
+    if (patch.status !== undefined) {
+      const parent = this.sql.scalar('SELECT parent_id FROM tasks WHERE id = ?', [id]) as number | null;
+      this.refreshRun(parent ?? id);
+    }
     return this.getTask(id)!;
   }
 
@@ -206,11 +215,12 @@ export class SqlTaskStore implements TaskStore {
     const where = buildWhere(query);
     const page = buildPage(query);
     const total = this.count(where);
-    if (total <= page.offset) return { rows: [], total };
-    const all = where.params.length ? this.count({ sql: '', params: [] }) : total;
+    if (total <= page.offset) return query.runs ? { rows: [], total, steps: [] } : { rows: [], total };
+    const all = where.params.length ? this.count(buildWhere({ runs: query.runs })) : total;
     const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
-    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]);
-    return { rows: rows.map(toTaskRecord), total };
+    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]).map(toTaskRecord);
+    if (!query.runs) return { rows, total };
+    return { rows, total, steps: this.stepsOf(rows.map((r) => r.id)) };
   }
 
   /**
@@ -244,6 +254,39 @@ export class SqlTaskStore implements TaskStore {
     // A cursor from the future (a store restarted after a crash lost its last window) cannot be trusted: refetch.
     const removed = this.removedRevision > cursor || cursor > this.revision;
     return { revision: this.revision, tasks: rows.map(toTaskRecord), removed };
+  }
+
+  recentRuns(envId: string, limit: number): RunRows[] {
+    this.drainLogs();
+    const n = Math.max(1, Math.min(1000, Math.floor(limit) || 1));
+    // tasks_env (env_id, queued_at, status, kind, ...) walked backwards, kind tested on the entry.
+    const heads = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE env_id = ? AND kind = 'backup' ORDER BY queued_at DESC, id DESC LIMIT ?`, [envId, n]).map(toTaskRecord);
+    const steps = this.stepsOf(heads.map((h) => h.id));
+    return heads.map((head) => ({ head, steps: steps.filter((s) => s.parentId === head.id) }));
+  }
+
+  /** Follow-ups of the given runs, by id (tasks_runs: one index probe per run). */
+  private stepsOf(headIds: number[]): TaskRecord[] {
+    if (headIds.length === 0) return [];
+    const out: TaskRecord[] = [];
+    for (let i = 0; i < headIds.length; i += 500) {
+      const chunk = headIds.slice(i, i + 500);
+      out.push(...this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE parent_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id`, chunk).map(toTaskRecord));
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** Keeps a run's outcome on its first task; a change bumps that row's revision so the panel's row updates. */
+  private refreshRun(headId: number): void {
+    const head = this.sql.first(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`, [headId]);
+    if (!head) return;
+    const rec = toTaskRecord(head);
+    if (rec.parentId != null) return; // a step: runs are one level deep
+    const { status } = runOutcome(rec, this.stepsOf([headId]));
+    if (status === rec.runStatus) return;
+    const revision = this.revision + 1;
+    this.sql.run('UPDATE tasks SET run_status = ?, revision = ? WHERE id = ?', [status, revision, headId]);
+    this.changed(revision, status);
   }
 
   lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined {
@@ -464,6 +507,9 @@ export class SqlTaskStore implements TaskStore {
         this.totalChars -= this.sql.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
         this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
         this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
+        // Follow-ups whose backup went (pruned first: it is older) become runs of their own, or
+        // a page of runs would never show them.
+        this.db.run(`UPDATE tasks SET parent_id = NULL, run_status = status WHERE parent_id IN (${marks})`, chunk);
       }
     });
     this.removedRevision = this.revision + 1;

@@ -22,6 +22,8 @@ const SORT_SQL: Record<SortColumn, SortSql> = {
   queuedAt: { expr: 'queued_at', nullable: false },
 };
 
+const RUN_STATUS_SORT: SortSql = { expr: 'run_status', nullable: true };
+
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -36,18 +38,27 @@ export interface WhereSql {
  * the filter keeps many rows (the first page is found after a few hundred rows) and loses when it
  * keeps few; see preferSortIndex.
  */
-export function buildWhere(filter: TaskFilter, walkSortIndex = false): WhereSql {
+export function buildWhere(filter: TaskFilter & { runs?: boolean }, walkSortIndex = false): WhereSql {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
+  const runs = filter.runs === true;
   const col = (name: string) => (walkSortIndex ? `+${name}` : name);
-  const inList = (column: string, values: readonly string[] | undefined) => {
+  // One row per run: only first tasks; a follow-up matches for its run (kind, text) through tasks_runs.
+  if (runs) clauses.push(`${col('parent_id')} IS NULL`);
+  const inList = (column: string, values: readonly string[] | undefined, orStep = false) => {
     if (!values || values.length === 0) return; // an empty list means "no filter", as an unticked filter box does
-    clauses.push(`${col(column)} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
+    const marks = values.map(() => '?').join(', ');
+    if (orStep) {
+      clauses.push(`(${col(column)} IN (${marks}) OR EXISTS (SELECT 1 FROM tasks s WHERE s.parent_id = tasks.id AND s.${column} IN (${marks})))`);
+      params.push(...values, ...values);
+    } else {
+      clauses.push(`${col(column)} IN (${marks})`);
+      params.push(...values);
+    }
   };
   inList('env_id', filter.envIds);
-  inList('status', filter.statuses);
-  inList('kind', filter.kinds);
+  inList(runs ? 'run_status' : 'status', filter.statuses);
+  inList('kind', filter.kinds, runs);
   inList('trigger', filter.triggers);
   if (isFiniteNumber(filter.from)) {
     clauses.push(`${col('queued_at')} >= ?`);
@@ -61,12 +72,12 @@ export function buildWhere(filter: TaskFilter, walkSortIndex = false): WhereSql 
   if (text) {
     // SQLite's LIKE is case-insensitive for ASCII; the escape makes % and _ in the text literal.
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    clauses.push(
-      "(error LIKE ? ESCAPE '\\' OR skip_reason LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\'" +
-        " OR EXISTS (SELECT 1 FROM log_lines l WHERE l.task_id = tasks.id AND l.text LIKE ? ESCAPE '\\'))",
-    );
+    const on = (t: string) =>
+      `${t}.error LIKE ? ESCAPE '\\' OR ${t}.skip_reason LIKE ? ESCAPE '\\' OR ${t}.summary LIKE ? ESCAPE '\\'` +
+      ` OR EXISTS (SELECT 1 FROM log_lines l WHERE l.task_id = ${t}.id AND l.text LIKE ? ESCAPE '\\')`;
+    clauses.push(runs ? `(${on('tasks')} OR EXISTS (SELECT 1 FROM tasks s WHERE s.parent_id = tasks.id AND (${on('s')})))` : `(${on('tasks')})`);
     // Positional placeholders only: repeat the value for each use.
-    for (let i = 0; i < 4; i++) params.push(pattern);
+    for (let i = 0; i < (runs ? 8 : 4); i++) params.push(pattern);
   }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
@@ -81,7 +92,8 @@ export interface PageSql {
 /** Default order is newest first; an unknown column (a stale or hostile message) falls back to it. */
 export function buildPage(query: TaskQuery): PageSql {
   const known = query.sort !== undefined && (SORT_COLUMNS as readonly string[]).includes(query.sort);
-  const sort: SortSql = known ? SORT_SQL[query.sort as SortColumn] : SORT_SQL.queuedAt;
+  // Runs sort by their outcome, kept on the first task.
+  const sort: SortSql = !known ? SORT_SQL.queuedAt : query.runs && query.sort === 'status' ? RUN_STATUS_SORT : SORT_SQL[query.sort as SortColumn];
   const desc = known ? query.descending === true : query.descending !== false;
   const dir = desc ? 'DESC' : 'ASC';
   // Rows without a value (a queued task has no start) go last either way. Ties go by queued_at
@@ -104,7 +116,8 @@ export function buildPage(query: TaskQuery): PageSql {
  */
 export function preferSortIndex(query: TaskQuery, page: PageSql, matching: number, all: number): boolean {
   // tasks_env and tasks_status (column, queued_at, ...) already give both the filter and the order.
-  const composite = page.sortsByQueuedAt && (!!query.envIds?.length || !!query.statuses?.length);
+  // So does tasks_runs (parent_id, queued_at, run_status, env_id, ...) for runs.
+  const composite = page.sortsByQueuedAt && (query.runs === true || !!query.envIds?.length || !!query.statuses?.length);
   return !composite && matching > 0 && (page.offset + page.limit) * all < 10 * matching * matching;
 }
 

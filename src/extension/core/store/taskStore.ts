@@ -11,6 +11,8 @@ export interface NewTask {
   finishedAt?: number | null;
   skipReason?: string | null;
   error?: string | null;
+  /** The task whose run this one joins (a backup's verify or prune). */
+  parentId?: number | null;
 }
 
 export interface TaskPatch {
@@ -21,6 +23,11 @@ export interface TaskPatch {
   result?: TaskResult | null;
   error?: string | null;
   skipReason?: string | null;
+}
+
+export interface RunRows {
+  head: TaskRecord;
+  steps: TaskRecord[];
 }
 
 export interface ChangeSet {
@@ -54,6 +61,12 @@ export interface TaskStore {
   /** Log lines with seq > afterSeq, ascending, at most `limit`. */
   logAfter(taskId: number, afterSeq: number, limit: number): LogLine[];
   changesSince(revision: number): ChangeSet;
+  /**
+   * The newest `limit` backup runs of an environment, newest first, each with its follow-ups:
+   * what the Task Log's overview draws. Indexed (tasks_env, tasks_runs): cost independent of the
+   * size of the history.
+   */
+  recentRuns(envId: string, limit: number): RunRows[];
   /** Last good (succeeded) backup of an environment, newest first. */
   lastSucceeded(envId: string, kind: TaskKind): TaskRecord | undefined;
   /** Tasks still `queued` or `running` (what a crash left behind), turned `interrupted`; returns them. */

@@ -15,6 +15,8 @@ export interface TaskSpec {
   trigger: TaskTrigger;
   work: TaskWork;
   timeoutMs?: number;
+  /** The task whose run this one belongs to (a backup's verify or prune); set for the chain's follow-ups. */
+  parentId?: number;
   /**
    * Runs after the task succeeded, still holding the environment: returns the follow-up tasks
    * (verify, prune) that must run before another task of this environment may start.
@@ -163,12 +165,13 @@ export class TaskManager {
         queuedAt: now,
         finishedAt: now,
         skipReason: `${spec.envId} was busy with task #${holder.id} (${holder.kind}, ${holder.status})`,
+        parentId: spec.parentId,
       });
       this.logger.info(`skipped ${spec.trigger} ${spec.kind} of ${spec.envId}: ${skipped.skipReason}`);
       this.changed.fire(skipped);
       return { kind: 'busy', busyWith: holder, skipped };
     }
-    const task = this.store.createTask({ envId: spec.envId, kind: spec.kind, trigger: spec.trigger, status: 'queued', queuedAt: this.clock.now() });
+    const task = this.store.createTask({ envId: spec.envId, kind: spec.kind, trigger: spec.trigger, status: 'queued', queuedAt: this.clock.now(), parentId: spec.parentId });
     this.holders.set(spec.envId, task.id);
     this.changed.fire(task);
     let resolve!: (t: TaskRecord) => void;
@@ -271,7 +274,8 @@ export class TaskManager {
       const result = await Promise.race([work, abandoned.promise]);
       if (controller.signal.aborted) throw controller.signal.reason;
       final = this.finish(entry, { status: 'succeeded', result });
-      if (spec.followUps) followUps = spec.followUps(result, final);
+      // The follow-ups join this task's run (one row in the Task Log and the Tasks view).
+      if (spec.followUps) followUps = spec.followUps(result, final).map((f) => ({ ...f, parentId: f.parentId ?? queued.id }));
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       if (reason instanceof CancelledError) {

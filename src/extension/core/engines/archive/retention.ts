@@ -140,5 +140,8 @@ export async function applyRetention(ctx: TaskContext, opts: ApplyRetentionOptio
   const kept = archives.length - deleted.length;
   const summary = `${deleted.length} archive${deleted.length === 1 ? '' : 's'} deleted, ${kept} kept${failed ? `, ${failed} could not be deleted` : ''}`;
   ctx.log('info', summary);
-  return { summary, deleted };
+  // What the destination holds for this environment now: the overview's stored-size chart.
+  const gone = new Set(deleted);
+  const storedSize = archives.reduce((sum, a) => (gone.has(a.path) ? sum : sum + a.size), 0);
+  return { summary, deleted, storedSize };
 }
