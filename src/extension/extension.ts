@@ -86,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
   };
   showRunBy();
   const taskLog = createTaskLog(context, backups, logger, () => settings.pollIntervalMs);
-  const browse = createBrowsing(backups);
+  const browse = createBrowsing(backups, vscode.Uri.joinPath(context.globalStorageUri, 'replaced-by-restore').fsPath);
   const refreshViews = () => {
     envTree.refresh();
     tasksTree.refresh();

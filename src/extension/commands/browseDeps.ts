@@ -14,6 +14,8 @@ export interface BrowseDeps {
   fs: BackupFileSystem;
   tree: BrowseTree;
   treeView: vscode.TreeView<BrowseNode>;
+  /** Restore This Version copies content here before replacing it when no editor could undo that (not UTF-8 text). */
+  keptDir: string;
   /** Shows a started task's progress (and lets the user cancel it). */
   track(taskId: number, title: string): void;
 }

@@ -1,12 +1,21 @@
-// "Restore This Version": the backup's copy of a file becomes the file's content again, as one
-// edit that Undo takes back (a text edit for a text file, a file operation for bytes or a file
-// that is gone), saved to disk, after the user said yes.
+// "Restore This Version": the backup's copy of a file becomes the file's content again, saved to
+// disk, after the user said yes. UTF-8 text on both sides is one text edit that Undo in the
+// editor takes back. Anything else (binary, UTF-16, a NUL byte, a BOM) cannot be undone in an
+// editor that may not exist: its current bytes are first copied to the extension's storage
+// (keptDir, the newest KEEP_COPIES kept), the dialog says where, and the file is deleted through
+// a workspace edit and written again, so an Undo that does reach it (an editor of a UTF-16 file)
+// restores the exact old bytes (a create over a file would be undone by deleting it). A missing
+// file is created.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BACKUP_SCHEME } from '../core/browse/backupUri';
 import { isText, lineEnding } from '../core/browse/compareMarks';
 import { locationOf, message } from '../ui/backupFileSystem';
 import { optionsFrom } from './args';
 import { currentFileOf, exists, findRef, toUri, whenText, type BrowseDeps } from './browseDeps';
+
+const KEEP_COPIES = 50;
 
 interface RestoreVersionOptions {
   backupUri: string | vscode.Uri;
@@ -35,6 +44,8 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
     void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: cannot read {0} from the backup: {1}', loc.path, message(err)));
     return false;
   }
+  const how = await planFor(target, bytes);
+  const keptAs = how === 'bytes' ? path.join(deps.keptDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${path.basename(target.fsPath)}`) : undefined;
   if (opts.confirm !== false) {
     const ref = await findRef(deps.backups, loc.envId, loc.backupId);
     const dirty = vscode.workspace.textDocuments.some((d) => d.isDirty && d.uri.toString() === target.toString());
@@ -43,22 +54,48 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
       vscode.l10n.t('Restore {0} to its version of {1}?', rel, whenText(ref)),
       {
         modal: true,
-        detail: dirty
-          ? vscode.l10n.t('{0} gets the backup\'s content and is saved, unsaved changes included. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath)
-          : vscode.l10n.t('{0} gets the backup\'s content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath),
+        detail: keptAs
+          ? vscode.l10n.t('{0} is replaced by the backup\'s content. Its current content is not UTF-8 text, which an editor\'s Undo may not reach: it is copied first to {1}.', target.fsPath, keptAs)
+          : dirty
+            ? vscode.l10n.t('{0} gets the backup\'s content and is saved, unsaved changes included. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath)
+            : vscode.l10n.t('{0} gets the backup\'s content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath),
       },
       restore,
     );
     if (answer !== restore) return false;
   }
   try {
-    const done = await applyVersion(target, bytes);
+    if (keptAs) await keepCopy(target, keptAs, deps.keptDir);
+    const done = how === 'text' ? await applyText(target, bytes) : await applyBytes(target, bytes, how === 'bytes');
     if (!done) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} is already the same as in the backup.', rel));
+    else if (keptAs) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} restored; its previous content is kept in {1}.', rel, keptAs));
     return true;
   } catch (err) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Backup Scheduler: could not restore {0}: {1}', rel, message(err)));
     return false;
   }
+}
+
+/** 'create': nothing there; 'text': UTF-8 text now and in the backup (re-encoding is exact); 'bytes': anything else. */
+async function planFor(target: vscode.Uri, bytes: Uint8Array): Promise<'create' | 'text' | 'bytes'> {
+  if (!(await exists(target))) return 'create';
+  const now = await vscode.workspace.fs.readFile(target);
+  return exactText(now) && exactText(bytes) ? 'text' : 'bytes';
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/** UTF-8 that an editor and a save give back byte for byte (no BOM, which the decoder drops). */
+function exactText(b: Uint8Array): boolean {
+  return isText(b) && !UTF8_BOM.every((x, i) => b[i] === x);
+}
+
+/** The file's current bytes, copied before anything replaces them; the oldest copies beyond KEEP_COPIES go. */
+async function keepCopy(target: vscode.Uri, to: string, dir: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fsp.writeFile(to, await vscode.workspace.fs.readFile(target), { mode: 0o600, flag: 'wx' });
+  const names = (await fsp.readdir(dir)).sort();
+  for (const old of names.slice(0, Math.max(0, names.length - KEEP_COPIES))) await fsp.rm(path.join(dir, old), { force: true });
 }
 
 /**
@@ -89,17 +126,34 @@ function activeBackupDiffs(): vscode.TabInputTextDiff[] {
   });
 }
 
-/** Applies the content as one undoable edit and saves; false when the file already had it. */
-async function applyVersion(target: vscode.Uri, bytes: Uint8Array): Promise<boolean> {
+/**
+ * Creates a missing file (Undo deletes it). An existing one is deleted by a workspace edit, whose
+ * Undo recreates it from the bytes VS Code read before deleting, and then written with the
+ * backup's bytes. Not a delete and a create in one edit: VS Code 1.100 undoes an edit's file
+ * operations in the order they were made, so that Undo would recreate the old file before the new
+ * one is gone, and fail. `overwrite` (honoured by VS Code, absent from the API's type) lets that
+ * recreation replace the restored file.
+ */
+async function applyBytes(target: vscode.Uri, bytes: Uint8Array, replace: boolean): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
   const meta = { label: vscode.l10n.t('Restore from backup'), needsConfirmation: false };
-  const there = await exists(target);
-  const textNow = there && isText(await vscode.workspace.fs.readFile(target));
-  if (!there || !textNow || !isText(bytes)) {
-    edit.createFile(target, { overwrite: true, contents: bytes }, meta);
+  if (!replace) {
+    edit.createFile(target, { contents: bytes }, meta);
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
     return true;
   }
+  const now = await vscode.workspace.fs.readFile(target);
+  if (now.length === bytes.length && now.every((b, i) => b === bytes[i])) return false;
+  edit.deleteFile(target, { overwrite: true } as { recursive?: boolean }, meta);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('VS Code refused the edit');
+  await vscode.workspace.fs.writeFile(target, bytes);
+  return true;
+}
+
+/** Applies UTF-8 text as one text edit that Undo takes back, and saves; false when the file already had it. */
+async function applyText(target: vscode.Uri, bytes: Uint8Array): Promise<boolean> {
+  const edit = new vscode.WorkspaceEdit();
+  const meta = { label: vscode.l10n.t('Restore from backup'), needsConfirmation: false };
   const doc = await vscode.workspace.openTextDocument(target);
   const text = new TextDecoder('utf-8').decode(bytes);
   const eol = lineEnding(text);

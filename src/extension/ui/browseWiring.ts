@@ -11,9 +11,11 @@ import { trackTask } from './progress';
 export interface Browsing extends vscode.Disposable {
   fs: BackupFileSystem;
   tree: BrowseTree;
+  /** Where Restore This Version keeps the content it replaces when no editor can undo it (restoreThisVersion.ts). */
+  keptDir: string;
 }
 
-export function createBrowsing(backups: Backups): Browsing {
+export function createBrowsing(backups: Backups, keptDir: string): Browsing {
   const fs = new BackupFileSystem(backups);
   const tree = new BrowseTree(backups, fs);
   const treeView = vscode.window.createTreeView(BROWSE_VIEW, { treeDataProvider: tree, showCollapseAll: true });
@@ -22,7 +24,7 @@ export function createBrowsing(backups: Backups): Browsing {
     tree,
     treeView,
     trackBackupDiff(),
-    ...registerBrowseCommands({ backups, fs, tree, treeView, track: (id, title) => trackTask(backups, id, title, vscode.ProgressLocation.Notification) }),
+    ...registerBrowseCommands({ backups, fs, tree, treeView, keptDir, track: (id, title) => trackTask(backups, id, title, vscode.ProgressLocation.Notification) }),
   ];
-  return { fs, tree, dispose: () => vscode.Disposable.from(...disposables.reverse()).dispose() };
+  return { fs, tree, keptDir, dispose: () => vscode.Disposable.from(...disposables.reverse()).dispose() };
 }

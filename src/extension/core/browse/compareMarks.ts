@@ -62,7 +62,7 @@ export function newestFirst(lists: readonly { holder: Holder; backups: readonly 
 
 /** Text the editor may hold: no NUL byte and valid UTF-8. Anything else is restored as bytes. */
 export function isText(bytes: Uint8Array): boolean {
-  if (bytes.subarray(0, 8192).includes(0)) return false;
+  if (bytes.includes(0)) return false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return true;
