@@ -41,8 +41,17 @@ export function readSettings(): Settings {
   };
 }
 
+/**
+ * The window's folders on disk. A backup opened as a workspace folder (a `backup:` URI) is left
+ * out: what its `.vscode/settings.json` says is a backup's, not this window's, and must never
+ * schedule anything (a command included); nor is it a folder an environment could back up.
+ */
+export function diskFolders(): vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+}
+
 export function workspaceFolderPath(): string | undefined {
-  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return diskFolders()[0]?.uri.fsPath;
 }
 
 function idsOf(list: unknown): Set<string> {
@@ -58,12 +67,13 @@ function idsOf(list: unknown): Set<string> {
  * per open folder when it comes from user settings or a multi-root workspace file (each window
  * and folder has its own "workspace folder"); in a multi-root window, each folder's own
  * `.vscode/settings.json` adds entries bound to that folder. Entries from workspace or folder
- * settings are marked, so a command from an untrusted repository never runs by itself.
+ * settings are marked, so a command from an untrusted repository never runs by itself. Only
+ * folders on disk count (diskFolders): never a backup opened as a workspace folder.
  */
 export function readEnvironments(): EnvironmentEntry[] {
   const c = vscode.workspace.getConfiguration(SECTION);
   const info = c.inspect<unknown[]>('environments');
-  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
+  const folders = diskFolders().map((f) => ({ name: f.name, path: f.uri.fsPath }));
   const multiRoot = vscode.workspace.workspaceFile !== undefined;
   const base: Omit<ParseContext, 'workspaceFolder'> = { home: os.homedir(), env: process.env, folders };
   const lists: { raw: unknown; ctx: ParseContext }[] = [];
@@ -73,7 +83,7 @@ export function readEnvironments(): EnvironmentEntry[] {
     lists.push({ raw: info?.globalValue ?? info?.defaultValue, ctx: { ...base, workspaceFolder: folders[0]?.path, perFolder: true } });
   }
   if (multiRoot) {
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
+    for (const f of diskFolders()) {
       const own = vscode.workspace.getConfiguration(SECTION, f.uri).inspect<unknown[]>('environments')?.workspaceFolderValue;
       if (own !== undefined) lists.push({ raw: own, ctx: { ...base, workspaceFolder: f.uri.fsPath, folders: [{ name: f.name, path: f.uri.fsPath }], workspaceIds: idsOf(own), perFolder: true } });
     }
@@ -94,7 +104,7 @@ export function settingsId(id: string): string {
 export function environmentTarget(resolvedId: string, folder?: string): { target: vscode.ConfigurationTarget; list: Record<string, unknown>[]; config: vscode.WorkspaceConfiguration } {
   const id = settingsId(resolvedId);
   const has = (list: unknown): list is Record<string, unknown>[] => Array.isArray(list) && list.some((e) => e && (e as { id?: unknown }).id === id);
-  const folders = [...(vscode.workspace.workspaceFolders ?? [])].sort((a, b) => Number(b.uri.fsPath === folder) - Number(a.uri.fsPath === folder));
+  const folders = diskFolders().sort((a, b) => Number(b.uri.fsPath === folder) - Number(a.uri.fsPath === folder));
   if (vscode.workspace.workspaceFile !== undefined) {
     for (const f of folders) {
       const config = vscode.workspace.getConfiguration(SECTION, f.uri);

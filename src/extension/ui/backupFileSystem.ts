@@ -47,7 +47,7 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
     const children = await this.listings.children(loc.envId, loc.backupId, entry.path).catch((err: unknown) => {
       throw vscode.FileSystemError.Unavailable(`backup ${loc.backupId} of ${loc.envId}: ${message(err)}`);
     });
-    return children.map((e) => [entryName(e.path), fileType(e)]);
+    return children.filter((e) => !isHiddenSettings(e.path)).map((e) => [entryName(e.path), fileType(e)]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
@@ -84,6 +84,9 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
     } catch (err) {
       throw vscode.FileSystemError.FileNotFound(message(err));
     }
+    if (isHiddenSettings(loc.path)) {
+      throw vscode.FileSystemError.FileNotFound(vscode.l10n.t('{0}: a backup\'s .vscode folder is not shown through backup: URIs (as a workspace folder it would bring its settings and tasks into this window); restore it to look at it', loc.path));
+    }
     let entry: BackupEntry | undefined;
     try {
       entry = await this.listings.stat(loc.envId, loc.backupId, loc.path);
@@ -93,6 +96,16 @@ export class BackupFileSystem implements vscode.FileSystemProvider {
     if (!entry) throw vscode.FileSystemError.FileNotFound(uri);
     return { loc, entry };
   }
+}
+
+/**
+ * `.vscode` at a backup's root, and what is below it. A backup opened as a workspace folder is a
+ * trusted virtual folder to VS Code, which would read its settings (environments with commands,
+ * other extensions' settings), tasks and launch configurations through this provider: a backup
+ * of a repository only ever opened in Restricted Mode must not run anything.
+ */
+export function isHiddenSettings(path: string): boolean {
+  return path === '.vscode' || path.startsWith('.vscode/');
 }
 
 function fileType(e: BackupEntry): vscode.FileType {

@@ -2,7 +2,7 @@
 // to, `${workspaceFolder:<name>}` expands, and beta's own settings bind their entries to beta.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -80,6 +80,62 @@ describe('a multi-root window', function () {
     assert.match(id ?? '', /^added@(alpha|beta)-[0-9a-f]{6}$/);
     assert.ok(api().backups.environment(id!), 'the returned id names an environment');
     assert.equal(await vscode.commands.executeCommand('backupScheduler.addEnvironment', { ...entry, name: 'Again' }), undefined);
+  });
+
+  it('a backup opened as a workspace folder supplies no settings: its environments (a command) are never read', async () => {
+    // A folder whose own settings define a command environment, backed up, then opened as a
+    // workspace folder beside a folder on disk with settings of its own (gamma): once gamma's
+    // environment is read, the window has read the new folders' settings.
+    const evil = mkdtempSync(join(tmpdir(), 'bs-evil-'));
+    const gamma = mkdtempSync(join(tmpdir(), 'bs-gamma-'));
+    const pwned = join(dst, 'pwned');
+    const fromBackup = { id: 'from-backup', name: 'From backup', type: 'command', command: `touch ${pwned} > "$BACKUP_FILE"`, destination: join(dst, 'evil'), schedule: '* * * * *' };
+    mkdirSync(join(evil, '.vscode'));
+    writeFileSync(join(evil, '.vscode', 'settings.json'), JSON.stringify({ 'backupScheduler.environments': [fromBackup] }));
+    writeFileSync(join(evil, 'readme.txt'), 'a repository\n');
+    mkdirSync(join(gamma, '.vscode'));
+    writeFileSync(join(gamma, '.vscode', 'settings.json'), JSON.stringify({ 'backupScheduler.environments': [{ id: 'gamma-own', name: 'Gamma own', type: 'folder', source: '${workspaceFolder}', destination: join(dst, 'gamma'), schedule: '0 3 * * *' }] }));
+    const user = vscode.workspace.getConfiguration('backupScheduler').inspect<unknown[]>('environments')?.globalValue ?? [];
+    // restic: a snapshot id is one plain URI segment (an archive's id is a path, which a workspace
+    // folder's URI does not keep intact).
+    const passwordFile = join(dst, 'evil-password');
+    writeFileSync(passwordFile, 'correct-horse-battery\n', { mode: 0o600 });
+    const evilEnv = { id: 'evil-src', name: 'Evil source', type: 'folder', source: evil, engine: 'restic', repository: join(dst, 'evil-repo'), passwordFile, schedule: '0 3 * * *' };
+    await vscode.workspace.getConfiguration('backupScheduler').update('environments', [...user, evilEnv], vscode.ConfigurationTarget.Global);
+    await until(() => valid().some((e) => e.id === 'evil-src'));
+    const done = async (id: number) => {
+      await until(() => api().backups.reader.getTask(id)?.finishedAt != null);
+      const t = api().backups.reader.getTask(id)!;
+      assert.equal(t.status, 'succeeded', t.error ?? '');
+    };
+    await done((await vscode.commands.executeCommand('backupScheduler.initRepository', { envId: 'evil-src' })) as number);
+    await done((await vscode.commands.executeCommand('backupScheduler.runNow', 'evil-src')) as number);
+    const backupId = (await api().backups.listBackups('evil-src'))[0].id;
+    assert.ok((await api().backups.listFiles('evil-src', backupId)).some((e) => e.path === '.vscode/settings.json'), 'the backup holds the folder\'s settings');
+    const backupRoot = vscode.Uri.from({ scheme: 'backup', path: `/evil-src/${encodeURIComponent(backupId)}` });
+    const before = vscode.workspace.workspaceFolders!.length;
+    const changed = new Promise<void>((resolve) => {
+      const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => (sub.dispose(), resolve()));
+    });
+    assert.ok(vscode.workspace.updateWorkspaceFolders(before, 0, { uri: backupRoot, name: 'evil backup' }, { uri: vscode.Uri.file(gamma), name: 'gamma' }));
+    await changed;
+    try {
+      await until(() => valid().some((e) => e.id.startsWith('gamma-own@')));
+      const ids = api().backups.environments().map((e) => (e.valid ? e.environment.id : e.id ?? e.name));
+      assert.ok(!ids.some((id) => id.startsWith('from-backup')), `read from the backup: ${ids.join(', ')}`);
+      assert.ok(!valid().some((e) => e.source?.startsWith('/evil-src')), 'the backup is no "workspace folder" to back up');
+      const backupFolder = vscode.workspace.workspaceFolders!.find((f) => f.uri.scheme === 'backup')!;
+      assert.equal(vscode.workspace.getConfiguration('backupScheduler', backupFolder.uri).inspect('environments')?.workspaceFolderValue, undefined);
+      const names = (await vscode.workspace.fs.readDirectory(backupRoot)).map(([n]) => n);
+      assert.deepEqual(names, ['readme.txt']);
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.joinPath(backupRoot, '.vscode', 'settings.json'))));
+    } finally {
+      const removed = new Promise<void>((resolve) => {
+        const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => (sub.dispose(), resolve()));
+      });
+      vscode.workspace.updateWorkspaceFolders(before, 2);
+      await removed;
+    }
   });
 
   after(async () => {
