@@ -44,7 +44,7 @@ async function until(f: () => boolean, ms: number): Promise<boolean> {
 function installLauncher(storage: string, installer: AgentInstaller, r: InstallReport, link: boolean): { launcher?: string; link?: LinkResult } {
   const cliJs = join(installer.layout.versionDir(r.version), 'cli.js');
   if (!existsSync(cliJs)) return {};
-  const launcher = writeLauncher(join(storage, 'bin'), r.node.path, cliJs, storage);
+  const launcher = writeLauncher(join(storage, 'bin'), [{ node: r.node.path, cliJs }, { node: process.execPath, cliJs: join(__dirname, 'cli.js') }], storage);
   return { launcher, ...(link ? { link: linkLauncher(launcher) } : {}) };
 }
 

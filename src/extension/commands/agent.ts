@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { AgentInstaller, NodeNotFoundError, systemContext, type InstallReport } from '../core/agentService';
 import type { Logger } from '../core/ports';
 import { SECTION } from '../config';
+import { linkCommandLine } from '../ui/terminalCommand';
 
 export function agentInstaller(context: vscode.ExtensionContext): AgentInstaller {
   return new AgentInstaller({
@@ -38,6 +39,8 @@ export function registerAgentCommands(context: vscode.ExtensionContext, logger: 
     vscode.commands.registerCommand('backupScheduler.agent.install', async (): Promise<InstallReport | undefined> => {
       try {
         const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Installing the background agent…') }, () => agentInstaller(context).install());
+        // The command line too: `backup-scheduler` on PATH in any terminal (issue 17).
+        r.files.push(...linkCommandLine(context, logger));
         logger.info(`background agent ${r.version} installed as ${r.kind} (node ${r.node.path}, ${r.node.version}${r.node.electron ? ', VS Code\'s runtime' : ''}); files written:\n  ${r.files.join('\n  ')}${r.removed.length ? `\nremoved older versions:\n  ${r.removed.join('\n  ')}` : ''}${r.notes.length ? `\n${r.notes.join('\n')}` : ''}`);
         const show = vscode.l10n.t('Show Files');
         const detached = r.kind === 'detached';

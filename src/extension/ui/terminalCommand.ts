@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
-import { writeLauncher } from '../core/client/launcher';
+import { installedAgentCopy, writeLauncher } from '../core/client/launcher';
+import { linkLauncher } from '../core/client/localBinLink';
 import { recordStorage } from '../core/client/storageRecord';
 import type { Logger } from '../core/ports';
 
@@ -14,6 +15,19 @@ export interface TerminalCommand {
   /** The launcher script, or undefined when it could not be written. */
   launcher: string | undefined;
   storageDir: string;
+}
+
+/**
+ * After "Keep Backups Running When VS Code Is Closed": the launcher also names the agent's copy of
+ * the command line (it outlives this extension's folder), and is linked from ~/.local/bin where
+ * that folder exists, so `backup-scheduler` works in any terminal. Returns the paths written.
+ */
+export function linkCommandLine(context: vscode.ExtensionContext, logger: Logger): string[] {
+  const { launcher } = putCommandLineOnPath(context, logger);
+  if (!launcher) return [];
+  const r = linkLauncher(launcher);
+  if ('skipped' in r) logger.info(`backup-scheduler not linked: ${r.skipped}`);
+  return 'linked' in r ? [launcher, r.linked] : [launcher];
 }
 
 export function putCommandLineOnPath(context: vscode.ExtensionContext, logger: Logger): TerminalCommand {
@@ -26,7 +40,8 @@ export function putCommandLineOnPath(context: vscode.ExtensionContext, logger: L
   const cliJs = join(context.extensionPath, 'dist', 'cli.js');
   if (!existsSync(cliJs)) return { launcher: undefined, storageDir };
   try {
-    const launcher = writeLauncher(join(storageDir, 'bin'), process.execPath, cliJs, storageDir);
+    const agentCopy = installedAgentCopy(storageDir);
+    const launcher = writeLauncher(join(storageDir, 'bin'), [{ node: process.execPath, cliJs }, ...(agentCopy ? [agentCopy] : [])], storageDir);
     const env = context.environmentVariableCollection;
     env.description = vscode.l10n.t('Puts the backup-scheduler command on PATH.');
     env.prepend('PATH', `${join(storageDir, 'bin')}${delimiter}`);

@@ -29,7 +29,7 @@ describe('command line in a pre-push git hook', function () {
     writeFileSync(join(root, 'src', 'schema.sql'), 'create table t (id int);\n');
     window = new Window(storage, testEnvironments(root));
     bin = join(storage, 'bin');
-    writeLauncher(bin, process.execPath, CLI, storage);
+    writeLauncher(bin, [{ node: process.execPath, cliJs: CLI }], storage);
     await until('the window to lead', () => window.leads, 90_000);
   });
   after(async () => {
