@@ -48,8 +48,10 @@ export function registerAgentCommands(context: vscode.ExtensionContext, logger: 
           ? vscode.l10n.t('Backup Scheduler: the background agent runs, but no user service manager exists here, so it was started as a background process: it stops at logout or reboot (run this command again then). Files written: {0}', r.files.join(', '))
           : vscode.l10n.t('Backup Scheduler: backups keep running when VS Code is closed: the background agent runs as {0}. Files written: {1}', managerName(r), r.files.join(', '));
         const notes = r.notes.filter((n) => !n.startsWith('(') && !n.startsWith('No user service manager'));
-        const choice = await (detached ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(notes.length ? `${message} ${notes.join(' ')}` : message, show);
-        if (choice === show) channel.show(true);
+        // Not awaited: the command's caller gets the report now, not when the message is closed.
+        void (detached ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(notes.length ? `${message} ${notes.join(' ')}` : message, show).then((choice) => {
+          if (choice === show) channel.show(true);
+        });
         return r;
       } catch (e) {
         const why = e instanceof NodeNotFoundError ? e.message : (e as Error).message;
