@@ -119,18 +119,20 @@ describe('restic engine: restore meets the real machine', function () {
   });
 
   it('refuses a restore the target has no room for, before restic writes anything', async () => {
-    const { engine, env, id } = await backedUp({ 'big.bin': noise(300_000, 1), 'a.txt': 'a' });
+    const { engine, env, id } = await backedUp({ 'big.bin': noise(300_000, 1), 'a.txt': 'a', 'd/e/deep.bin': noise(300_000, 2) });
     const target = tempDir('target-');
     const small = { ...nodeRestoreFs, freeSpace: () => ({ bytes: 100_000, blockSize: 4096 }) };
-    await assert.rejects(restoreWith(engine, env, makeCtx(), { backupId: id, target, overwrite: false }, small), /needs 30\d(\.\d)? KB.*has 97\.7 KB free/);
+    await assert.rejects(restoreWith(engine, env, makeCtx(), { backupId: id, target, overwrite: false }, small), /needs 59\d(\.\d)? KB.*has 97\.7 KB free/);
     assert.deepEqual(readdirSync(target), []);
     // Keep Existing stages the whole snapshot too: the same check.
     writeFileSync(join(target, 'big.bin'), 'mine');
     await assert.rejects(restoreWith(engine, env, makeCtx(), { backupId: id, target, overwrite: false }, small), /needs/);
     assert.deepEqual(readdirSync(target), ['big.bin']);
-    // One path: only what it holds counts.
+    // One path: only what it holds counts, down to its deepest file.
     await restoreWith(engine, env, makeCtx(), { backupId: id, target, overwrite: false, paths: ['a.txt'] }, small);
     assert.equal(readFileSync(join(target, 'a.txt'), 'utf8'), 'a');
+    await assert.rejects(restoreWith(engine, env, makeCtx(), { backupId: id, target, overwrite: false, paths: ['d'] }, small), /needs 29\d(\.\d)? KB/);
+    assert.deepEqual(readdirSync(target).sort(), ['a.txt', 'big.bin']);
   });
 
   it('restores a snapshot with read-only folders as a user would: modes given back, existing files replaced, no staging left', async () => {

@@ -292,7 +292,9 @@ async function checkSpace(ctx: TaskContext, cli: ResticCli, req: RestoreRequest,
   let entries = 0;
   let bytes = 0;
   let needed = 0;
-  await cli.run('Sizing the restore', ['ls', '--json', '--no-lock', snapshotArg(req.backupId)], {
+  // Some paths: only below them (ls takes folders as exact path prefixes, not patterns).
+  const below = req.paths?.length ? ['--recursive', ...req.paths.map((p) => `/${segments(p).join('/')}`)] : [];
+  await cli.run('Sizing the restore', ['ls', '--json', '--no-lock', snapshotArg(req.backupId), ...below], {
     signal: ctx.signal,
     onStdoutLine: (l) => {
       const e = parseLsLine(l);
