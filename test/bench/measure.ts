@@ -15,3 +15,30 @@ export function fresh(d: string): void {
   rmSync(d, { recursive: true, force: true });
   mkdirSync(d, { recursive: true });
 }
+
+/**
+ * The main thread's longest stall while `fn` runs: a 1 ms ticker notes the longest gap between
+ * two of its ticks, less the 1 ms it asked for. The extension host's thread is shared with every
+ * other extension, so this is what a user feels (completions, git) while an operation runs.
+ */
+export async function eventLoopMaxBlock<T>(fn: () => Promise<T>): Promise<{ result: T; maxBlockMs: number }> {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  try {
+    const result = await fn();
+    worst = Math.max(worst, performance.now() - last - 1); // a stall at the very end counts too
+    return { result, maxBlockMs: Math.max(0, worst) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The longest stall an idle 1 ms ticker sees over `ms`: what the machine's load alone costs. */
+export async function idleMaxBlock(ms = 2000): Promise<number> {
+  return (await eventLoopMaxBlock(() => new Promise<void>((r) => setTimeout(r, ms)))).maxBlockMs;
+}
