@@ -6,7 +6,7 @@ import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { walkTree } from '../../../src/extension/core/source/walk';
 import { cleanupTemp, makeCtx, tempDir } from '../archive/helpers';
-import { newRepository, noise, restic, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
+import { engineFor, newRepository, noise, restic, resticEnv, snapshots, usePrivateTmpdir, writeTree } from './helpers';
 
 async function archiveEngineSet(root: string, exclude: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -108,6 +108,26 @@ describe('restic engine: backup', function () {
     assert.ok(!inSnapshot.includes('drop.log') && !inSnapshot.some((p) => p.startsWith('node_modules')));
   });
 
+  it('the exclude list reaches restic as a private regular file (no named pipe: Windows has none), removed after the run', async () => {
+    const { repository } = await newRepository();
+    const src = tempDir('src-');
+    writeTree(src, { 'a.txt': 'a', 'b.log': 'left out' });
+    // restic through a wrapper that notes what it was handed as --exclude-file, then runs restic.
+    const bin = tempDir('bin-');
+    const seen = join(bin, 'seen');
+    writeFileSync(join(bin, 'restic'), `#!/bin/sh\nprev=\nfor a in "$@"; do\n  if [ "$prev" = --exclude-file ]; then stat -c '%F %a' "$a" >> '${seen}'; stat -c '%a' "$(dirname "$a")" >> '${seen}'; if [ -f "$a" ]; then cat "$a" >> '${seen}'; fi; echo "$a" >> '${seen}'; fi\n  prev=$a\ndone\nexec restic "$@"\n`, { mode: 0o755 });
+    const { engine } = engineFor(repository, undefined, join(bin, 'restic'));
+    const env = resticEnv({ id: 'file', repository, source: src, exclude: ['*.log'] });
+    const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    assert.deepEqual((await engine.listFiles(env, r.snapshotId!)).map((f) => f.path), ['a.txt']);
+    const [kind, folderMode, pattern, path] = readFileSync(seen, 'utf8').trim().split('\n');
+    assert.equal(kind, 'regular file 600');
+    assert.equal(folderMode, '700');
+    assert.ok(pattern.endsWith('/b.log'), pattern);
+    assert.ok(!existsSync(path) && !existsSync(join(path, '..')), 'removed with its folder');
+    assert.deepEqual(dumpFolders(), []);
+  });
+
   it('an excluded name with $, outer spaces or glob characters leaves out that entry alone, not a sibling that differs there', async () => {
     const { repository, engine } = await newRepository();
     const src = tempDir('src-');
@@ -153,6 +173,23 @@ describe('restic engine: backup', function () {
     const gone = await engine.backup(makeCtx(), env, { trigger: 'scheduled', previous: { ...previous, manifestHash: changed.manifestHash!, snapshotId: changed.snapshotId } });
     assert.equal(gone.unchangedSince, undefined, 'the snapshot it would rely on is gone');
     assert.equal(snapshots(repository).length, 2);
+  });
+
+  it('skipIfUnchanged with a local repository: an unchanged run starts no restic process at all', async () => {
+    const { repository } = await newRepository();
+    const src = tempDir('src-');
+    writeTree(src, { 'a.txt': 'one' });
+    const bin = tempDir('bin-');
+    const calls = join(bin, 'calls');
+    writeFileSync(join(bin, 'restic'), `#!/bin/sh\necho "$1" >> '${calls}'\nexec restic "$@"\n`, { mode: 0o755 });
+    const { engine } = engineFor(repository, undefined, join(bin, 'restic'));
+    const env = resticEnv({ id: 'skipfast', repository, source: src, skipIfUnchanged: true });
+    const first = await engine.backup(makeCtx(), env, { trigger: 'scheduled' });
+    assert.match(first.snapshotId ?? '', /^[0-9a-f]{64}$/);
+    writeFileSync(calls, '');
+    const again = await engine.backup(makeCtx(), env, { trigger: 'scheduled', previous: { manifestHash: first.manifestHash!, finishedAt: 1_700_000_000_000, snapshotId: first.snapshotId } });
+    assert.equal(again.unchangedSince, 1_700_000_000_000);
+    assert.equal(readFileSync(calls, 'utf8'), '', 'no restic command');
   });
 
   it('a command environment stores its dump under one stable name, deduplicated, and removes the temporary file', async () => {

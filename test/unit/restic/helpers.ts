@@ -49,11 +49,11 @@ export function resticEnv(over: Partial<Environment> & { id: string; repository:
 }
 
 /** An engine whose secret store knows PASSWORD for `repository`. */
-export function engineFor(repository: string, extra?: (s: MemorySecrets) => void): { engine: ResticEngine; secrets: MemorySecrets } {
+export function engineFor(repository: string, extra?: (s: MemorySecrets) => void, resticPath?: string): { engine: ResticEngine; secrets: MemorySecrets } {
   const secrets = new MemorySecrets();
   secrets.map.set(passwordKey(repository), PASSWORD);
   extra?.(secrets);
-  return { engine: new ResticEngine(deps(secrets)), secrets };
+  return { engine: new ResticEngine(deps(secrets, resticPath)), secrets };
 }
 
 /** A new, initialized local repository (through the engine's own init). */

@@ -8,10 +8,10 @@ import { lockHolder, resticError } from '../../../src/extension/core/engines/res
 import { exactArgPattern, exactPattern } from '../../../src/extension/core/engines/restic/excludes';
 import { atLeast, candidates, parseVersion } from '../../../src/extension/core/engines/restic/binary';
 import { redact, redactUrl } from '../../../src/extension/core/engines/restic/credentials';
-import { ExcludeFifo } from '../../../src/extension/core/engines/restic/excludeFifo';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { withExcludeFile } from '../../../src/extension/core/engines/restic/excludeFile';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 function gate(): { open(): void; wait: Promise<void> } {
   let open!: () => void;
@@ -113,39 +113,46 @@ describe('restic engine: parts', () => {
     assert.ok(found.folders.includes('/opt/homebrew/bin') && found.folders.includes('/usr/local/bin'));
   });
 
-  describe('exclude pipe', () => {
+  describe('exclude file', () => {
+    let saved: string | undefined;
     let dir: string;
-    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'fifo-'))));
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'exclude-file-'));
+      saved = process.env.TMPDIR;
+      process.env.TMPDIR = dir; // os.tmpdir() reads it on every call: this test's folders only
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(dir, { recursive: true, force: true });
+    });
     const lines = Array.from({ length: 5000 }, (_, i) => `/some/rather/long/path/number/${i}/to/fill/more/than/one/pipe/buffer`);
 
-    it('a reader gets every line and then end of file', async () => {
-      const fifo = (await ExcludeFifo.create(join(dir, 'x')))!;
-      let got = '';
-      const reading = new Promise<void>((done) => createReadStream(fifo.path, 'utf8').on('data', (c) => (got += c)).on('end', () => done()));
-      await fifo.write(lines);
-      await reading;
-      await fifo.release();
-      assert.equal(got, lines.map((l) => `${l}\n`).join(''));
+    it('is a regular file with every line, private (0600 in a 0700 folder of its own), removed after', async () => {
+      let seen = '';
+      const r = await withExcludeFile(lines, async (path) => {
+        const st = statSync(path);
+        assert.ok(st.isFile(), 'a regular file (a named pipe does not exist on Windows)');
+        if (process.platform !== 'win32') {
+          assert.equal(st.mode & 0o777, 0o600);
+          assert.equal(statSync(dirname(path)).mode & 0o777, 0o700);
+        }
+        assert.equal(dirname(dirname(path)), dir, 'in the temporary folder');
+        seen = path;
+        return readFileSync(path, 'utf8');
+      });
+      assert.equal(r, lines.map((l) => `${l}\n`).join(''));
+      assert.ok(!existsSync(dirname(seen)), 'its folder is removed');
     });
 
-    it('when the reader went away without reading, a write (larger than the pipe holds) still completes', async () => {
-      const fifo = (await ExcludeFifo.create(join(dir, 'x')))!;
-      const writing = fifo.write(lines); // blocks in open: nobody reads
-      await new Promise((r) => setTimeout(r, 50));
-      await fifo.release();
-      await writing;
-    });
-
-    it('released before the walk even wrote, or abandoned: nothing stays waiting', async () => {
-      const early = (await ExcludeFifo.create(join(dir, 'a')))!;
-      const releasing = early.release();
-      await early.write(lines);
-      await releasing;
-      const abandoned = (await ExcludeFifo.create(join(dir, 'b')))!;
-      const r2 = abandoned.release();
-      abandoned.abandon();
-      await r2;
+    it('is removed when the run fails too', async () => {
+      let seen = '';
+      await assert.rejects(withExcludeFile(['/x'], async (path) => {
+        seen = path;
+        throw new Error('restic failed');
+      }), /restic failed/);
+      assert.ok(seen && !existsSync(dirname(seen)));
+      assert.deepEqual(readdirSync(dir), []);
     });
   });
 });

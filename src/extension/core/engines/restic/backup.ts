@@ -1,8 +1,7 @@
-// `restic backup` of a folder (the walk's exclusions handed over as an exclude list, through a
-// pipe while restic starts) or of a command's dump (read from a private temporary folder and
+// `restic backup` of a folder (the walk's exclusions handed over as an exclude list in a private
+// file) or of a command's dump (read from a private temporary folder and
 // stored under one stable name, so that consecutive dumps deduplicate).
 import { promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { TaskProgress, TaskResult } from '../../../../shared/model';
 import { runCommandBackup } from '../archive/commandBackup';
@@ -15,8 +14,8 @@ import type { BackupRequest } from '../types';
 import type { ResticCli } from './cli';
 import { redactUrl } from './credentials';
 import { dumpStagingRoot, withDumpFolder } from './dumpStaging';
-import { ExcludeFifo } from './excludeFifo';
-import { scanSource, type SourceScan } from './excludes';
+import { withExcludeFile } from './excludeFile';
+import { scanSource } from './excludes';
 import { fullIdFromFiles } from './fullId';
 import { errorMessage, parseBackupLine, parseSnapshots, type BackupSummary } from './json';
 import { ourTags } from './tags';
@@ -91,8 +90,20 @@ async function fullSnapshotId(cli: ResticCli, id: string, signal: AbortSignal): 
   return parseSnapshots(r.stdout.toString('utf8'))[0]?.id ?? id;
 }
 
-/** Whether the snapshot the last good backup made is still in the repository (retention or a hand-made forget may have removed it). */
+/**
+ * Whether the snapshot the last good backup made is still in the repository (retention or a
+ * hand-made forget may have removed it). In a local repository its file says so: a snapshot is
+ * `snapshots/<full id>`, and restic removes that file when it forgets one. That spares an
+ * unchanged run a restic process (its key derivation is most of a small run).
+ */
 async function snapshotExists(cli: ResticCli, env: Environment, id: string, signal: AbortSignal): Promise<boolean> {
+  const local = localRepositoryPath(cli.repository);
+  if (local && /^[0-9a-f]{64}$/.test(id)) {
+    const st = await fsp.stat(join(local, 'snapshots', id)).catch(() => undefined);
+    // A repository folder that does not answer as one (no snapshots/ at all) is left to restic.
+    if (st?.isFile()) return true;
+    if (await fsp.stat(join(local, 'snapshots')).then((d) => d.isDirectory(), () => false)) return false;
+  }
   const r = await cli.run('Backup', ['snapshots', '--json', '--no-lock', ...ourTags(env.id)], { signal });
   return parseSnapshots(r.stdout.toString('utf8')).some((s) => s.id === id);
 }
@@ -150,94 +161,25 @@ export async function backupFolder(ctx: TaskContext, cli: ResticCli, env: Enviro
     if (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)) skipAbs.push(join(root, rel));
   }
 
-  // The manifest (an lstat of every entry) only matters to skipIfUnchanged.
+  // The manifest (an lstat of every entry) only matters to skipIfUnchanged; without it the walk
+  // reads names only (restic stats every file itself).
   const walk = { exclude: env.exclude, useGitignore: env.useGitignore, skipAbs, manifest: env.skipIfUnchanged };
-  const report = (scan: SourceScan) => {
-    ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}${scan.bytes !== undefined ? `, ${formatBytes(scan.bytes)}` : ''}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
-    for (const w of scan.warnings.kept) ctx.log('debug', w); // restic reports the same files itself, as warnings
-  };
+  ctx.progress({ current: 'scanning source' });
+  const scan = await scanSource(root, { ...walk, signal: ctx.signal });
+  if (ctx.signal.aborted) throw new CancelledError('Backup');
+  ctx.log('info', `Source ${root}: ${plural(scan.files, 'file')}${scan.bytes !== undefined ? `, ${formatBytes(scan.bytes)}` : ''}${scan.excludeLines.length ? `; ${plural(scan.excludeLines.length, 'path')} left out by exclude rules` : ''}`);
+  for (const w of scan.warnings.kept) ctx.log('debug', w); // restic reports the same files itself, as warnings
   // "." from inside the source: the snapshot holds the source's contents at its root, so
   // listing and restoring need no path prefix (restic 0.14 cannot restore a sub-tree).
-  const args = (excludeFile: string) => backupArgs(cli, env, ['--exclude-file', excludeFile, '.']);
   const where = { cwd: root, extraEnv: { PWD: root } };
-
-  if (env.skipIfUnchanged) {
-    // The walk decides whether restic runs at all.
-    ctx.progress({ current: 'scanning source' });
-    const scan = await scanSource(root, { ...walk, signal: ctx.signal });
-    if (ctx.signal.aborted) throw new CancelledError('Backup');
-    report(scan);
-    return lock(async () => {
-      const skip = await unchanged(ctx, cli, env, req, scan.manifestHash);
-      if (skip) return skip;
-      return withTemp(async (tmp) => {
-        const excludeFile = join(tmp, 'exclude');
-        await fsp.writeFile(excludeFile, scan.excludeLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-        return resultOf(ctx, cli, env, req, await runBackup(ctx, cli, args(excludeFile), where), scan.manifestHash);
-      });
-    });
-  }
-
-  return lock(() =>
-    withTemp(async (tmp) => {
-      const fifo = await ExcludeFifo.create(join(tmp, 'exclude'));
-      if (!fifo) {
-        ctx.progress({ current: 'scanning source' });
-        const scan = await scanSource(root, { ...walk, signal: ctx.signal });
-        if (ctx.signal.aborted) throw new CancelledError('Backup');
-        report(scan);
-        const excludeFile = join(tmp, 'exclude');
-        await fsp.writeFile(excludeFile, scan.excludeLines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
-        return resultOf(ctx, cli, env, req, await runBackup(ctx, cli, args(excludeFile), where), scan.manifestHash);
-      }
-      // restic opens the repository while we walk; the walk's result reaches it through the pipe.
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      ctx.signal.addEventListener('abort', onAbort);
-      if (ctx.signal.aborted) stop.abort();
-      const sub: TaskContext = { taskId: ctx.taskId, clock: ctx.clock, signal: stop.signal, log: (l, t) => ctx.log(l, t), progress: (p) => ctx.progress(p) };
-      ctx.progress({ current: 'scanning source' });
-      const fed = scanSource(root, { ...walk, signal: stop.signal }).then(async (scan) => {
-        if (stop.signal.aborted) return fifo.abandon();
-        report(scan);
-        await fifo.write(scan.excludeLines);
-        return scan;
-      });
-      // A failed walk must stop restic before it reads an incomplete list.
-      fed.catch(() => {
-        fifo.abandon();
-        stop.abort();
-      });
-      let run: Awaited<ReturnType<typeof runBackup>> | undefined;
-      let runError: unknown;
-      try {
-        run = await runBackup(sub, cli, args(fifo.path), where);
-      } catch (e) {
-        runError = e;
-        stop.abort(); // restic failed: the walk has no one to serve
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-      }
-      const released = fifo.release();
-      const scan = await fed.catch((e: unknown) => e as Error);
-      fifo.abandon();
-      await released;
-      if (ctx.signal.aborted) throw new CancelledError('Backup');
-      if (scan instanceof Error) throw scan;
-      if (runError || !run || !scan) throw runError ?? new Error('Backup failed: the source walk stopped');
+  return lock(async () => {
+    const skip = await unchanged(ctx, cli, env, req, scan.manifestHash);
+    if (skip) return skip;
+    return withExcludeFile(scan.excludeLines, async (excludeFile) => {
+      const run = await runBackup(ctx, cli, backupArgs(cli, env, ['--exclude-file', excludeFile, '.']), where);
       return resultOf(ctx, cli, env, req, run, scan.manifestHash);
-    }),
-  );
-}
-
-/** A private temporary folder for one run, removed whatever happens. */
-async function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const tmp = await fsp.mkdtemp(join(tmpdir(), 'backup-scheduler-restic-'));
-  try {
-    return await fn(tmp);
-  } finally {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-  }
+    });
+  });
 }
 
 /** The name a command environment's dump has inside its snapshots. */
@@ -258,11 +200,11 @@ export async function backupCommand(
   return withDumpFolder(dumpStagingRoot((n) => cli.variable(n)), env.id, (l, t) => ctx.log(l, t), async (tmp) => {
     const dump = await runCommandBackup(ctx, { envId: env.id, command, destination: tmp, cwd: opts.cwd, inheritEnv: env.inheritEnv });
     const manifestHash = `sha256:${dump.sha256}`;
-    return await opts.lock(async () => {
+    return opts.lock(async () => {
       const skip = await unchanged(ctx, cli, env, req, manifestHash);
       if (skip) return skip;
       const run = await runBackup(ctx, cli, backupArgs(cli, env, ['--stdin', '--stdin-filename', dumpName(env.id)]), { stdinFile: dump.archivePath });
-      return await resultOf(ctx, cli, env, req, run, manifestHash);
+      return resultOf(ctx, cli, env, req, run, manifestHash);
     });
   });
 }
