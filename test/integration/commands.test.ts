@@ -8,7 +8,7 @@ const EXPECTED = [
   'showNextRuns', 'clearHistory', 'exportHistory', 'editEnvironment', 'openDestination', 'showTaskLog',
   'retryTask', 'revealArchive', 'verifyBackup', 'refresh',
   'compareWithBackup', 'restoreThisVersion', 'browseBackup', 'restoreFromBackup', 'addBackupToWorkspace', 'closeBrowsedBackup',
-  'initRepository', 'setRepositoryPassword',
+  'initRepository', 'setRepositoryPassword', 'unlockRepository',
 ].map((c) => `backupScheduler.${c}`);
 
 describe('commands', () => {

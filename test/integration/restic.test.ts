@@ -1,8 +1,8 @@
 // The restic engine inside a real VS Code: commands from the palette API against a real local
 // repository (restic 0.14+ installed by .ci/run), with the password in a file as restic reads it.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -76,6 +76,25 @@ describe('restic engine in the extension host', function () {
     assert.equal(Buffer.from(await api().backups.readFile('vault', b.id, plan.path)).toString(), '# plan\n');
     const s = await api().backups.summary('vault');
     assert.equal(s?.backupCount, 1);
+  });
+
+  it('Unlock Repository… shows the locks, then removes the stale one the user confirmed', async () => {
+    // A restic killed while it held the repository leaves its lock behind.
+    const holder = spawn('restic', ['-r', repo, 'backup', '--stdin', '--stdin-filename', 'held'], { env: { ...process.env, RESTIC_PASSWORD_FILE: passwordFile }, stdio: ['pipe', 'ignore', 'ignore'] });
+    const lockFiles = () => (existsSync(join(repo, 'locks')) ? readdirSync(join(repo, 'locks')).filter((n) => !n.includes('-tmp')) : []);
+    await until(() => lockFiles().length === 1);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const locks = await api().backups.listLocks('vault');
+    assert.equal(locks.length, 1);
+    assert.equal(locks[0].stale, true, 'its process is gone from this machine');
+    assert.equal(locks[0].id, lockFiles()[0]);
+    const id = (await vscode.commands.executeCommand('backupScheduler.unlockRepository', { envId: 'vault', confirm: 'stale' })) as number;
+    const t = await finished(id);
+    assert.equal(t.kind, 'unlock');
+    assert.equal(t.status, 'succeeded', t.error ?? '');
+    assert.equal(t.result?.summary, '1 lock removed');
+    assert.deepEqual(lockFiles(), []);
   });
 
   it('Restore Backup… puts the snapshot\'s files into a target folder', async () => {

@@ -11,6 +11,7 @@ import { envIdFrom, optionsFrom, taskIdFrom } from './args';
 import { exportHistory } from './exportHistory';
 import { pickEnvironment, pickTask } from './pickers';
 import { initRepository, setRepositoryPassword } from './repository';
+import { unlockRepository } from './unlockRepository';
 import { restoreBackup } from './restore';
 import { trackTask } from '../ui/progress';
 
@@ -75,6 +76,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('addEnvironment', (arg) => addEnvironment(service, arg, deps.secrets)),
     reg('setRepositoryPassword', (arg) => setRepositoryPassword(service, deps.secrets, arg)),
     reg('initRepository', (arg) => initRepository(service, deps.secrets, arg)),
+    reg('unlockRepository', (arg) => unlockRepository(service, arg)),
     reg('exportHistory', (arg) => exportHistory(store, arg)),
     reg('clearHistory', async (arg) => {
       const opts = optionsFrom<{ confirm: boolean; envId: string }>(arg);

@@ -14,7 +14,7 @@ import { pickEnvironment } from './pickers';
 
 const isRestic = (e: Environment) => e.engine === 'restic';
 
-async function resticEnvironment(service: Backups, arg: unknown, title: string): Promise<Environment | undefined> {
+export async function resticEnvironment(service: Backups, arg: unknown, title: string): Promise<Environment | undefined> {
   const given = service.environment(envIdFrom(arg) ?? '');
   if (given && isRestic(given)) return given;
   return pickEnvironment(service, title, isRestic);

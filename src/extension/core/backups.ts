@@ -4,7 +4,7 @@
 // (leader/followerBackups.ts). Commands are asynchronous for that reason.
 import type { TaskRecord } from '../../shared/model';
 import type { EngineRegistry } from './engines/registry';
-import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from './engines/types';
+import type { BackupEntry, BackupRef, EngineSummary, RepositoryLock, RestoreRequest } from './engines/types';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import { nextRuns } from './scheduler/cron';
 import type { BackupService, RunOutcome } from './service';
@@ -41,6 +41,10 @@ export interface Backups {
   restore(envId: string, req: RestoreRequest): Promise<CommandOutcome>;
   /** Creates the environment's storage (restic: `init`), as a task. */
   initRepository(envId: string): Promise<CommandOutcome>;
+  /** Removes the storage's provably stale locks, or all of them (`all`), as a task. */
+  unlockRepository(envId: string, all: boolean): Promise<CommandOutcome>;
+  /** The locks in the environment's storage (read in this window, like listings). */
+  listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]>;
   cancel(taskId: number): Promise<boolean>;
   clearHistory(filter?: { envIds?: string[] }): Promise<number>;
   // The read side runs in every window itself (through the engines), not through the leader:
@@ -95,6 +99,11 @@ export class EngineReads {
   readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
     const env = this.env(envId);
     return this.engines.for(env).readFile(env, backupId, path, signal);
+  }
+  async listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]> {
+    const env = this.env(envId);
+    const engine = this.engines.for(env);
+    return engine.locks ? engine.locks(env, signal) : [];
   }
   async summary(envId: string): Promise<EngineSummary | undefined> {
     const env = this.lookup(envId);
@@ -178,6 +187,14 @@ export class LocalBackups implements Backups {
     const env = this.service.environment(envId);
     if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
     return toCommandOutcome(this.service.initRepository(env), envId);
+  }
+  async unlockRepository(envId: string, all: boolean): Promise<CommandOutcome> {
+    const env = this.service.environment(envId);
+    if (!env) return { kind: 'unknown', message: `no valid environment "${envId}"` };
+    return toCommandOutcome(this.service.unlockRepository(env, all), envId);
+  }
+  listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]> {
+    return this.reads.listLocks(envId, signal);
   }
   async cancel(taskId: number): Promise<boolean> {
     return this.service.tasks.cancel(taskId);

@@ -158,6 +158,16 @@ export class BackupService {
     return this.tasks.start({ envId: env.id, kind: 'init', trigger: 'manual', work: (ctx) => init(ctx, env) });
   }
 
+  /** "Unlock Repository…": removes provably stale locks, or every lock when the user chose `all`. */
+  unlockRepository(env: Environment, all: boolean): RunOutcome {
+    const blocked = this.blockedReason(env);
+    if (blocked) return { kind: 'blocked', reason: blocked };
+    const engine = this.engine(env);
+    const unlock = engine.unlock?.bind(engine);
+    if (!unlock) return { kind: 'unknown', reason: `the ${engine.name} engine has no locks` };
+    return this.tasks.start({ envId: env.id, kind: 'unlock', trigger: 'manual', work: (ctx) => unlock(ctx, env, { all }) });
+  }
+
   /** `occurrence`: the scheduled time this run is for (scheduled and catch-up runs). */
   startBackup(env: Environment, trigger: TaskTrigger, occurrence?: number): RunOutcome {
     const blocked = this.blockedReason(env);

@@ -16,9 +16,24 @@ function lockHolder(repository: string): { done: Promise<void>; kill(sig: NodeJS
   return { done, kill: (sig) => child.kill(sig) };
 }
 
-async function waitForLock(repository: string): Promise<void> {
-  for (let i = 0; i < 200 && !(existsSync(join(repository, 'locks')) && readdirSync(join(repository, 'locks')).length); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(readdirSync(join(repository, 'locks')).length > 0, 'the holder took a lock');
+/** Lock files in place (restic writes `<id>-tmp-…` first, then renames it). */
+function lockFiles(repository: string): string[] {
+  const dir = join(repository, 'locks');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => !n.includes('-tmp')) : [];
+}
+
+async function waitForLock(repository: string, count = 1): Promise<void> {
+  for (let i = 0; i < 200 && lockFiles(repository).length < count; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(lockFiles(repository).length >= count, 'the holder took a lock');
+}
+
+/** A restic that records each run's arguments, then runs the real one. */
+function recordingRestic(): { path: string; calls: () => string[] } {
+  const dir = tempDir('wrap-');
+  const path = join(dir, 'restic');
+  writeFileSync(path, `#!/bin/sh\necho "$*" >> "${dir}/calls"\nexec restic "$@"\n`);
+  chmodSync(path, 0o755);
+  return { path, calls: () => (existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') : []) };
 }
 
 describe('restic engine: failures', function () {
@@ -117,22 +132,81 @@ describe('restic engine: failures', function () {
     const ctx = makeCtx();
     const r = await engine.verify(ctx, resticEnv({ id: 'stale', repository }), {}); // check needs the repository alone
     assert.match(r.summary!, /no errors found/);
-    assert.ok(ctx.warnings().some((w) => /Repository is locked by .* removing stale locks and trying once more/.test(w)));
+    assert.ok(ctx.warnings().some((w) => /Repository is locked by .*: that process is gone from this machine, so its stale lock is removed/.test(w)));
     assert.deepEqual(readdirSync(join(repository, 'locks')), []);
   });
 
-  it('a lock held by a live process is left alone: the task fails naming its host and age', async () => {
-    const { repository, engine } = await newRepository();
+  it('a lock held by a live process is never unlocked: the task waits with back-off, then fails naming the lock', async () => {
+    const { repository, secrets } = await newRepository();
+    const wrap = recordingRestic();
+    const engine = new ResticEngine(deps(secrets, wrap.path), undefined, [200, 400, 800]);
     const holder = lockHolder(repository);
     try {
       await waitForLock(repository);
-      await assert.rejects(engine.prune(makeCtx(), resticEnv({ id: 'live', repository, retention: { keepLast: 1 } }), {}), (e: Error) => {
-        assert.match(e.message, new RegExp(`is locked by host ${hostname()}, PID \\d+, lock made \\S+ ago`));
+      const lockId = lockFiles(repository)[0];
+      const ctx = makeCtx();
+      await assert.rejects(engine.prune(ctx, resticEnv({ id: 'live', repository, retention: { keepLast: 1 } }), {}), (e: Error) => {
+        assert.match(e.message, new RegExp(`is locked by host ${hostname()}, PID \\d+, lock made \\S+ ago \\(lock ${lockId.slice(0, 8)}\\)`));
+        assert.match(e.message, /Unlock Repository…/);
+        assert.match(e.message, /\(waited 1 s\)$/);
         return true;
       });
+      assert.deepEqual(ctx.logs.filter((l) => /waiting \d+ s before trying again/.test(l.text)).length, 3, 'three pauses');
+      assert.equal(wrap.calls().filter((c) => c.startsWith('forget')).length, 4, 'four tries');
+      assert.deepEqual(wrap.calls().filter((c) => c.startsWith('unlock')), [], 'restic unlock never ran');
+      assert.deepEqual(lockFiles(repository), [lockId], 'the live lock is still there');
     } finally {
       holder.kill('SIGINT');
       await holder.done;
+    }
+  });
+
+  it('waiting for a live lock succeeds once its holder is done', async () => {
+    const { repository, secrets } = await newRepository();
+    const wrap = recordingRestic();
+    const engine = new ResticEngine(deps(secrets, wrap.path), undefined, [500, 1000, 2000, 4000, 8000, 16000]);
+    const holder = lockHolder(repository);
+    await waitForLock(repository);
+    const done = setTimeout(() => holder.kill('SIGINT'), 1500);
+    try {
+      const ctx = makeCtx();
+      const r = await engine.verify(ctx, resticEnv({ id: 'later', repository }), {});
+      assert.match(r.summary!, /no errors found/);
+      assert.ok(ctx.logs.some((l) => /Repository is locked by .*: waiting \d+ s before trying again/.test(l.text)));
+      assert.deepEqual(wrap.calls().filter((c) => c.startsWith('unlock')), [], 'restic unlock never ran');
+    } finally {
+      clearTimeout(done);
+      holder.kill('SIGINT');
+      await holder.done;
+    }
+  });
+
+  it('Unlock Repository: lists the locks first (host, PID, stale or not); stale ones only without "all", every one with it', async () => {
+    const { repository, engine } = await newRepository();
+    const env = resticEnv({ id: 'locks', repository });
+    const dead = lockHolder(repository);
+    await waitForLock(repository);
+    dead.kill('SIGKILL');
+    await dead.done;
+    const live = lockHolder(repository);
+    try {
+      await waitForLock(repository, 2);
+      const locks = await engine.locks(env);
+      assert.equal(locks.length, 2);
+      assert.deepEqual(locks.map((l) => l.stale).sort(), [false, true]);
+      for (const l of locks) {
+        assert.equal(l.host, hostname());
+        assert.ok(l.pid && l.pid > 0 && l.time && Date.now() - l.time < 600_000 && l.exclusive === false);
+      }
+      const r1 = await engine.unlock(makeCtx(), env, { all: false });
+      assert.match(r1.summary!, /^1 lock removed, 1 left$/);
+      assert.deepEqual((await engine.locks(env)).map((l) => l.stale), [false]);
+      const r2 = await engine.unlock(makeCtx(), env, { all: true });
+      assert.match(r2.summary!, /^1 lock removed$/);
+      assert.deepEqual(await engine.locks(env), []);
+    } finally {
+      live.kill('SIGKILL'); // its lock is gone: restic would try to remove it on SIGINT for a while
+      await live.done;
     }
   });
 

@@ -79,9 +79,9 @@ describe('restic engine: parts', () => {
     assert.equal(e('Fatal: unable to open config file: Head "http://h/config": dial tcp 127.0.0.1:1: connect: connection refused\nIs there a repository at the following location?').kind, 'unreachable');
     const locked = e('unable to create lock in backend: repository is already locked exclusively by PID 4242 on nas by root (UID 0, GID 0)\nlock was created at 2026-11-29 01:42:08 (2h3m0s ago)\nstorage ID 1ae8581b');
     assert.equal(locked.kind, 'locked');
-    assert.deepEqual(locked.lock, { pid: 4242, host: 'nas', age: '2h3m0s' });
+    assert.deepEqual(locked.lock, { pid: 4242, host: 'nas', age: '2h3m0s', id: '1ae8581b' });
     assert.deepEqual(lockHolder('repository is already locked by PID 7 on vm by root'), { pid: 7, host: 'vm', age: undefined });
-    assert.match(locked.message, /locked by host nas, PID 4242, lock made 2h3m0s ago/);
+    assert.match(locked.message, /locked by host nas, PID 4242, lock made 2h3m0s ago \(lock 1ae8581b\)\. .*"Unlock Repository…"/);
     assert.match(e('Fatal: something odd').message, /^Backup failed: restic exited with code 1: something odd$/);
   });
 

@@ -66,6 +66,19 @@ export interface RestoreRequest {
   paths?: string[];
 }
 
+/** A lock in an engine's storage (restic), as "Unlock Repository…" shows it. */
+export interface RepositoryLock {
+  id: string;
+  exclusive: boolean;
+  /** Made (or last refreshed), epoch ms. */
+  time?: number;
+  host?: string;
+  user?: string;
+  pid?: number;
+  /** Provably stale: made on this machine by a process that is gone. */
+  stale: boolean;
+}
+
 /** Facts for the Environments tooltip; every field optional, gathered cheaply or cached. */
 export interface EngineSummary {
   location: string;
@@ -117,4 +130,8 @@ export interface Engine {
    * run: only "Initialize Repository…" does, so a mistyped repository is reported, not created.
    */
   init?(ctx: TaskContext, env: Environment): Promise<TaskResult>;
+  /** The locks in the environment's storage (restic), read without taking one. */
+  locks?(env: Environment, signal?: AbortSignal): Promise<RepositoryLock[]>;
+  /** Removes the provably stale locks, or with `all` every lock (the user saw them and confirmed). */
+  unlock?(ctx: TaskContext, env: Environment, opts: { all: boolean }): Promise<TaskResult>;
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskRecord } from '../../../shared/model';
 import type { EngineRegistry } from '../engines/registry';
-import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
+import type { BackupEntry, BackupRef, EngineSummary, RepositoryLock, RestoreRequest } from '../engines/types';
 import { LocalBackups, type Backups, type CommandOutcome, type TaskReader } from '../backups';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock, Logger } from '../ports';
@@ -247,6 +247,12 @@ export class Coordinator implements Backups {
   }
   initRepository(envId: string): Promise<CommandOutcome> {
     return this.inner.backups.initRepository(envId);
+  }
+  unlockRepository(envId: string, all: boolean): Promise<CommandOutcome> {
+    return this.inner.backups.unlockRepository(envId, all);
+  }
+  listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]> {
+    return this.inner.backups.listLocks(envId, signal);
   }
   cancel(taskId: number): Promise<boolean> {
     return this.inner.backups.cancel(taskId);

@@ -3,7 +3,7 @@
 import type { TaskRecord } from '../../../shared/model';
 import { EngineReads, plannedRuns, type Backups, type CommandOutcome } from '../backups';
 import type { EngineRegistry } from '../engines/registry';
-import type { BackupEntry, BackupRef, EngineSummary, RestoreRequest } from '../engines/types';
+import type { BackupEntry, BackupRef, EngineSummary, RepositoryLock, RestoreRequest } from '../engines/types';
 import { findEnvironment, trustBlock } from '../environments/lookup';
 import type { Environment, EnvironmentEntry } from '../environments/types';
 import type { Clock } from '../ports';
@@ -102,6 +102,12 @@ export class FollowerBackups implements Backups {
   }
   async initRepository(envId: string): Promise<CommandOutcome> {
     return this.command(LEADER_METHODS.initRepository, { envId });
+  }
+  async unlockRepository(envId: string, all: boolean): Promise<CommandOutcome> {
+    return this.command(LEADER_METHODS.unlockRepository, { envId, all });
+  }
+  listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]> {
+    return this.reads.listLocks(envId, signal);
   }
   async cancel(taskId: number): Promise<boolean> {
     const r = (await this.leader.call(LEADER_METHODS.cancel, { taskId })) === true;

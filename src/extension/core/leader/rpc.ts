@@ -10,6 +10,7 @@ export const LEADER_METHODS = {
   verify: 'verify',
   restore: 'restore',
   initRepository: 'initRepository',
+  unlockRepository: 'unlockRepository',
   cancel: 'cancel',
   clearHistory: 'clearHistory',
   registerEnvironments: 'registerEnvironments',
@@ -71,6 +72,11 @@ export function leaderHandlers(backups: LocalBackups, afterChange: () => Promise
       return changed(await backups.restore(envId, req));
     },
     [LEADER_METHODS.initRepository]: async (p) => changed(await backups.initRepository(str(obj(p), 'envId'))),
+    [LEADER_METHODS.unlockRepository]: async (p) => {
+      const o = obj(p);
+      if (typeof o.all !== 'boolean') throw new Error('"all" must be true or false');
+      return changed(await backups.unlockRepository(str(o, 'envId'), o.all));
+    },
     [LEADER_METHODS.cancel]: async (p) => changed(await backups.cancel(id(obj(p), 'taskId'))),
     [LEADER_METHODS.clearHistory]: async (p) => {
       const o = obj(p);

@@ -4,11 +4,12 @@
 import type { TaskResult } from '../../../../shared/model';
 import type { Environment } from '../../environments/types';
 import type { TaskContext } from '../../ports';
-import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
+import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RepositoryLock, RestoreRequest, VerifyRequest } from '../types';
 import { backupCommand, backupFolder, localRepositoryPath } from './backup';
 import { ResticLocator, versionText } from './binary';
 import { listFiles, listFolder, listSnapshots, readFile, repositorySize, snapshotArg, statEntry } from './browse';
-import { ResticCli, type LogFn } from './cli';
+import { LOCK_RETRY_DELAYS_MS, ResticCli, type LogFn } from './cli';
+import { listLocks, provablyStale, unlockIsSafe } from './locks';
 import { credentialsFor, redactUrl, repositoryOf } from './credentials';
 import { check, init, prune } from './maintenance';
 import { withRepositoryLock } from './repoLock';
@@ -33,6 +34,8 @@ export class ResticEngine implements Engine {
   constructor(
     private readonly deps: EngineDeps,
     private readonly locator = new ResticLocator(),
+    /** Pauses while another process holds a repository's lock (tests make them short). */
+    private readonly lockDelaysMs: readonly number[] = LOCK_RETRY_DELAYS_MS,
   ) {
     this.passwords = new PasswordKeeper(() => deps.clock.monotonic());
   }
@@ -40,7 +43,7 @@ export class ResticEngine implements Engine {
   private async cli(env: Environment, log?: LogFn): Promise<ResticCli> {
     const bin = await this.locator.locate(this.deps.settings.resticPath || undefined);
     const creds = await credentialsFor(env, this.deps.secrets, process.env, this.passwords);
-    return new ResticCli(bin, creds, repositoryOf(env), log);
+    return new ResticCli(bin, creds, repositoryOf(env), log, this.lockDelaysMs);
   }
 
   /** One lock per repository, however it is spelled in different environments. */
@@ -122,11 +125,34 @@ export class ResticEngine implements Engine {
     return this.locked(ctx, env, true, () => init(ctx, cli));
   }
 
-  /** Removes stale locks (dead processes on this host, or older than 30 minutes); never live ones. */
-  async unlock(ctx: TaskContext, env: Environment): Promise<TaskResult> {
+  async locks(env: Environment, signal?: AbortSignal): Promise<RepositoryLock[]> {
+    const locks = await listLocks(await this.cli(env), signal);
+    return locks.map((l) => ({ id: l.id, exclusive: l.exclusive, time: l.time, host: l.hostname, user: l.username, pid: l.pid, stale: provablyStale(l) }));
+  }
+
+  /**
+   * "Unlock Repository…", after the user saw the locks: without `all`, restic's unlock when every
+   * lock it would take is provably stale (locks.ts), else nothing; with `all`, --remove-all.
+   */
+  async unlock(ctx: TaskContext, env: Environment, opts: { all: boolean } = { all: false }): Promise<TaskResult> {
     const cli = await this.start(ctx, env);
-    await this.locked(ctx, env, true, () => cli.unlock(ctx.signal));
-    return { summary: 'stale locks removed' };
+    return this.locked(ctx, env, true, async () => {
+      const before = await listLocks(cli, ctx.signal);
+      for (const l of before) ctx.log('info', `lock ${l.id.slice(0, 8)}: ${l.exclusive ? 'exclusive' : 'shared'}, host ${l.hostname ?? '?'}, PID ${l.pid ?? '?'}${provablyStale(l) ? ' (stale: that process is gone)' : ''}`);
+      if (!opts.all) {
+        const live = before.filter((l) => !provablyStale(l)).length;
+        if (live === before.length) return { summary: before.length ? `no stale lock; ${live} lock${live === 1 ? '' : 's'} of running or other machines' processes left alone` : 'no locks' };
+        if (!unlockIsSafe(before, Date.now())) {
+          ctx.log('warn', `restic's unlock would also remove locks older than 30 minutes that may belong to running processes on other machines, so nothing was removed`);
+          return { summary: `nothing removed: ${live} lock${live === 1 ? '' : 's'} may be live` };
+        }
+      }
+      if (before.length === 0) return { summary: 'no locks' };
+      await cli.unlock(ctx.signal, opts.all);
+      const after = await listLocks(cli, ctx.signal);
+      const removed = before.filter((l) => !after.some((a) => a.id === l.id)).length;
+      return { summary: `${removed} lock${removed === 1 ? '' : 's'} removed${after.length ? `, ${after.length} left` : ''}` };
+    });
   }
 
   async listBackups(env: Environment, signal?: AbortSignal): Promise<BackupRef[]> {

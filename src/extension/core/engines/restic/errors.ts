@@ -11,6 +11,8 @@ export interface LockHolder {
   host?: string;
   /** As restic prints it, e.g. "1.4s" or "2h3m0s". */
   age?: string;
+  /** The lock's storage ID as restic prints it (its first 8 characters). */
+  id?: string;
 }
 
 export class ResticError extends Error {
@@ -28,7 +30,8 @@ const UNREACHABLE = /connection refused|no such host|dial tcp|i\/o timeout|netwo
 export function lockHolder(text: string): LockHolder {
   const who = /locked (?:exclusively )?by PID (\d+) on (\S+)/.exec(text);
   const age = /lock was created at [^(]*\(([^)]+?) ago\)/.exec(text);
-  return { pid: who ? Number(who[1]) : undefined, host: who?.[2], age: age?.[1] };
+  const id = /storage ID ([0-9a-f]+)/.exec(text);
+  return { pid: who ? Number(who[1]) : undefined, host: who?.[2], age: age?.[1], ...(id ? { id: id[1] } : {}) };
 }
 
 /** The error for a run that failed; `what` names the operation ("Backup", "Check", ...). */
@@ -44,7 +47,7 @@ export function resticError(what: string, run: Pick<RunResult, 'code' | 'stderr'
     const h = lockHolder(text);
     const who = [h.host && `host ${h.host}`, h.pid && `PID ${h.pid}`].filter(Boolean).join(', ');
     return new ResticError(
-      `${what} failed: restic repository ${repo} is locked${who ? ` by ${who}` : ''}${h.age ? `, lock made ${h.age} ago` : ''}. It is not a stale lock of a dead process on this machine, so it was left alone: wait for that operation, or run \`restic unlock\` once you are sure it is gone`,
+      `${what} failed: restic repository ${repo} is locked${who ? ` by ${who}` : ''}${h.age ? `, lock made ${h.age} ago` : ''}${h.id ? ` (lock ${h.id})` : ''}. It is not a stale lock of a dead process on this machine, so it was left alone: wait for that operation, or run "Unlock Repository…" once you are sure it is gone`,
       'locked',
       h,
     );
