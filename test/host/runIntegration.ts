@@ -3,12 +3,16 @@
 // installed test host, driven by Chromium) or `electron` (@vscode/test-electron).
 // BACKUP_SCHEDULER_TEST_TIMEOUT_S bounds the whole run (default 300). Fails when the host cannot
 // start, when the time is up, when a test fails and when no test ran.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSuiteInElectron } from './electronTests';
 import { repoRoot } from './paths';
 import { runSuiteInServer, SuiteRunResult } from './serverTests';
+import { environmentsPath } from '../../src/extension/core/agent/paths';
+import { publish } from '../../src/extension/core/agent/snapshot';
+import { parseEnvironments } from '../../src/extension/core/environments/parse';
 
 export interface MochaSummary {
   passing: number;
@@ -34,6 +38,8 @@ export function parseMochaSummary(lines: readonly string[]): MochaSummary | unde
 const SUITE_BANNER = /^Extension host: VS Code (\d+\.\d+\.\d+)/;
 
 async function main(): Promise<number> {
+  // BACKUP_SCHEDULER_TEST_SUITE=agent runs only the background agent suite (the others need minutes each).
+  if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'agent') return runSuite('out/test/integration/agent/index.js', undefined, false, undefined, startAgentBeforeServer);
   const first = await runSuite('out/test/integration/index.js');
   if (first !== 0) return first;
   // Two windows of one server share global storage: the multi-window suite runs in the second.
@@ -53,6 +59,9 @@ async function main(): Promise<number> {
     rmSync(control, { recursive: true, force: true });
     rmSync(other, { recursive: true, force: true });
   }
+  // The background agent runs first with the server stopped; the suite's window opens afterwards.
+  const agentSuite = await runSuite('out/test/integration/agent/index.js', undefined, false, undefined, startAgentBeforeServer);
+  if (agentSuite !== 0) return agentSuite;
   // Workspace trust on (every other run disables it): the window starts untrusted; the suite asks
   // the launcher to grant trust through the workbench.
   const trustControl = mkdtempSync(join(tmpdir(), 'backup-scheduler-trust-'));
@@ -79,7 +88,44 @@ function makeMultiRoot(ws: string): string {
   return file;
 }
 
-async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }, multiRoot = false, workspaceTrust?: { controlDir: string }): Promise<number> {
+/**
+ * With no VS Code server running, starts the background agent the way its service does: its three
+ * files copied alone to a folder, `node agent.js --storage <the extension's global storage>`, with
+ * a published environment backed up every 10 s. Returns once it wrote two archives.
+ */
+async function startAgentBeforeServer(serverData: string): Promise<{ env: Record<string, string>; after(): Promise<void> }> {
+  const storage = join(serverData, 'data', 'User', 'globalStorage', 'backup-scheduler.backup-scheduler');
+  const root = mkdtempSync(join(tmpdir(), 'backup-scheduler-agent-'));
+  for (const d of ['bin', 'src', 'ticks']) mkdirSync(join(root, d));
+  for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js']) copyFileSync(join(repoRoot, 'dist', f), join(root, 'bin', f));
+  writeFileSync(join(root, 'src', 'a.txt'), 'agent\n');
+  const envs = [
+    { id: 'ticker', name: 'Ticker', type: 'folder', source: join(root, 'src'), destination: join(root, 'ticks'), schedule: '*/10 * * * * *' },
+    { id: 'slow', name: 'Slow', type: 'command', command: 'sleep 6; echo slow > "$BACKUP_FILE"', source: root, destination: join(root, 'slow'), schedule: '0 3 * * *' },
+  ];
+  await publish(environmentsPath(storage), { entries: parseEnvironments(envs, { home: root, env: {}, workspaceFolder: undefined }), folders: [], trusted: true, now: Date.now() });
+  const out = createWriteStream(join(root, 'agent.out.log'));
+  const agent = spawn(process.execPath, [join(root, 'bin', 'agent.js'), '--storage', storage], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  agent.stdout!.pipe(out);
+  agent.stderr!.pipe(out);
+  const exited = new Promise<void>((r) => agent.once('exit', () => r()));
+  const deadline = Date.now() + 120_000;
+  while (readdirSync(join(root, 'ticks')).filter((n) => n.endsWith('.tar.gz')).length < 2) {
+    if (Date.now() > deadline || agent.exitCode !== null) throw new Error(`the background agent wrote no archives (see ${root}/agent.out.log and ${storage}/agent/agent.log)`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`integration: background agent (pid ${agent.pid}) runs with no server: 2 archives in ${join(root, 'ticks')}`);
+  return {
+    env: { BACKUP_SCHEDULER_AGENT_STORAGE: storage, BACKUP_SCHEDULER_AGENT_PID: String(agent.pid), BACKUP_SCHEDULER_AGENT_ENVS: JSON.stringify(envs), BACKUP_SCHEDULER_AGENT_TICKS: join(root, 'ticks') },
+    async after() {
+      agent.kill('SIGTERM');
+      await exited;
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runSuite(testsIndex: string, secondWindow?: { folder: string; controlDir: string }, multiRoot = false, workspaceTrust?: { controlDir: string }, beforeServer?: Parameters<typeof runSuiteInServer>[0]['beforeServer']): Promise<number> {
   const launcher = process.env.BACKUP_SCHEDULER_TEST_HOST ?? 'server';
   const timeoutMs = Number(process.env.BACKUP_SCHEDULER_TEST_TIMEOUT_S ?? 300) * 1000;
   const workspace = mkdtempSync(join(tmpdir(), 'backup-scheduler-ws-'));
@@ -101,6 +147,7 @@ async function runSuite(testsIndex: string, secondWindow?: { folder: string; con
     },
     workspaceTrust,
     timeoutMs,
+    beforeServer,
   };
   const started = Date.now();
   const lines: string[] = [];

@@ -32,6 +32,11 @@ export interface SuiteRunOptions {
   workspaceTrust?: { controlDir: string };
   /** Each line the suite prints. */
   onLine(line: string): void;
+  /**
+   * Runs before the server starts, with its data folder (the background agent suite starts the
+   * agent there first); what it returns runs after the server stopped. Its env goes to the suite.
+   */
+  beforeServer?: (serverDataDir: string) => Promise<{ env?: Record<string, string>; after(): Promise<void> }>;
 }
 
 export interface SuiteRunResult {
@@ -48,7 +53,13 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const watchers: NodeJS.Timeout[] = [];
+  let after: (() => Promise<void>) | undefined;
   try {
+    if (o.beforeServer) {
+      const b = await o.beforeServer(dirs.serverData);
+      after = b.after;
+      Object.assign(env, b.env ?? {});
+    }
     server = await startServer({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env, workspaceTrust: !!o.workspaceTrust });
     browser = await launchChromium();
     if (o.secondWindow) watchers.push(await openSecondWindow(browser, server, dirs.serverData, o));
@@ -78,6 +89,7 @@ export async function runSuiteInServer(o: SuiteRunOptions): Promise<SuiteRunResu
     watchers.forEach(clearInterval);
     await browser?.close().catch(() => undefined);
     await server?.stop();
+    await after?.().catch((e: Error) => o.onLine(`after the server: ${e.message}`));
     dirs.dispose();
   }
 }

@@ -19,6 +19,9 @@ export class Coalescer<T> {
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private stopped = false;
+  /** Changes marked so far, and how many of them a finished write holds (flush waits only for its own). */
+  private changes = 0;
+  private written = 0;
 
   constructor(private readonly options: CoalescerOptions<T>) {}
 
@@ -27,16 +30,32 @@ export class Coalescer<T> {
   }
 
   markDirty(): void {
+    this.changes++;
     this.dirty = true;
     this.arm(this.options.delayMs);
   }
 
-  /** Writes now whatever is pending (waiting for a write in flight first). */
+  /**
+   * Resolves once everything changed before the call is on disk: a write in flight that already
+   * holds it is enough. Changes made after the call do not make it wait for one more write, so
+   * many callers at once (30 scheduled runs, each writing "occurrence handled" before it starts)
+   * share a write or two instead of queueing one each.
+   */
   async flush(): Promise<void> {
+    const want = this.changes;
     this.disarm();
-    while (this.inFlight) await this.inFlight.catch(() => undefined);
-    if (!this.dirty) return;
-    await this.runOnce();
+    try {
+      while (this.written < want) {
+        if (this.inFlight) {
+          await this.inFlight.catch(() => undefined);
+          continue;
+        }
+        if (!this.dirty) return;
+        await this.runOnce();
+      }
+    } finally {
+      if (this.dirty && !this.inFlight) this.arm(this.options.delayMs); // later changes keep their timer
+    }
   }
 
   /** No more timers; pending changes stay unwritten unless flush() is called. */
@@ -64,6 +83,7 @@ export class Coalescer<T> {
 
   // async so that a throwing snapshot() (export failed) becomes a rejection like a failed write.
   private async runOnce(): Promise<void> {
+    const upTo = this.changes;
     const snap = this.options.snapshot();
     this.dirty = false;
     const p = this.options.write(snap);
@@ -77,6 +97,7 @@ export class Coalescer<T> {
     });
     try {
       await p;
+      this.written = Math.max(this.written, upTo);
       this.failures = 0;
     } catch (e) {
       this.dirty = true; // nothing is lost: the next write carries these changes too
