@@ -3,7 +3,7 @@
 // Log's data), sees its archives keep coming, shows a running task live, has Run Now carried out
 // by the agent, and says who runs the schedules.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { BackupSchedulerApi } from '../../../src/extension/extension';
 import { extension, until } from '../manifest';
@@ -27,7 +27,7 @@ describe('a window opened while the background agent runs', function () {
     await until(() => api().backups.environments().length === envs.length);
   });
 
-  it('is a follower of the agent, and says so in the status bar tooltip and the Environments view', async () => {
+  it('is a follower of the agent, and its status bar tooltip says the background agent runs the schedules', async () => {
     assert.equal(api().backups.role, 'follower');
     const l = api().backups.leadership();
     assert.equal(l.who, 'agent');
@@ -75,5 +75,6 @@ describe('a window opened while the background agent runs', function () {
     const path = `${storage}/agent/environments.json`;
     const snap = JSON.parse(readFileSync(path, 'utf8')) as { user: { environments: { id: string }[] } };
     assert.deepEqual(snap.user.environments.map((e) => e.id).sort(), ['slow', 'ticker']);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
   });
 });
