@@ -131,14 +131,14 @@ describe('restic engine: backup', function () {
   it('an excluded name with $, outer spaces or glob characters leaves out that entry alone, not a sibling that differs there', async () => {
     const { repository, engine } = await newRepository();
     const src = tempDir('src-');
-    const names = ['x$y.txt', 'xzy.txt', ' lead.txt', 'Qlead.txt', 'trail.txt ', 'trail.txtQ', 'a[b].txt', 'ab.txt', '$HOME', 'keep'];
+    const names = ['x$y.txt', 'xzy.txt', ' lead.txt', 'Qlead.txt', 'trail.txt ', 'trail.txtQ', 'a[b].txt', 'ab.txt', '$HOME', 'keep', 'nl\nx.txt', 'nlQx.txt', 'd\nir/f', 'dQir/f', 'dQir/g'];
     writeTree(src, Object.fromEntries(names.map((n) => [n, n])));
-    const exclude = ['x$y.txt', '[ ]lead.txt', 'trail.txt[ ]', 'a\\[b\\].txt', '$HOME'];
+    const exclude = ['x$y.txt', '[ ]lead.txt', 'trail.txt[ ]', 'a\\[b\\].txt', '$HOME', 'nl\nx.txt', 'd\nir/f', 'dQir/g'];
     const env = resticEnv({ id: 'exact', repository, source: src, exclude, useGitignore: false });
     const r = await engine.backup(makeCtx(), env, { trigger: 'manual' });
     const inSnapshot = (await engine.listFiles(env, r.snapshotId!)).map((f) => f.path).sort();
     assert.deepEqual(inSnapshot, await archiveEngineSet(src, exclude));
-    assert.deepEqual(inSnapshot, ['Qlead.txt', 'ab.txt', 'keep', 'trail.txtQ', 'xzy.txt']);
+    assert.deepEqual(inSnapshot, ['Qlead.txt', 'ab.txt', 'd\nir', 'dQir', 'dQir/f', 'keep', 'nlQx.txt', 'trail.txtQ', 'xzy.txt']);
   });
 
   it('a restore\'s staging folder or copy left in the source (a crash) is in no backup of either engine', async () => {

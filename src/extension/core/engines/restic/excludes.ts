@@ -5,6 +5,7 @@
 // The walk also yields the manifest hash that skipIfUnchanged compares; without skipIfUnchanged
 // no one needs it, and the names-only walk (no lstat of each file: restic stats them itself)
 // applies the same rules for a fraction of the CPU.
+import { promises as fsp } from 'node:fs';
 import { ManifestHasher, walkTree } from '../../source/walk';
 import { walkNames } from '../../source/walkNames';
 import { FirstOf } from '../../util/firstOf';
@@ -32,7 +33,7 @@ function literal(c: string, windows: boolean): string {
  * that it survives: `$` (environment-expanded) becomes the class `[$]`, which expansion leaves
  * alone because `$]` names no variable; white space at either end (trimmed) becomes a class
  * too. A line break cannot be written in a line at all: it alone becomes `?`, which matches any
- * one character there (a sibling whose name differs only there is left out as well).
+ * one character there; scanSource then takes back, with `!` lines, what else it matches.
  */
 export function exactPattern(abs: string, windows = process.platform === 'win32'): string {
   const p = windows ? abs.replace(/\\/g, '/') : abs;
@@ -68,10 +69,16 @@ export async function scanSource(root: string, opts: { exclude: string[]; useGit
     useGitignore: opts.useGitignore,
     skipAbs: opts.skipAbs,
     warn: (t: string) => void warnings.add(t),
-    onExcluded: (rel: string) => excludeLines.push(exactPattern(root + sep + (sep === '\\' ? rel.replace(/\//g, '\\') : rel))),
+    onExcluded: (rel: string) => {
+      if (rel.includes('\n')) withLineBreaks.push(rel);
+      excludeLines.push(exactPattern(root + sep + (sep === '\\' ? rel.replace(/\//g, '\\') : rel)));
+    },
   };
+  const withLineBreaks: string[] = [];
+  const abs = (rel: string) => root + sep + (sep === '\\' ? rel.replace(/\//g, '\\') : rel);
   if (!opts.manifest) {
     const counts = await walkNames(root, { ...walk, signal: opts.signal });
+    excludeLines.push(...(await takeBack(withLineBreaks, excludeLines, root, abs)));
     return { files: counts.files, excludeLines, warnings };
   }
   const hasher = new ManifestHasher();
@@ -85,5 +92,45 @@ export async function scanSource(root: string, opts: { exclude: string[]; useGit
     }
     if (opts.signal?.aborted) break;
   }
+  excludeLines.push(...(await takeBack(withLineBreaks, excludeLines, root, abs)));
   return { manifestHash: hasher.digest(), files, bytes, excludeLines, warnings };
+}
+
+/** A path's names as regular expressions: a line break (written `?` in the exclude file) matches any one character. */
+function namePatterns(rel: string): RegExp[] {
+  return rel.split('/').map((name) => new RegExp(`^${[...name].map((c) => (c === '\n' ? '[^]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`));
+}
+
+/**
+ * `!` lines (restic 0.14+ negative patterns; the last matching line wins) taking back what the
+ * `?` of an excluded path with a line break also matches: each existing path that differs from it
+ * only where it has line breaks, and that the rules keep. Rare (names with line breaks), and
+ * looked up only then; a path whose own line would also match the excluded one is left out too.
+ */
+async function takeBack(withLineBreaks: string[], excludeLines: string[], root: string, abs: (rel: string) => string): Promise<string[]> {
+  if (!withLineBreaks.length) return [];
+  const excluded = new Set(excludeLines);
+  const out: string[] = [];
+  for (const rel of withLineBreaks) {
+    const patterns = namePatterns(rel);
+    const names = rel.split('/');
+    let candidates = [''];
+    for (let i = 0; i < names.length; i++) {
+      const next: string[] = [];
+      for (const c of candidates) {
+        const join = (n: string) => (c ? `${c}/${n}` : n);
+        if (!names[i].includes('\n')) next.push(join(names[i]));
+        else for (const n of await fsp.readdir(c ? abs(c) : root).catch(() => [] as string[])) if (patterns[i].test(n)) next.push(join(n));
+      }
+      candidates = next;
+    }
+    for (const c of candidates) {
+      const line = exactPattern(abs(c));
+      if (c === rel || excluded.has(line)) continue;
+      const own = namePatterns(c);
+      if (c.includes('\n') && rel.split('/').every((n, i) => own[i]?.test(n))) continue;
+      out.push(`!${line}`);
+    }
+  }
+  return out;
 }
