@@ -131,9 +131,11 @@ async function main(): Promise<void> {
 
   const envPath = environmentsPath(storage);
   let settings: PublishedSettings = {};
+  let untrustedFolders: string[] = [];
   const load = () => {
     const snapshot = readSnapshot(envPath);
     settings = snapshot.settings ?? {};
+    untrustedFolders = snapshot.untrustedFolders ?? [];
     const { entries, refused } = snapshotEntries(snapshot, { home: homedir(), env: process.env });
     for (const r of refused) logger.warn(`environments.json: "${r.id}" not run: ${r.reason}`);
     return entries;
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       version: VERSION,
       wasmPath: join(__dirname, 'sql-wasm.wasm'),
       onSecrets: (s) => secrets.set(s),
+      moreUntrustedFolders: () => untrustedFolders,
       secrets,
       resticPath: () => settings.resticPath,
       fsCallTimeoutMs: settings.fsCallTimeoutMs ?? DEFAULT_FS_CALL_TIMEOUT_MS,

@@ -38,8 +38,9 @@ export function parseMochaSummary(lines: readonly string[]): MochaSummary | unde
 const SUITE_BANNER = /^Extension host: VS Code (\d+\.\d+\.\d+)/;
 
 async function main(): Promise<number> {
-  // BACKUP_SCHEDULER_TEST_SUITE=agent runs only the background agent suite (the others need minutes each).
+  // BACKUP_SCHEDULER_TEST_SUITE=agent (or trust) runs only that suite (each needs a minute or more).
   if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'agent') return runSuite('out/test/integration/agent/index.js', undefined, false, undefined, startAgentBeforeServer);
+  if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'trust') return runTrustSuite();
   const first = await runSuite('out/test/integration/index.js');
   if (first !== 0) return first;
   // Two windows of one server share global storage: the multi-window suite runs in the second.
@@ -62,8 +63,11 @@ async function main(): Promise<number> {
   // The background agent runs first with the server stopped; the suite's window opens afterwards.
   const agentSuite = await runSuite('out/test/integration/agent/index.js', undefined, false, undefined, startAgentBeforeServer);
   if (agentSuite !== 0) return agentSuite;
-  // Workspace trust on (every other run disables it): the window starts untrusted; the suite asks
-  // the launcher to grant trust through the workbench.
+  return runTrustSuite();
+}
+
+/** Workspace trust on (every other run disables it): the window starts untrusted; the suite asks the launcher to grant trust through the workbench. */
+async function runTrustSuite(): Promise<number> {
   const trustControl = mkdtempSync(join(tmpdir(), 'backup-scheduler-trust-'));
   try {
     return await runSuite('out/test/integration/trust/index.js', undefined, false, { controlDir: trustControl });

@@ -72,6 +72,11 @@ export class AgentLink implements vscode.Disposable {
     this.timer = setInterval(() => this.check(false), 5_000);
   }
 
+  /** `<storage>/agent/environments.json` (tests read what was published). */
+  get environmentsFile(): string {
+    return environmentsPath(this.o.storageDir);
+  }
+
   /** Who runs the schedules now. */
   leadership(): Leadership {
     return this.o.backups.leadership();

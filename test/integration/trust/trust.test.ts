@@ -68,6 +68,16 @@ describe('workspace trust covers a command\'s working folder (trust on)', functi
     assert.equal((item?.iconPath as vscode.ThemeIcon | undefined)?.id, 'shield');
   });
 
+  it('untrusted: nothing of this workspace reaches the background agent\'s environments.json', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const published = () => JSON.parse(readFileSync(api().agent.environmentsFile, 'utf8')) as { user?: { environments: { id: string }[] }; workspaces: Record<string, unknown>; untrustedFolders?: string[] };
+    await api().agent.publishNow();
+    const s = published();
+    assert.deepEqual(s.user?.environments.map((e) => e.id), ['elsewhere'], 'the command inside the untrusted folder is not published');
+    assert.deepEqual(s.workspaces, {});
+    assert.deepEqual(s.untrustedFolders, [folder]);
+  });
+
   it('granting trust in the workbench unblocks it, and Run Now runs the workspace\'s script', async () => {
     const granted = new Promise<void>((resolve) => vscode.workspace.onDidGrantWorkspaceTrust(() => resolve()));
     writeFileSync(join(control, 'grant-trust'), '');
@@ -83,6 +93,11 @@ describe('workspace trust covers a command\'s working folder (trust on)', functi
     assert.ok(existsSync(t.result!.archivePath!));
     assert.equal(readFileSync(t.result!.archivePath!, 'utf8'), 'dumped by the workspace script\n');
     assert.doesNotMatch(String((await envItem('dump'))?.description), /blocked/);
+    // Trusted now: published for the agent too, and the folder no longer listed as untrusted.
+    await api().agent.publishNow();
+    const s = JSON.parse(readFileSync(api().agent.environmentsFile, 'utf8')) as { user: { environments: { id: string }[] }; untrustedFolders: string[] };
+    assert.deepEqual(s.user.environments.map((e) => e.id).sort(), ['dump', 'elsewhere']);
+    assert.deepEqual(s.untrustedFolders, []);
   });
 
   it('trusted: still no workspace value for the machine settings; the user\'s value applies', async () => {

@@ -37,6 +37,19 @@ describe('agent: environments.json', () => {
     assert.doesNotMatch(readFileSync(path, 'utf8'), /pg_dump|perfolder/);
   });
 
+  it('a user command that runs inside an untrusted workspace folder is not published, and the folder is listed as untrusted until a window trusts it', async () => {
+    const list = parseEnvironmentLists([{ raw: [{ id: 'dump', name: 'Dump', type: 'command', command: 'sh ./dump.sh', source: ws, destination: '/backups', schedule: '0 3 * * *' }], ctx: { home: '/home/u', env: {}, folders: [{ name: 'project', path: ws }], workspaceFolder: ws } }]);
+    await publish(path, { entries: list, folders: [{ path: ws, scheme: 'file' }], trusted: false, now: 1 });
+    assert.deepEqual(ids(readSnapshot(path)), []);
+    assert.deepEqual(readSnapshot(path).untrustedFolders, [ws]);
+    // A window with no folder publishes the same user list: the folder stays listed as untrusted.
+    await publish(path, { entries: list, folders: [], trusted: true, now: 2 });
+    assert.deepEqual(readSnapshot(path).untrustedFolders, [ws]);
+    await publish(path, { entries: list, folders: [{ path: ws, scheme: 'file' }], trusted: true, now: 3 });
+    assert.deepEqual(readSnapshot(path).untrustedFolders, []);
+    assert.deepEqual(ids(readSnapshot(path)), ['dump']);
+  });
+
   it('a trusted workspace adds its own section with its folders and per-folder ids', async () => {
     await publish(path, { entries: entries([ws]), folders: [{ path: ws, scheme: 'file' }], trusted: true, now: 1 });
     const s = readSnapshot(path);

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Environment, EnvironmentEntry } from '../environments/types';
+import { trustBlock } from '../environments/lookup';
 import { checkRegistration } from '../leader/requestChecks';
 import type { HistoryBounds } from '../store/taskStore';
 
@@ -40,6 +41,11 @@ export interface EnvironmentsSnapshot {
   settings?: PublishedSettings;
   user?: SnapshotSection;
   workspaces: Record<string, WorkspaceSection>;
+  /**
+   * Folders of workspaces a window has open untrusted: no command runs inside them (the rule a
+   * window applies, README "Safety rules"), also after that window closed, until a window trusts it.
+   */
+  untrustedFolders?: string[];
 }
 
 /** A workspace's key: the same folders give the same key in every window. */
@@ -66,6 +72,7 @@ export function readSnapshot(path: string): EnvironmentsSnapshot {
     settings: o.settings && typeof o.settings === 'object' ? o.settings : undefined,
     user: section(o.user) ? o.user : undefined,
     workspaces,
+    untrustedFolders: Array.isArray(o.untrustedFolders) ? o.untrustedFolders.filter((f): f is string => typeof f === 'string') : [],
   };
 }
 
@@ -133,6 +140,8 @@ export function sectionsOf(p: Publication): { user: Environment[]; workspace: { 
     const env = e.environment;
     const boundToWorkspace = env.origin === 'workspace' || env.folder !== undefined;
     if (!boundToWorkspace) {
+      // A user command that runs inside this untrusted workspace stays blocked, as in the window.
+      if (!p.trusted && trustBlock(env, false, fileFolders)) continue;
       user.push(env);
       continue;
     }
@@ -150,12 +159,17 @@ export function sectionsOf(p: Publication): { user: Environment[]; workspace: { 
 /** Publishes one window's view (see sectionsOf). */
 export function publish(path: string, p: Publication): Promise<EnvironmentsSnapshot> {
   const { user, workspace } = sectionsOf(p);
-  return updateSnapshot(path, (s) => ({
-    version: SNAPSHOT_VERSION,
-    settings: p.settings ?? s.settings,
-    user: p.includesUserList === false ? s.user : { publishedAt: p.now, environments: user },
-    workspaces: workspace ? { ...s.workspaces, [workspace.key]: { publishedAt: p.now, folders: workspace.folders, environments: workspace.environments } } : s.workspaces,
-  }));
+  const mine = p.folders.filter((f) => f.scheme === 'file').map((f) => f.path);
+  return updateSnapshot(path, (s) => {
+    const others = (s.untrustedFolders ?? []).filter((f) => !mine.includes(f));
+    return {
+      version: SNAPSHOT_VERSION,
+      settings: p.settings ?? s.settings,
+      user: p.includesUserList === false ? s.user : { publishedAt: p.now, environments: user },
+      workspaces: workspace ? { ...s.workspaces, [workspace.key]: { publishedAt: p.now, folders: workspace.folders, environments: workspace.environments } } : s.workspaces,
+      untrustedFolders: p.trusted ? others : [...others, ...mine],
+    };
+  });
 }
 
 /** "Stop Running in Background": removes one environment from whichever section has it. */

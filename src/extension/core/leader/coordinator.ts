@@ -57,6 +57,8 @@ export interface CoordinatorOptions {
   version?: string;
   /** The agent: a window handed it the secrets its environments need (held in memory only). */
   onSecrets?: (secrets: Record<string, string>) => void;
+  /** More folders where no command may run: the agent's, from environments.json (windows that had them open untrusted). */
+  moreUntrustedFolders?: () => readonly string[];
 }
 
 /** Who runs the schedules, as the status bar and the Environments view tell it. */
@@ -177,6 +179,7 @@ export class Coordinator implements Backups {
   /** Folders where a command must not run: this window's while untrusted, and other windows' they report untrusted. */
   untrustedFolders(): string[] {
     const out = this.trusted ? [] : [...(this.opts.workspaceFolders ?? [])];
+    out.push(...(this.opts.moreUntrustedFolders?.() ?? []));
     const now = this.opts.clock.now();
     for (const r of this.registered.values()) if (!r.trusted && now - r.at <= REGISTRATION_TTL_MS) out.push(...r.folders);
     return out;
