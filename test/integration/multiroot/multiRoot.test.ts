@@ -2,7 +2,7 @@
 // to, `${workspaceFolder:<name>}` expands, and beta's own settings bind their entries to beta.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -129,6 +129,15 @@ describe('a multi-root window', function () {
       const names = (await vscode.workspace.fs.readDirectory(backupRoot)).map(([n]) => n);
       assert.deepEqual(names, ['readme.txt']);
       await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.joinPath(backupRoot, '.vscode', 'settings.json'))));
+      // Nor does anything of it reach the background agent: environments.json names gamma's
+      // environment in this workspace's section, and neither the backup folder nor its entries.
+      await api().agent.publishNow();
+      const published = readFileSync(api().agent.environmentsFile, 'utf8');
+      assert.match(published, /gamma-own@/);
+      assert.doesNotMatch(published, /from-backup|evil-src\/|"backup:/);
+      const sections = Object.values((JSON.parse(published) as { workspaces: Record<string, { folders: string[] }> }).workspaces);
+      assert.ok(sections.some((w) => w.folders.includes(gamma)), JSON.stringify(sections));
+      assert.ok(sections.every((w) => w.folders.every((f) => !f.includes('evil-src') && f !== backupFolder.uri.fsPath)), JSON.stringify(sections));
     } finally {
       const removed = new Promise<void>((resolve) => {
         const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => (sub.dispose(), resolve()));
