@@ -1,3 +1,4 @@
+import { publishedEnvironments } from '../../extension/core/client/publishedEnvironments';
 import type { Command, Context } from '../command';
 import { safe, table } from '../output';
 
@@ -9,7 +10,11 @@ export const list: Command = {
   json: true,
   details: 'With nobody leading, lists the environments last published for the background agent, or else the ids the history knows.\nExit codes: 0 answered, 1 failed.',
   async run(ctx: Context) {
-    const envs = await (await ctx.work()).environments();
+    const work = await ctx.work();
+    // The leader knows a workspace environment's folder only when it is bound to one; the
+    // snapshot windows publish for the agent says which workspace the others come from.
+    const published = new Map((publishedEnvironments(ctx.storage())?.entries ?? []).flatMap((e) => (e.valid && e.environment.folder ? [[e.environment.id, e.environment.folder] as const] : [])));
+    const envs = (await work.environments()).map((e) => (e.folder || !published.has(e.id) || e.origin !== 'workspace' ? e : { ...e, folder: published.get(e.id) }));
     const { out } = ctx;
     if (out.json) {
       out.data(envs);

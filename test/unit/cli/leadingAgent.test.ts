@@ -47,8 +47,10 @@ describe('command line with a leading background agent', function () {
     for (const d of [storage, bin, join(root, 'src')]) mkdirSync(d);
     writeFileSync(join(root, 'src', 'notes.md'), '# notes\n');
     buildInstalledFiles(bin);
-    const entries = parseEnvironments(testEnvironments(root), { workspaceFolder: undefined, home: root, env: {} });
-    await publish(environmentsPath(storage), { entries, folders: [], trusted: true, now: Date.now() });
+    // `notes` comes from a workspace's settings (the workspace root/ws, as its window published it).
+    mkdirSync(join(root, 'ws'));
+    const entries = parseEnvironments(testEnvironments(root), { workspaceFolder: join(root, 'ws'), home: root, env: {}, workspaceIds: new Set(['notes']) });
+    await publish(environmentsPath(storage), { entries, folders: [{ path: join(root, 'ws'), scheme: 'file' }], trusted: true, now: Date.now() });
     window = new Window(storage, testEnvironments(root));
     await until('the window to lead', () => window.leads, 90_000);
   });
@@ -78,8 +80,12 @@ describe('command line with a leading background agent', function () {
   it('status --json names the agent, its pid and version, and the environments it runs', async () => {
     const s = json<{ leader: { host: string; pid: number; version: string }; environments: { id: string; nextRun: number }[] }>(await bs('status', '--json'));
     assert.deepEqual([s.leader.host, s.leader.pid, s.leader.version], ['agent', agent!.pid, '9.9.9-test']);
-    assert.deepEqual(s.environments.map((e) => e.id), ['notes', 'warny', 'broken', 'slow']);
+    // The user's environments first, then each workspace's, as windows published them.
+    assert.deepEqual(s.environments.map((e) => e.id), ['warny', 'broken', 'slow', 'notes']);
     assert.match((await bs('status')).stdout, /Leader: background agent \(pid \d+\)/);
+    const list = json<{ id: string; origin: string; folder?: string }[]>(await bs('list', '--json'));
+    assert.deepEqual(list.map((e) => [e.id, e.origin, e.folder]), [['warny', 'user', undefined], ['broken', 'user', undefined], ['slow', 'user', undefined], ['notes', 'workspace', join(root, 'ws')]]);
+    assert.match((await bs('list')).stdout, new RegExp(`notes .*${join(root, 'ws').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
   it('run --wait prints the log and exits 0, 3 or 1; history --json then lists the runs', async () => {
@@ -126,8 +132,8 @@ describe('command line with a leading background agent', function () {
     assert.equal(await agentExit, 0);
     const s = json<{ leader: null }>(await bs('status', '--json'));
     assert.equal(s.leader, null);
-    const list = json<{ id: string; name: string; schedule: string }[]>(await bs('list', '--json'));
-    assert.deepEqual(list.map((e) => [e.id, e.name, e.schedule]), [['notes', 'Notes', '0 3 * * *'], ['warny', 'warny', '0 3 * * *'], ['broken', 'broken', '0 3 * * *'], ['slow', 'slow', '0 3 * * *']]);
+    const list = json<{ id: string; name: string; schedule: string; folder?: string }[]>(await bs('list', '--json'));
+    assert.deepEqual(list.map((e) => [e.id, e.name, e.schedule, e.folder]), [['warny', 'warny', '0 3 * * *', undefined], ['broken', 'broken', '0 3 * * *', undefined], ['slow', 'slow', '0 3 * * *', undefined], ['notes', 'Notes', '0 3 * * *', join(root, 'ws')]]);
     const run = await bs('run', 'notes');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /backup-scheduler agent start/);
