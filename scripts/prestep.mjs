@@ -20,8 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 // chromium drives the workbench in tests; libkrb5-dev, ripgrep and the build tools are what the
 // test host's native modules need; sqlite3 opens tasks.db and unzip lists the .vsix in tests;
-// restic and rclone are the restic engine's real binaries.
-const ALL_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'sqlite3', 'unzip', 'g++', 'make', 'python3', 'restic', 'rclone'];
+// restic and rclone are the restic engine's real binaries; pigz is the backup benchmark's judge
+// for many small files (`npm run bench backup`).
+const ALL_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'sqlite3', 'unzip', 'g++', 'make', 'python3', 'restic', 'rclone', 'pigz'];
 // What building the test host needs (scripts/install-test-host.sh).
 const HOST_PACKAGES = ['libkrb5-dev', 'ripgrep', 'g++', 'make', 'python3'];
 // Without dpkg, a package counts as present when this program is on PATH.

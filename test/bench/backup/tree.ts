@@ -83,3 +83,48 @@ export function generateTree(root: string, spec: TreeSpec = DEFAULT_TREE): { fil
   writeFileSync(`${marker}.stats`, JSON.stringify({ files, bytes }));
   return { files, bytes };
 }
+
+export interface ManyFilesSpec {
+  /** Bump when the generator changes, so an old tree is regenerated. */
+  version: number;
+  seed: number;
+  packages: number;
+  /** Mean size of a file, bytes (sizes are skewed: most are small, a few are larger). */
+  fileMean: number;
+}
+
+/** Shaped like a node_modules folder: ~620 packages of ~25 small files each (>= 15k files, a few KB). */
+export const MANY_FILES_TREE: ManyFilesSpec = { version: 1, seed: 20261202, packages: 620, fileMean: 3 * 1024 };
+
+/** Generates the many-small-files tree into `root` unless a marker says the same spec is already there. */
+export function generateManyFiles(root: string, spec: ManyFilesSpec = MANY_FILES_TREE): { files: number; bytes: number } {
+  const marker = join(root, '..', `${root.split('/').pop()}.spec.json`);
+  const key = JSON.stringify(spec);
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === key && existsSync(root) && readdirSync(root).length) {
+    return JSON.parse(readFileSync(`${marker}.stats`, 'utf8')) as { files: number; bytes: number };
+  }
+  const rand = prng(spec.seed);
+  let files = 0;
+  let bytes = 0;
+  const put = (dir: string, name: string, body: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), body);
+    files++;
+    bytes += Buffer.byteLength(body);
+  };
+  const size = () => Math.max(40, Math.round(-Math.log(1 - rand()) * spec.fileMean));
+  for (let p = 0; p < spec.packages; p++) {
+    // Every tenth package nests a dependency of its own, as npm does on a version conflict.
+    const pkg = p % 10 === 9 ? join(root, 'node_modules', `pkg-${p - 1}`, 'node_modules', `pkg-${p}`) : join(root, 'node_modules', `pkg-${p}`);
+    put(pkg, 'package.json', `{\n  "name": "pkg-${p}",\n  "version": "1.${p % 7}.${p % 13}",\n  "main": "lib/index.js"\n}\n`);
+    put(pkg, 'README.md', text(rand, size()));
+    put(pkg, 'LICENSE', 'MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software.\n');
+    const libs = 8 + ((rand() * 10) | 0);
+    for (let i = 0; i < libs; i++) put(join(pkg, 'lib'), `mod${i}.js`, text(rand, size()));
+    for (let i = 0; i < 4; i++) put(join(pkg, 'dist'), `bundle${i}.js`, text(rand, size()));
+    for (let i = 0; i < 6; i++) put(join(pkg, 'types'), `mod${i}.d.ts`, text(rand, size() >> 1));
+  }
+  writeFileSync(marker, key);
+  writeFileSync(`${marker}.stats`, JSON.stringify({ files, bytes }));
+  return { files, bytes };
+}

@@ -117,11 +117,14 @@ interface Sample {
   maxBlockMs: number;
 }
 
-async function timed(fn: () => unknown): Promise<Sample> {
+/** `tick`: also watch the main thread with a 1 ms ticker (off in the paired timings: its wake-ups cost CPU). */
+async function timed(fn: () => unknown, tick = false): Promise<Sample> {
   const c0 = process.cpuUsage();
   const k0 = childCpu();
   const t0 = performance.now();
-  const { maxBlockMs } = await eventLoopMaxBlock(async () => fn());
+  let maxBlockMs = NaN;
+  if (tick) maxBlockMs = (await eventLoopMaxBlock(async () => fn())).maxBlockMs;
+  else await fn();
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   return { wall, cpu: (c.user + c.system) / 1e6 + childCpu() - k0, maxBlockMs };
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
 
   const s = { oursFirst: [] as Sample[], bareFirst: [] as Sample[], oursIncremental: [] as Sample[], bareIncremental: [] as Sample[] };
   const reads = { ours: [] as number[], bare: [] as number[], maxBlockMs: [] as number[] };
-  const others = { verify: [] as Sample[], restore: [] as Sample[], bareRestore: [] as Sample[] };
+  const others = { verify: [] as Sample[], restore: [] as Sample[], bareRestore: [] as Sample[], backupTicked: [] as Sample[], unchanged: [] as Sample[], bareUnchanged: [] as Sample[] };
   const readPath = middleFile();
   let readBytes = 0;
   const loads: number[] = [];
@@ -179,6 +182,28 @@ async function main(): Promise<void> {
         s.oursIncremental.push(await oursIncr());
       }
     }
+    // One more incremental with the ticker on (the host thread's longest stall), then an
+    // unchanged run with skipIfUnchanged beside bare restic on the same unchanged tree.
+    changed = change1Percent(5000 + round);
+    others.backupTicked.push(await timed(async () => (snapshotId = (await engine.backup(ctx, env, { trigger: 'scheduled' })).snapshotId), true));
+    const skipEnv = { ...env, skipIfUnchanged: true };
+    const base = await engine.backup(ctx, skipEnv, { trigger: 'scheduled' });
+    const previous = { manifestHash: base.manifestHash!, finishedAt: Date.now(), snapshotId: base.snapshotId ?? snapshotId };
+    snapshotId = previous.snapshotId;
+    bareBackup(repoBare); // bare's parent is the same unchanged tree too
+    for (let k = 0; k < INCREMENTALS; k++) {
+      const oursSkip = async () => others.unchanged.push(await timed(async () => {
+        if ((await engine.backup(ctx, skipEnv, { trigger: 'scheduled', previous })).unchangedSince === undefined) throw new Error('unchanged run was not skipped');
+      }));
+      const bareSkip = async () => others.bareUnchanged.push(await timed(() => bareBackup(repoBare)));
+      if ((round + k) % 2 === 0) {
+        await oursSkip();
+        await bareSkip();
+      } else {
+        await bareSkip();
+        await oursSkip();
+      }
+    }
     // Single-file read from the snapshot our engine just made, three pairs per round, alternating.
     for (let k = 0; k < 3; k++) {
       const readOurs = async () => {
@@ -207,10 +232,10 @@ async function main(): Promise<void> {
       readBytes = a.length;
     }
     // A verify (restic check) and a whole restore of that snapshot, beside a bare `restic restore`.
-    others.verify.push(await timed(() => engine.verify(ctx, env, {})));
+    others.verify.push(await timed(() => engine.verify(ctx, env, {}), true));
     const restoreOurs = async () => {
       fresh(join(OUT, 'restore-ours'));
-      others.restore.push(await timed(() => engine.restore(ctx, env, { backupId: snapshotId!, target: join(OUT, 'restore-ours'), overwrite: false })));
+      others.restore.push(await timed(() => engine.restore(ctx, env, { backupId: snapshotId!, target: join(OUT, 'restore-ours'), overwrite: false }), true));
     };
     const restoreBare = async () => {
       fresh(join(OUT, 'restore-bare'));
@@ -252,7 +277,7 @@ async function main(): Promise<void> {
   const blocks = (xs: number[]) => ({ maxBlockMs: median(xs), worstMs: Math.max(...xs), runs: xs.length });
   const eventLoop = {
     idleMs: await idleMaxBlock(),
-    backup: blocks(s.oursIncremental.map((x) => x.maxBlockMs)),
+    backup: blocks(others.backupTicked.map((x) => x.maxBlockMs)),
     verify: blocks(others.verify.map((x) => x.maxBlockMs)),
     restore: blocks(others.restore.map((x) => x.maxBlockMs)),
     singleFileRead: blocks(reads.maxBlockMs),
@@ -270,6 +295,7 @@ async function main(): Promise<void> {
       incrementalBackup: { oursS: med(s.oursIncremental), bareResticS: med(s.bareIncremental), oursCpuS: med(s.oursIncremental, 'cpu'), bareResticCpuS: med(s.bareIncremental, 'cpu') },
       verify: { oursS: med(others.verify) },
       restore: { oursS: med(others.restore), bareResticS: med(others.bareRestore) },
+      unchangedRun: { oursS: med(others.unchanged), bareResticS: med(others.bareUnchanged), oursCpuS: med(others.unchanged, 'cpu'), bareResticCpuS: med(others.bareUnchanged, 'cpu') },
     },
     /** The host thread's longest stall (1 ms ticker) during each operation: median over runs, worst run. */
     eventLoop,
@@ -278,6 +304,8 @@ async function main(): Promise<void> {
       firstBackupVsBareRestic: paired(s.oursFirst, s.bareFirst),
       incrementalVsBareRestic: paired(s.oursIncremental, s.bareIncremental),
       restoreVsBareRestic: paired(others.restore, others.bareRestore),
+      /** skipIfUnchanged on an unchanged tree (no snapshot made) vs bare restic backup of it. */
+      unchangedVsBareRestic: paired(others.unchanged, others.bareUnchanged),
     },
     /** The same with CPU seconds (restic's and ours), which other load moves less. */
     cpuRatios: {
@@ -311,6 +339,7 @@ async function main(): Promise<void> {
   console.log(`${'median'.padEnd(24)}${'ours'.padStart(8)}${'bare restic'.padStart(12)}${'ratio*'.padStart(8)}${'ours'.padStart(10)}${'bare'.padStart(10)}${'ratio*'.padStart(8)}   (target: first <= 1.05, after changes <= 1.0)`);
   console.log(row('first backup', s.oursFirst, s.bareFirst));
   console.log(row(`after ${changed} files changed`, s.oursIncremental, s.bareIncremental));
+  console.log(row('unchanged (skipIfUnchanged)', others.unchanged, others.bareUnchanged) + '   (goal: several times faster)');
   console.log(`restore: ours ${med(others.restore).toFixed(2)} s, bare restic restore ${med(others.bareRestore).toFixed(2)} s (${results.ratios.restoreVsBareRestic.toFixed(2)}x*); verify ${med(others.verify).toFixed(2)} s`);
   console.log(`event loop, longest stall (ms, median of runs / worst; goal <= 20): ${(['backup', 'verify', 'restore', 'singleFileRead'] as const).map((k) => `${k} ${eventLoop[k].maxBlockMs.toFixed(1)}/${eventLoop[k].worstMs.toFixed(1)}`).join(', ')}; an idle ticker ${eventLoop.idleMs.toFixed(1)}`);
   console.log(`single-file read (${readPath}, ${readBytes} bytes): ours ${results.singleFileRead.engineMs.toFixed(0)} ms, bare restic dump ${results.singleFileRead.bareDumpMs.toFixed(0)} ms (${results.singleFileRead.ratio.toFixed(2)}x*)`);
