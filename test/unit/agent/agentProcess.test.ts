@@ -5,11 +5,11 @@
 // and a window that takes over, and a leading window hands over to a newly started agent after
 // its running task, with no occurrence run twice.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environmentsPath, agentLogPath } from '../../../src/extension/core/agent/paths';
+import { agentLogPath, agentStatusPath, environmentsPath } from '../../../src/extension/core/agent/paths';
 import { publish } from '../../../src/extension/core/agent/snapshot';
 import { parseEnvironments } from '../../../src/extension/core/environments/parse';
 
@@ -21,7 +21,7 @@ interface Line {
   role?: string;
   who?: string;
   handingOver?: boolean;
-  tasks?: { id: number; envId: string; kind: string; trigger: string; status: string; occurrence?: string }[];
+  tasks?: { id: number; envId: string; kind: string; trigger: string; status: string; error?: string | null; occurrence?: string }[];
   [k: string]: unknown;
 }
 
@@ -102,8 +102,8 @@ function startAgent(storage: string): Proc {
   return p;
 }
 
-function startWindow(storage: string, envs: unknown[]): Proc {
-  const p = new Proc(spawn(process.execPath, [join(__dirname, 'fixtures', 'window.js')], { env: { ...process.env, BS_STORAGE: storage, BS_ENVS: JSON.stringify(envs) }, stdio: ['pipe', 'pipe', 'inherit'] }));
+function startWindow(storage: string, envs: unknown[], secrets: Record<string, string> = {}): Proc {
+  const p = new Proc(spawn(process.execPath, [join(__dirname, 'fixtures', 'window.js')], { env: { ...process.env, BS_STORAGE: storage, BS_ENVS: JSON.stringify(envs), BS_SECRETS: JSON.stringify(secrets) }, stdio: ['pipe', 'pipe', 'inherit'] }));
   procs.add(p);
   return p;
 }
@@ -189,6 +189,35 @@ describe('background agent (real processes)', function () {
     await until(async () => (await win.tasks()).some((t) => t.status === 'interrupted'), 30_000, 'the killed task marked interrupted');
     await until(async () => (await win.tasks()).some((t) => t.status === 'succeeded'), 60_000, 'a backup run by the window', () => win.tasks());
     assertNoOccurrenceTwice(await win.tasks());
+  });
+
+  it('a restic password kept in SecretStorage: without a window the run fails saying what to do and the agent lists it as awaited; a window hands it over and runs work; it is never written to disk', async () => {
+    const storage = temp('bs-agent-st-');
+    const src = temp('bs-agent-src-');
+    const repo = join(temp('bs-agent-repo-'), 'repo');
+    const password = 'correct-horse-battery-staple-4711';
+    writeFileSync(join(src, 'a.txt'), 'hello');
+    execFileSync('restic', ['init', '--repo', repo], { env: { ...process.env, RESTIC_PASSWORD: password }, stdio: 'ignore' });
+    const key = `restic.password:${repo}`;
+    const envs = [{ id: 'vault', name: 'Vault', type: 'folder', engine: 'restic', source: src, repository: repo, schedule: '*/5 * * * * *' }];
+    await publishFor(storage, envs);
+    const agent = startAgent(storage);
+    const status = () => (existsSync(agentStatusPath(storage)) ? (JSON.parse(readFileSync(agentStatusPath(storage), 'utf8')) as { waitingForSecrets: string[] }) : undefined);
+    await until(() => status()?.waitingForSecrets.includes(key) === true, 60_000, 'the agent to list the password it waits for');
+    const win = startWindow(storage, envs, { [key]: password });
+    await win.waitFor((l) => l.who === 'agent', 60_000, 'the agent leading');
+    await until(async () => (await win.tasks()).some((t) => t.status === 'failed'), 60_000, 'a failed run shown in the window', () => win.tasks());
+    const failed = (await win.tasks()).find((t) => t.status === 'failed');
+    assert.match(String(failed?.error), /open VS Code once, or use passwordFile\/passwordCommand/);
+    win.child.stdin!.write(`${JSON.stringify({ op: 'handSecrets' })}\n`);
+    await win.waitFor((l) => l.handed === true, 30_000, 'the hand-over');
+    await until(async () => (await win.tasks()).some((t) => t.kind === 'backup' && t.status === 'succeeded'), 60_000, 'a backup with the handed password', () => win.tasks());
+    await until(() => status()?.waitingForSecrets.length === 0, 30_000, 'nothing awaited any more');
+    // In memory only: no file the agent writes holds it.
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : statSync(join(dir, n)).isFile() ? [join(dir, n)] : []));
+    for (const f of files(storage)) assert.ok(!readFileSync(f).includes(password), `${f} holds the password`);
+    agent.child.kill('SIGTERM');
+    assert.equal(await agent.exited, 0);
   });
 
   it('a leading window hands over to a newly started agent once its running task ends: the task finishes, no occurrence runs twice or is lost', async () => {
