@@ -138,4 +138,19 @@ describe('ListingCache', () => {
     assert.equal((await pd)?.path, 'q/r.txt', 'a caller without a signal keeps the request alive');
     assert.equal(s.calls.filter((x) => x.startsWith('stat')).length, 1);
   });
+
+  it('runs at most 4 listings at once; one given up while it waits never starts', async () => {
+    const s = source({ folders: true });
+    const cache = new ListingCache(s.src);
+    s.hold();
+    const gaveUp = new AbortController();
+    const all = ['a', 'b', 'c', 'd', 'e', 'f'].map((d) => cache.children('e', 'b', d, d === 'f' ? gaveUp.signal : undefined));
+    await tick();
+    assert.deepEqual(s.calls, ['folder e:b:a', 'folder e:b:b', 'folder e:b:c', 'folder e:b:d']);
+    gaveUp.abort();
+    await assert.rejects(all[5], /cancelled/);
+    s.release();
+    assert.deepEqual((await Promise.all(all.slice(0, 5))).map((l) => l.length), [3, 3, 3, 3, 3]);
+    assert.deepEqual(s.calls.slice(4), ['folder e:b:e'], 'f was given up before it started');
+  });
 });

@@ -7,6 +7,8 @@
 //   (the last one stays even when it alone is larger: the archive engine lists whole backups);
 // - a listing being fetched is shared by every caller, and cancelled (its process killed) once
 //   every caller has given up; one caller giving up leaves it running for the others.
+// - at most 4 listings run at once: a workspace folder of a backup is searched folder by folder,
+//   and VS Code asks for many folders together; each restic listing is a process.
 // A failed or cancelled listing is not kept.
 import type { BackupEntry } from '../engines/types';
 import { CancelledError } from '../util/errors';
@@ -42,9 +44,13 @@ export class ListingCache {
   private weight = 0;
   private readonly flights = new Map<string, Flight<unknown>>();
 
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
   constructor(
     private readonly source: ListingSource,
     readonly maxEntries = LISTING_CACHE_ENTRIES,
+    readonly maxRunning = 4,
   ) {}
 
   /** Entries kept now (for tests and the benchmark). */
@@ -123,13 +129,40 @@ export class ListingCache {
     }
   }
 
+  /** Runs `fn` when fewer than maxRunning run; a request given up while it waits never starts. */
+  private async limited<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    if (this.running < this.maxRunning) this.running++;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const go = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(); // the slot is handed over: `running` stays as it is
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(go);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new CancelledError('Listing'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(go);
+      });
+    }
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
   /** Joins the request for `key` in flight, or starts it; `signal` lets this caller give up alone. */
   private join<T>(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (signal?.aborted) return Promise.reject(new CancelledError('Listing'));
     let f = this.flights.get(key) as Flight<T> | undefined;
     if (!f) {
       const controller = new AbortController();
-      const flight: Flight<T> = { controller, waiters: 0, promise: start(controller.signal) };
+      const flight: Flight<T> = { controller, waiters: 0, promise: this.limited(controller.signal, () => start(controller.signal)) };
       f = flight;
       this.flights.set(key, flight as Flight<unknown>);
       const done = () => {
