@@ -132,7 +132,8 @@ function activeBackupDiffs(): vscode.TabInputTextDiff[] {
  * backup's bytes. Not a delete and a create in one edit: VS Code 1.100 undoes an edit's file
  * operations in the order they were made, so that Undo would recreate the old file before the new
  * one is gone, and fail. `overwrite` (honoured by VS Code, absent from the API's type) lets that
- * recreation replace the restored file.
+ * recreation replace the restored file. Redo deletes the file again without writing the backup's
+ * bytes (the write is not part of the edit); Undo then recreates it, and the kept copy holds it too.
  */
 async function applyBytes(target: vscode.Uri, bytes: Uint8Array, replace: boolean): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
