@@ -417,7 +417,9 @@ export class Coordinator implements Backups {
    * right after checking it leads may wake after another took over and ran the same occurrence.
    * So the occurrence is claimed with an O_EXCL file first (one winner), leadership is checked
    * again (a loser gives the claim back, so the new leader can still catch it up), and the
-   * "handled" mark is written to tasks.db before the run starts.
+   * "handled" mark goes to tasks.db. The run does not wait for that write: the claim file alone
+   * already stops any other process from running the occurrence, and 30 runs due at once would
+   * otherwise each wait for a write of the whole history (the agent benchmark's lateness).
    */
   private async claim(envId: string, occurrence: number, store: SqlTaskStore): Promise<boolean> {
     const { logger } = this.opts;
@@ -431,7 +433,7 @@ export class Coordinator implements Backups {
       releaseOccurrence(this.claimsDir, key);
       return false;
     }
-    await store.flush().catch((e) => logger.warn(`could not write the history before a scheduled run: ${(e as Error).message}`));
+    void store.flush().catch((e) => logger.warn(`could not write the history at a scheduled run: ${(e as Error).message}`));
     return true;
   }
 
