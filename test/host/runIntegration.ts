@@ -110,7 +110,8 @@ async function startAgentBeforeServer(serverData: string): Promise<{ env: Record
   ];
   await publish(environmentsPath(storage), { entries: parseEnvironments(envs, { home: root, env: {}, workspaceFolder: undefined }), folders: [], trusted: true, now: Date.now() });
   const out = createWriteStream(join(root, 'agent.out.log'));
-  const agent = spawn(process.execPath, [join(root, 'bin', 'agent.js'), '--storage', storage], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its record of the storage folder for the command line goes to a temporary state folder, not the home folder.
+  const agent = spawn(process.execPath, [join(root, 'bin', 'agent.js'), '--storage', storage], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BACKUP_SCHEDULER_STATE_DIR: join(root, 'state') } });
   agent.stdout!.pipe(out);
   agent.stderr!.pipe(out);
   const exited = new Promise<void>((r) => agent.once('exit', () => r()));

@@ -97,7 +97,7 @@ function buildAgent(): string {
 
 function startAgent(storage: string): Proc {
   // The command line a service uses; cwd elsewhere, so nothing is found by accident.
-  const p = new Proc(spawn(process.execPath, [agentBin, '--storage', storage], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] }));
+  const p = new Proc(spawn(process.execPath, [agentBin, '--storage', storage], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BACKUP_SCHEDULER_STATE_DIR: join(storage, 'cli-state') } }));
   procs.add(p);
   return p;
 }

@@ -50,7 +50,9 @@ describe('background agent install (real processes)', function () {
   });
 
   const storage = () => join(tmp, 'User', 'globalStorage', 'backup-scheduler.backup-scheduler');
-  function installer(version: string, storageDir = storage(), env: NodeJS.ProcessEnv = process.env): AgentInstaller {
+  // The agent records its storage folder for the command line: in a temporary state folder, not the home folder.
+  const testEnv = (): NodeJS.ProcessEnv => ({ ...process.env, BACKUP_SCHEDULER_STATE_DIR: join(tmp, 'cli-state') });
+  function installer(version: string, storageDir = storage(), env: NodeJS.ProcessEnv = testEnv()): AgentInstaller {
     const i = new AgentInstaller({ storageDir, version, bundleDir: DIST, execPath: process.execPath, ctx: systemContext(env) });
     installers.push(i);
     return i;
@@ -134,7 +136,7 @@ describe('background agent install (real processes)', function () {
     cpSync(DIST, join(own, 'dist'), { recursive: true });
     // Installed with this machine's real environment (a real user service where there is one);
     // the hook finds it through the fake home, and removes the unit where install wrote it.
-    const i = new AgentInstaller({ storageDir, version: '1.2.3', bundleDir: DIST, execPath: process.execPath, extensionsDir: extensions, ctx: systemContext() });
+    const i = new AgentInstaller({ storageDir, version: '1.2.3', bundleDir: DIST, execPath: process.execPath, extensionsDir: extensions, ctx: systemContext(testEnv()) });
     installers.push(i);
     await i.install();
     const pid = await until('the agent to run', async () => (await i.status()).service.pid);
