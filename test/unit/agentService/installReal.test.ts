@@ -6,7 +6,7 @@
 // removes its files. A window of a newer version replaces the files and restarts it; an older
 // one leaves it alone. The `vscode:uninstall` script removes it once the extension is gone.
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,25 @@ describe('background agent install (real processes)', function () {
     assert.equal(next.installed()?.version, '1.3.0');
     assert.deepEqual(readdirSync(join(storage(), 'agent')).filter((n) => /^\d/.test(n)), ['1.3.0']);
     await until('the new agent to lead', async () => (await next.status()).leadingSince);
+  });
+
+  it('replaces an agent started by hand (it holds the agent lock), and a second install keeps its own agent', async () => {
+    const hand = spawn(process.execPath, [join(DIST, 'agent.js'), '--storage', storage()], { stdio: 'ignore', detached: true });
+    try {
+      await until('the hand-started agent to write its status', () => existsSync(join(storage(), 'agent', 'status.json')) || undefined);
+      const i = installer('1.2.3');
+      const report = await i.install();
+      assert.match(report.notes.join(' '), /An agent started by hand was stopped/);
+      // Exit 0 after its clean stop, or by the signal itself while it was still starting up.
+      await until('the hand-started agent to end', () => hand.exitCode !== null || hand.signalCode !== null || undefined);
+      await runningFrom(i, '1.2.3');
+      await until('the installed agent to lead', async () => (await i.status()).leadingSince);
+      const again = await i.install();
+      assert.doesNotMatch(again.notes.join(' '), /started by hand/);
+      await runningFrom(i, '1.2.3');
+    } finally {
+      hand.kill('SIGKILL');
+    }
   });
 
   it('stop and start through the installer', async () => {

@@ -3,7 +3,9 @@
 // and the command-line tool all drive the agent through this class.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentStatusPath } from '../agent/paths';
 import { highestTerm, readHeartbeat } from '../leader/terms';
+import { processCommandLine, terminate } from './agentProcess';
 import { agentLayout, AGENT_FILES, compareVersions, OPTIONAL_FILES, serviceNames, VERSION_DIR_RE, type AgentLayout } from './layout';
 import { withInstallLock } from './installLock';
 import { DetachedManager } from './managers/detached';
@@ -99,6 +101,10 @@ export class AgentInstaller {
       // Installed before with another manager (a user bus that came or went): that one goes first.
       if (previous && previous.kind !== manager.kind) await this.managerFor(previous.kind).remove(this.definition(previous.version, previous.node, previous.kind), previous.definitionFile);
       const def = this.definition(this.o.version, node, manager.kind);
+      // An agent started some other way (by hand, by the command line) holds the agent's lock: the
+      // one installed now would exit at once, so that one goes.
+      const ours = previous ? (await this.managerFor(previous.kind).status(this.definition(previous.version, previous.node, previous.kind)).catch(() => undefined))?.pid : undefined;
+      if (await this.stopStray(ours)) notes.push('An agent started by hand was stopped: the installed one replaces it.');
       const done = await manager.install(def);
       notes.push(...done.notes);
       if (manager.kind === 'detached' && why) notes.push(`(${why})`);
@@ -181,6 +187,25 @@ export class AgentInstaller {
     if (!installed) return { service: { running: false, detail: 'not installed' } };
     const service = await this.managerFor(installed.kind).status(this.definition(installed.version, installed.node, installed.kind));
     return { installed, service, leadingSince: service.pid !== undefined ? this.leadingSince(service.pid) : undefined };
+  }
+
+  /**
+   * Stops the agent that agent/status.json names (written by the agent itself) when it is alive
+   * and is an agent of this storage folder; true when there was one.
+   */
+  private async stopStray(ours: number | undefined): Promise<boolean> {
+    let pid: number;
+    try {
+      pid = Number((JSON.parse(readFileSync(agentStatusPath(this.o.storageDir), 'utf8')) as { pid?: unknown }).pid);
+    } catch {
+      return false;
+    }
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || pid === ours) return false;
+    const cmd = await processCommandLine(pid, this.o.ctx.platform, this.o.ctx.runner);
+    const line = cmd?.join(' ') ?? '';
+    if (!line.includes('agent.js') || !line.includes(this.o.storageDir)) return false;
+    await terminate(pid);
+    return true;
   }
 
   /** The service definition for a version: the command line points into that version's folder. */
