@@ -99,7 +99,11 @@ describe('a file swapped for a link between listing and reading', function () {
     assert.ok(swapped);
     assert.doesNotMatch(extractedText(r.archivePath!), /SECRET/);
     assert.ok(!gnuList(r.archivePath!).includes('a/id_ed25519'));
-    assert.ok(ctx.warnings().includes('Cannot read a/id_ed25519: it was replaced after it was listed, or a folder on its path by a link; the next backup takes it (skipped)'), ctx.warnings().slice(-3).join('\n'));
+    // Every file left in "a" is refused with a warning; only the first 100 are listed, then a count.
+    const warns = ctx.warnings();
+    const refused = 'Cannot read a/id_ed25519: it was replaced after it was listed, or a folder on its path by a link; the next backup takes it (skipped)';
+    if (r.warnings <= 100) assert.ok(warns.includes(refused), warns.slice(-3).join('\n'));
+    else assert.equal(warns.at(-1), `… and ${r.warnings - 100} more warnings like these (only the first 100 are listed)`);
   });
 
   it('a file swapped for a FIFO is skipped too, without blocking the backup', async () => {
