@@ -40,6 +40,8 @@ export interface TaskResult {
   size?: number;
   fileCount?: number;
   sha256?: string;
+  /** Archive engine: SHA-256 of the archive's index (`<archive>.idx`), so a replaced index is not used. */
+  indexSha256?: string;
   /** Set when skipIfUnchanged found nothing new: time (epoch ms) of the backup that still holds. */
   unchangedSince?: number;
   /** Hash of the source tree's manifest (paths, sizes, mtimes) for skipIfUnchanged. */

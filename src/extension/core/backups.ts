@@ -4,10 +4,11 @@
 // (leader/followerBackups.ts). Commands are asynchronous for that reason.
 import type { TaskRecord } from '../../shared/model';
 import type { EngineRegistry } from './engines/registry';
-import type { BackupEntry, BackupRef, EngineSummary, RepositoryLock, RestoreRequest } from './engines/types';
+import type { BackupEntry, BackupRef, EngineSummary, RecordedBackup, RepositoryLock, RestoreRequest } from './engines/types';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import { nextRuns } from './scheduler/cron';
 import type { BackupService, RunOutcome } from './service';
+import { recordedBackup } from './store/recorded';
 import type { TaskStore } from './store/taskStore';
 import type { Disposable } from './util/emitter';
 
@@ -63,7 +64,12 @@ export interface Backups {
 
 /** The read side of Backups over the engines, shared by the leader's and a follower's implementation. */
 export class EngineReads {
-  constructor(private readonly engines: EngineRegistry, private readonly lookup: (envId: string) => Environment | undefined) {}
+  constructor(
+    private readonly engines: EngineRegistry,
+    private readonly lookup: (envId: string) => Environment | undefined,
+    /** What the history recorded about a backup: the archive engine reads only through the recorded index. */
+    private readonly recorded: (envId: string, backupId: string) => RecordedBackup | undefined = () => undefined,
+  ) {}
 
   private env(envId: string): Environment {
     const env = this.lookup(envId);
@@ -76,7 +82,7 @@ export class EngineReads {
   }
   listFiles(envId: string, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
     const env = this.env(envId);
-    return this.engines.for(env).listFiles(env, backupId, signal);
+    return this.engines.for(env).listFiles(env, backupId, signal, this.recorded(envId, backupId));
   }
   listsFolders(envId: string): boolean {
     const env = this.lookup(envId);
@@ -98,7 +104,7 @@ export class EngineReads {
   }
   readFile(envId: string, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
     const env = this.env(envId);
-    return this.engines.for(env).readFile(env, backupId, path, signal);
+    return this.engines.for(env).readFile(env, backupId, path, signal, this.recorded(envId, backupId));
   }
   async listLocks(envId: string, signal?: AbortSignal): Promise<RepositoryLock[]> {
     const env = this.env(envId);
@@ -128,7 +134,7 @@ export class LocalBackups implements Backups {
   readonly role = 'leader' as const;
   private readonly reads: EngineReads;
   constructor(readonly service: BackupService, readonly store: TaskStore, engines: EngineRegistry) {
-    this.reads = new EngineReads(engines, (id) => service.environment(id));
+    this.reads = new EngineReads(engines, (id) => service.environment(id), (envId, backupId) => recordedBackup(store, envId, backupId));
   }
 
   get reader(): TaskReader {

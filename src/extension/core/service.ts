@@ -4,6 +4,7 @@
 import type { TaskRecord, TaskResult, TaskTrigger } from '../../shared/model';
 import { EngineRegistry } from './engines/registry';
 import type { RestoreRequest } from './engines/types';
+import { backupTaskOf, recordedBackup } from './store/recorded';
 import { findEnvironment, trustBlock } from './environments/lookup';
 import type { Environment, EnvironmentEntry } from './environments/types';
 import type { Clock, Logger } from './ports';
@@ -145,7 +146,9 @@ export class BackupService {
   restore(env: Environment, req: RestoreRequest): RunOutcome {
     const blocked = this.blockedReason(env);
     if (blocked) return { kind: 'blocked', reason: blocked };
-    return this.tasks.start({ envId: env.id, kind: 'restore', trigger: 'manual', work: (ctx) => this.engine(env).restore(ctx, env, req) });
+    // The archive engine uses only the index the backup recorded.
+    const withRecord: RestoreRequest = { ...req, recorded: req.recorded ?? recordedBackup(this.opts.store, env.id, req.backupId) };
+    return this.tasks.start({ envId: env.id, kind: 'restore', trigger: 'manual', work: (ctx) => this.engine(env).restore(ctx, env, withRecord) });
   }
 
   /** "Initialize Repository…": creates the environment's storage where its engine needs that. */
@@ -196,14 +199,7 @@ export class BackupService {
    * short or an archive replaced by another readable one would verify as good.
    */
   private backupTaskFor(envId: string, backupId: string): TaskRecord | undefined {
-    const page = 500;
-    for (let offset = 0; ; offset += page) {
-      const { rows } = this.opts.store.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded'], sort: 'queuedAt', descending: true, offset, limit: page });
-      // "No changes since" results carry the snapshot of an older backup: that one made it.
-      const t = rows.find((r) => (r.result?.archivePath === backupId || r.result?.snapshotId === backupId) && r.result?.unchangedSince === undefined);
-      if (t) return t;
-      if (rows.length < page) return undefined;
-    }
+    return backupTaskOf(this.opts.store, envId, backupId);
   }
 
   private backupSpec(env: Environment, trigger: TaskTrigger, occurrence?: number): TaskSpec {

@@ -45,6 +45,14 @@ export interface BackupRequest {
   previous?: { manifestHash: string; finishedAt: number; archivePath?: string; snapshotId?: string };
 }
 
+/** What the history recorded about a backup when it was made (see store/recorded.ts). */
+export interface RecordedBackup {
+  sha256?: string;
+  fileCount?: number;
+  /** Archive engine: the SHA-256 of the archive's index file. */
+  indexSha256?: string;
+}
+
 export interface VerifyRequest {
   /** A backup to check (archive engine: one archive; restic: ignored, the repository is checked). */
   backupId?: string;
@@ -64,6 +72,8 @@ export interface RestoreRequest {
   overwrite: boolean;
   /** Only these paths of the backup (files or folders, relative as in BackupEntry.path); all when absent. */
   paths?: string[];
+  /** What the history recorded about the backup (the service fills it in). */
+  recorded?: RecordedBackup;
 }
 
 /** A lock in an engine's storage (restic), as "Unlock Repository…" shows it. */
@@ -113,7 +123,7 @@ export interface Engine {
   /** This environment's backups, newest first. */
   listBackups(env: Environment, signal?: AbortSignal): Promise<BackupRef[]>;
   /** Every entry of one backup (a dump: the one file). */
-  listFiles(env: Environment, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]>;
+  listFiles(env: Environment, backupId: string, signal?: AbortSignal, recorded?: RecordedBackup): Promise<BackupEntry[]>;
   /**
    * The entries directly inside folder `dir` ('' = the root) of a backup, without listing the
    * rest. Engines whose backups can hold millions of entries and that can list one folder
@@ -123,7 +133,7 @@ export interface Engine {
   /** One entry of a backup (undefined: not in it), without listing the backup; with listFolder. */
   statEntry?(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<BackupEntry | undefined>;
   /** The content of one file of a backup, without reading the whole backup where the format allows. */
-  readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal): Promise<Uint8Array>;
+  readFile(env: Environment, backupId: string, path: string, signal?: AbortSignal, recorded?: RecordedBackup): Promise<Uint8Array>;
   summary(env: Environment, signal?: AbortSignal): Promise<EngineSummary>;
   /**
    * Engines whose storage must be created first (restic): create it. Never called by a scheduled

@@ -2,6 +2,7 @@
 // environments from this window's own settings, and every command sent to the leader window.
 import type { TaskRecord } from '../../../shared/model';
 import { EngineReads, plannedRuns, type Backups, type CommandOutcome } from '../backups';
+import { recordedBackup } from '../store/recorded';
 import type { EngineRegistry } from '../engines/registry';
 import type { BackupEntry, BackupRef, EngineSummary, RepositoryLock, RestoreRequest } from '../engines/types';
 import { findEnvironment, trustBlock } from '../environments/lookup';
@@ -33,7 +34,7 @@ export class FollowerBackups implements Backups {
     private readonly trust: { untrustedFolders?: () => readonly string[]; defaultCwd?: string } = {},
   ) {
     this.trusted = trusted;
-    this.reads = new EngineReads(engines, (id) => this.environment(id));
+    this.reads = new EngineReads(engines, (id) => this.environment(id), (envId, backupId) => recordedBackup(reader, envId, backupId));
     this.sub = reader.onDidChange((c) => {
       for (const t of c.tasks) this.taskChanged.fire(t);
       if (c.removed) this.envChanged.fire(); // views refetch everything

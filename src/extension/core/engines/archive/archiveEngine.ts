@@ -8,7 +8,7 @@ import * as backup from './operations';
 import type { Environment } from '../../environments/types';
 import { fsGuard, guardedStreamFs, UnresponsiveError } from '../../fsguard';
 import type { TaskContext } from '../../ports';
-import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RestoreRequest, VerifyRequest } from '../types';
+import type { BackupEntry, BackupRef, BackupRequest, Engine, EngineDeps, EngineSummary, PruneRequest, RecordedBackup, RestoreRequest, VerifyRequest } from '../types';
 
 export class ArchiveEngine implements Engine {
   readonly name = 'archive' as const;
@@ -48,7 +48,7 @@ export class ArchiveEngine implements Engine {
   async restore(ctx: TaskContext, env: Environment, req: RestoreRequest): Promise<TaskResult> {
     const archivePath = await this.own(env, req.backupId);
     if (!archivePath.endsWith(backup.FOLDER_EXT)) return restoreDump(ctx, archivePath, req);
-    return backup.restoreArchive(ctx, { archivePath, target: req.target, overwrite: req.overwrite, paths: req.paths });
+    return backup.restoreArchive(ctx, { archivePath, target: req.target, overwrite: req.overwrite, paths: req.paths, recorded: req.recorded });
   }
 
   async listBackups(env: Environment): Promise<BackupRef[]> {
@@ -56,22 +56,22 @@ export class ArchiveEngine implements Engine {
     return archives.map((a) => ({ id: a.path, label: a.name, time: a.time, size: a.size, kind: a.kind }));
   }
 
-  async listFiles(env: Environment, backupId: string, signal?: AbortSignal): Promise<BackupEntry[]> {
+  async listFiles(env: Environment, backupId: string, signal?: AbortSignal, recorded?: RecordedBackup): Promise<BackupEntry[]> {
     const path = await this.own(env, backupId);
     if (!path.endsWith(backup.FOLDER_EXT)) {
       const st = await fsp.stat(path);
       return [{ path: dumpEntryName(env, path), type: 'file', size: st.size, mtime: st.mtimeMs }];
     }
-    return backup.listArchiveEntries(path, signal);
+    return backup.listArchiveEntries(path, signal, recorded);
   }
 
-  async readFile(env: Environment, backupId: string, entryPath: string, signal?: AbortSignal): Promise<Uint8Array> {
+  async readFile(env: Environment, backupId: string, entryPath: string, signal?: AbortSignal, recorded?: RecordedBackup): Promise<Uint8Array> {
     const path = await this.own(env, backupId);
     if (!path.endsWith(backup.FOLDER_EXT)) {
       if (entryPath !== dumpEntryName(env, path)) throw new Error(`${entryPath} is not in ${basename(path)}`);
       return readGuarded(path, signal);
     }
-    return backup.readArchiveFile(path, entryPath, signal);
+    return backup.readArchiveFile(path, entryPath, signal, recorded);
   }
 
   async summary(env: Environment): Promise<EngineSummary> {

@@ -3,7 +3,14 @@
 // members that hold it, and a full restore can inflate members in parallel. It lives beside the
 // archive as `<archive>.idx` (JSON, private), is written by the backup, and is rebuilt by one
 // sequential pass for an archive that has none (an older backup, GNU tar's own archives).
-// The archive itself stays a plain .tar.gz; the index is a cache that is checked before use.
+// The archive itself stays a plain .tar.gz; the index is a cache that is checked before use:
+// - against the history: the backup records the index's SHA-256 (and the archive's) beside the
+//   archive's, and a sidecar that is not the recorded one is not used (it is rebuilt);
+// - against the archive: its size and a hash of its last 4 KiB (an archive replaced in place);
+// - for sense: offsets inside the archive and the tar stream, in order (validIndex);
+// and what is read through it is checked again (each entry's own tar header, each member's size),
+// so a wrong or hostile index can make a read fail, never make it return other bytes or allocate
+// what the index claims. A full restore does not use its offsets at all: it reads from byte 0.
 import { createHash } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -30,6 +37,10 @@ export interface IndexData {
 
 export interface ArchiveIndex extends IndexData {
   archiveSize: number;
+  /** SHA-256 of the whole archive, as the backup that wrote both computed it (absent when rebuilt). */
+  archiveSha256?: string;
+  /** SHA-256 of the sidecar's text when the index was read from one (absent when rebuilt). */
+  sidecarSha256?: string;
   /** SHA-256 of the archive's last bytes: tells a replaced archive of the same size apart. */
   tailHash: string;
   /** Filled on first lookup: normalized path -> entry (the last one of a path wins, as in tar). */
@@ -63,6 +74,7 @@ type JsonEntry = [path: string, type: string, size: number, mode: number, mtime:
 interface IndexFile {
   version: number;
   archiveSize: number;
+  archiveSha256?: string;
   tailHash: string;
   tarSize: number;
   members: { c: number[]; u: number[] };
@@ -73,6 +85,7 @@ function toJson(idx: ArchiveIndex): string {
   const file: IndexFile = {
     version: INDEX_VERSION,
     archiveSize: idx.archiveSize,
+    archiveSha256: idx.archiveSha256,
     tailHash: idx.tailHash,
     tarSize: idx.tarSize,
     members: idx.members,
@@ -93,33 +106,84 @@ function fromJson(text: string): ArchiveIndex | undefined {
     return undefined;
   }
   if (f?.version !== INDEX_VERSION || !Array.isArray(f.entries) || !Array.isArray(f.members?.c) || f.members.c.length !== f.members.u?.length) return undefined;
-  return {
+  if (!f.entries.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string')) return undefined;
+  const idx: ArchiveIndex = {
     archiveSize: f.archiveSize,
+    archiveSha256: typeof f.archiveSha256 === 'string' ? f.archiveSha256 : undefined,
     tailHash: f.tailHash,
     tarSize: f.tarSize,
     members: f.members,
     entries: f.entries.map(([path, type, size, mode, mtime, headerOffset, dataOffset, linkpath]) => ({ path, type, size, mode, mtime, headerOffset, dataOffset, linkpath })),
   };
+  return validIndex(idx) ? idx : undefined;
 }
+
+/** Deflate inflates at most about 1032:1; a tar stream larger than that is not this archive's. */
+const MAX_RATIO = 1032;
+/** The headers of one entry (pax, GNU long name, then its own) take far less than this. */
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+const isOffset = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Whether an index read from a file makes sense for an archive of its size: members start at
+ * byte 0 of the archive and of the tar stream and go up; every entry lies inside the tar stream,
+ * in order, with its headers right before its data. Nothing else is trusted to be true.
+ */
+export function validIndex(idx: ArchiveIndex): boolean {
+  const { c, u } = idx.members;
+  if (!isOffset(idx.archiveSize) || !isOffset(idx.tarSize) || typeof idx.tailHash !== 'string') return false;
+  if (idx.tarSize > idx.archiveSize * MAX_RATIO + MAX_HEADER_BYTES) return false;
+  if (!c.length || c[0] !== 0 || u[0] !== 0) return false;
+  for (let i = 0; i < c.length; i++) {
+    if (!isOffset(c[i]) || !isOffset(u[i]) || c[i] >= idx.archiveSize || u[i] > idx.tarSize) return false;
+    if (i > 0 && (c[i] <= c[i - 1] || u[i] < u[i - 1])) return false;
+  }
+  let prevEnd = 0;
+  for (const e of idx.entries) {
+    if (!isOffset(e.headerOffset) || !isOffset(e.dataOffset) || !isOffset(e.size) || !Number.isFinite(e.mode) || !Number.isFinite(e.mtime)) return false;
+    if (e.headerOffset < prevEnd || e.dataOffset <= e.headerOffset || e.dataOffset - e.headerOffset > MAX_HEADER_BYTES) return false;
+    if (e.dataOffset + e.size > idx.tarSize) return false;
+    prevEnd = e.dataOffset + e.size;
+  }
+  return true;
+}
+
+/** What the history recorded for an archive: its SHA-256 and its index's (when the backup wrote one). */
+export interface RecordedArchive {
+  sha256?: string;
+  indexSha256?: string;
+}
+
+/** Whether an index read from a sidecar is the one the backup recorded (true when nothing was recorded). */
+export function matchesRecord(idx: ArchiveIndex, recorded: RecordedArchive | undefined): boolean {
+  if (idx.sidecarSha256 === undefined || !recorded) return true; // rebuilt from the archive itself
+  if (recorded.indexSha256 && idx.sidecarSha256 !== recorded.indexSha256) return false;
+  if (recorded.sha256 && idx.archiveSha256 && idx.archiveSha256 !== recorded.sha256) return false;
+  return true;
+}
+
+const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Writes `<archive>.idx` beside a finished archive: temporary name, 0600 (it lists the names of
- * the backed-up files), fsync, rename. Returns its path.
+ * the backed-up files), fsync, rename. Returns its path and its SHA-256 (the backup records it).
  */
-export async function writeArchiveIndex(archivePath: string, data: IndexData): Promise<string> {
+export async function writeArchiveIndex(archivePath: string, data: IndexData, archiveSha256?: string): Promise<{ path: string; sha256: string }> {
   const fh = await fsp.open(archivePath, 'r');
   let idx: ArchiveIndex;
   try {
     const size = (await fh.stat()).size;
-    idx = { ...data, archiveSize: size, tailHash: await tailHash(fh, size) };
+    idx = { members: data.members, entries: data.entries, tarSize: data.tarSize, archiveSize: size, archiveSha256, tailHash: await tailHash(fh, size) };
   } finally {
     await fh.close();
   }
+  const text = toJson(idx);
   const final = indexPathOf(archivePath);
   const temp = join(dirname(final), `.${basename(final)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.partial`);
   const out = await fsp.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   try {
-    await out.writeFile(toJson(idx));
+    await out.writeFile(text);
     await out.sync();
     await out.close();
     await fsp.rename(temp, final);
@@ -128,7 +192,7 @@ export async function writeArchiveIndex(archivePath: string, data: IndexData): P
     await fsp.unlink(temp).catch(() => undefined);
     throw e;
   }
-  return final;
+  return { path: final, sha256: sha256Of(text) };
 }
 
 /** The sidecar index when it exists and matches the archive on disk; undefined otherwise. */
@@ -142,6 +206,7 @@ export async function readIndexFile(archivePath: string, knownSize?: number): Pr
   }
   const idx = fromJson(text);
   if (!idx || (knownSize !== undefined && knownSize !== idx.archiveSize)) return undefined;
+  idx.sidecarSha256 = sha256Of(text);
   const fh = await fsp.open(archivePath, 'r');
   try {
     const size = knownSize ?? (await fh.stat()).size;
@@ -288,14 +353,23 @@ export function clearArchiveIndexCache(): void {
 /** Builds the index again from the archive (a read found the cached or stored one stale). */
 export async function rebuildArchiveIndex(archivePath: string, signal?: AbortSignal): Promise<ArchiveIndex> {
   cache.delete(archivePath);
-  return archiveIndex(archivePath, signal, undefined, true);
+  return loadIndex(archivePath, signal, undefined, true);
 }
 
 /**
  * The index of an archive: from memory, else from its sidecar, else rebuilt by reading the
- * archive once (then written as its sidecar when the folder allows, and kept in memory).
+ * archive once (then written as its sidecar when the folder allows, and kept in memory). With
+ * what the history recorded for the archive, a sidecar that is not the recorded one is rebuilt.
  */
-export async function archiveIndex(archivePath: string, signal?: AbortSignal, onRebuild?: (why: string) => void, ignoreSidecar = false): Promise<ArchiveIndex> {
+export async function archiveIndex(archivePath: string, signal?: AbortSignal, onRebuild?: (why: string) => void, ignoreSidecar = false, recorded?: RecordedArchive): Promise<ArchiveIndex> {
+  const idx = await loadIndex(archivePath, signal, onRebuild, ignoreSidecar);
+  if (matchesRecord(idx, recorded)) return idx;
+  onRebuild?.(`the index beside ${basename(archivePath)} is not the one its backup recorded: reading the archive once to rebuild it`);
+  cache.delete(archivePath);
+  return loadIndex(archivePath, signal, undefined, true);
+}
+
+async function loadIndex(archivePath: string, signal: AbortSignal | undefined, onRebuild: ((why: string) => void) | undefined, ignoreSidecar: boolean): Promise<ArchiveIndex> {
   let st;
   try {
     st = await onArchive(archivePath, () => fsp.stat(archivePath), signal);

@@ -294,7 +294,13 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     const archivePath = await file.commit(nameFor);
     // The index lets a single file be read (and a restore run) without inflating everything.
     const index = writer.indexData();
-    if (index) await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index), ctx.signal).catch((err) => ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`));
+    // Its hash goes into the history with the archive's: a reader uses only the recorded index.
+    const indexSha256 = index
+      ? await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index, sha256), ctx.signal).then(
+          (w) => w.sha256,
+          (err) => void ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`),
+        )
+      : undefined;
     const manifestHash = stored.digest();
     const warnings = shown.total;
     const more = moreWarnings(shown.dropped);
@@ -303,7 +309,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     ctx.log('info', `Archive ${archivePath}: ${summary}, sha256 ${sha256}`);
     ctx.log('debug', `${writer.members} gzip members, ${writer.storedMembers} stored uncompressed (incompressible data)`);
     ctx.progress({ files, bytes, percent: 100 });
-    return { archivePath, size, fileCount: files, sha256, summary, manifestHash, warnings };
+    return { archivePath, size, fileCount: files, sha256, indexSha256, summary, manifestHash, warnings };
   } catch (e) {
     await writer.abandon();
     await file.discard();

@@ -13,6 +13,9 @@ import { memberAt, type ArchiveIndex } from './archiveIndex';
 
 const gunzip = promisify<Buffer, ZlibOptions, Buffer>(gunzipCb);
 
+/** The archive's index says something the archive does not bear out (a member's size). */
+export class IndexMismatchError extends Error {}
+
 /** A member whose tar data is bigger than this is streamed instead of inflated whole. */
 const BIG_MEMBER = 8 * 1024 * 1024;
 
@@ -31,6 +34,9 @@ export interface RangeOptions {
 /**
  * Inflates the members covering tar offsets [from, to) in order and hands the bytes of exactly
  * that range to `sink`, in pieces (a piece may be a view of a larger buffer: copy to keep it).
+ * `to` = Infinity with `from` = 0: the whole archive, every member in full, whatever the index
+ * says about their tar offsets (a full restore). Memory is bounded by BIG_MEMBER per member in
+ * flight, never by what the index claims: a member that inflates to more is an error.
  */
 export async function inflateRange(archivePath: string, idx: ArchiveIndex, from: number, to: number, sink: (b: Buffer) => void, o: RangeOptions): Promise<void> {
   if (to <= from) return;
@@ -51,7 +57,15 @@ export async function inflateRange(archivePath: string, idx: ArchiveIndex, from:
   const inflate = async (m: number): Promise<Buffer> => {
     const raw = Buffer.allocUnsafe(cEnd(m) - c[m]);
     await readFully(o.readAt, raw, c[m]);
-    return gunzip(raw, { chunkSize: Math.min(4 * 1024 * 1024, Math.max(64 * 1024, uEnd(m) - u[m])) });
+    let out: Buffer;
+    try {
+      out = await gunzip(raw, { chunkSize: Math.min(4 * 1024 * 1024, Math.max(64 * 1024, uEnd(m) - u[m])), maxOutputLength: BIG_MEMBER });
+    } catch (e) {
+      if (e instanceof RangeError) throw new IndexMismatchError(`gzip member at byte ${c[m]} inflates to more than its index says (${uEnd(m) - u[m]} bytes)`);
+      throw e;
+    }
+    if (out.length !== uEnd(m) - u[m]) throw new IndexMismatchError(`gzip member at byte ${c[m]} inflates to ${out.length} bytes, its index says ${uEnd(m) - u[m]}`);
+    return out;
   };
   const inflight: { m: number; out: Promise<Buffer> }[] = [];
   let next = first;
@@ -72,7 +86,8 @@ export async function inflateRange(archivePath: string, idx: ArchiveIndex, from:
       submit(); // keep the thread pool busy while this member's bytes are used
       emit(buf, u[m]);
     } else {
-      await streamMember(archivePath, c[m], cEnd(m), u[m], emit, check);
+      const got = await streamMember(archivePath, c[m], cEnd(m), u[m], emit, check);
+      if (got !== undefined && got !== uEnd(m) - u[m]) throw new IndexMismatchError(`gzip member at byte ${c[m]} inflates to ${got} bytes, its index says ${uEnd(m) - u[m]}`);
       next = Math.max(next, m + 1);
     }
   }
@@ -87,20 +102,20 @@ async function readFully(readAt: ReadAt, buf: Buffer, pos: number): Promise<void
   }
 }
 
-/** Streams one member; stops early once `onData` says the range is done. */
-function streamMember(archivePath: string, start: number, end: number, u0: number, onData: (buf: Buffer, at: number) => boolean, check: () => void): Promise<void> {
+/** Streams one member; stops early once `onData` says the range is done. Resolves with the bytes it inflated when it read the member to its end. */
+function streamMember(archivePath: string, start: number, end: number, u0: number, onData: (buf: Buffer, at: number) => boolean, check: () => void): Promise<number | undefined> {
   return new Promise((resolveP, reject) => {
     const input = createReadStream(archivePath, { start, end: end - 1, highWaterMark: 1024 * 1024 });
     const gz = createGunzip({ chunkSize: 1024 * 1024 });
     let at = u0;
     let settled = false;
-    const finish = (e?: unknown) => {
+    const finish = (e?: unknown, whole = false) => {
       if (settled) return;
       settled = true;
       input.destroy();
       gz.destroy();
       if (e) reject(e);
-      else resolveP();
+      else resolveP(whole ? at - u0 : undefined);
     };
     input.on('error', finish);
     gz.on('error', finish);
@@ -115,7 +130,7 @@ function streamMember(archivePath: string, start: number, end: number, u0: numbe
         finish(e);
       }
     });
-    gz.on('end', () => finish());
+    gz.on('end', () => finish(undefined, true));
     input.pipe(gz);
   });
 }

@@ -2,11 +2,11 @@
 // content by inflating only the gzip members that hold it (the archive index says which).
 import { open } from 'node:fs/promises';
 import type { BackupEntry, BackupEntryType } from '../types';
-import { archiveIndex, entryByPath, onArchive, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
-import { inflateRange } from './gzipRange';
+import { archiveIndex, entryByPath, onArchive, rebuildArchiveIndex, normalizeEntryPath, type ArchiveIndex, type RecordedArchive } from './archiveIndex';
+import { IndexMismatchError, inflateRange } from './gzipRange';
 import { UnresponsiveError } from '../../fsguard';
 import { CancelledError, errorText } from '../../util/errors';
-import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
+import { FILE_TYPES, TarFormatError, TarReader, type TarEntry } from './tarReader';
 
 /** A path that is not in the archive, or not a file: `code` is ENOENT or EISDIR. */
 export class ArchiveEntryError extends Error {
@@ -23,8 +23,8 @@ function entryType(t: string): BackupEntryType {
 }
 
 /** Every entry of a folder archive, as the engine interface lists them (the last of a path wins). */
-export async function listArchiveEntries(archivePath: string, signal?: AbortSignal): Promise<BackupEntry[]> {
-  const idx = await archiveIndex(archivePath, signal);
+export async function listArchiveEntries(archivePath: string, signal?: AbortSignal, recorded?: RecordedArchive): Promise<BackupEntry[]> {
+  const idx = await archiveIndex(archivePath, signal, undefined, false, recorded);
   const out = new Map<string, BackupEntry>();
   for (const e of idx.entries) {
     const path = normalizeEntryPath(e.path);
@@ -40,10 +40,34 @@ export async function listArchiveEntries(archivePath: string, signal?: AbortSign
   return [...out.values()];
 }
 
-/** The tar bytes at offsets [from, to): only the members holding them are read and inflated. */
-async function readTarRange(archivePath: string, idx: ArchiveIndex, from: number, to: number, signal?: AbortSignal): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(to - from);
-  let got = 0;
+/** Stops reading a range early: the entry is complete, or it is not the one the index named. */
+class Enough extends Error {}
+
+/**
+ * Reads one entry's data at the index's offsets, inflating only the members that hold it;
+ * undefined when the bytes there are not that entry. Its own tar header is read first, and
+ * memory for the data is taken only once that header confirms the entry (path and size): an
+ * index cannot make a read allocate what it claims, only what the archive holds.
+ */
+async function readEntryData(archivePath: string, idx: ArchiveIndex, e: TarEntry, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  let data: Buffer | undefined;
+  let filled = 0;
+  let wrong = false;
+  const tar = new TarReader({
+    entry: (x) => {
+      if (data || normalizeEntryPath(x.path) !== normalizeEntryPath(e.path) || x.size !== e.size || x.dataOffset !== e.dataOffset) {
+        wrong = !data;
+        throw new Enough();
+      }
+      data = Buffer.allocUnsafe(x.size);
+      if (x.size === 0) throw new Enough();
+    },
+    data: (chunk) => {
+      if (!data) return;
+      filled += chunk.copy(data, filled);
+      if (filled === data.length) throw new Enough();
+    },
+  }, e.headerOffset);
   // Every call through the stuck-path guard: a hung destination fails the read, never hangs it.
   const fh = await onArchive(archivePath, () => open(archivePath, 'r'), signal);
   try {
@@ -52,35 +76,14 @@ async function readTarRange(archivePath: string, idx: ArchiveIndex, from: number
       if (signal?.aborted) throw new CancelledError('Reading from the archive');
     };
     // Two members at once: enough for a file that spans a few, and the pool is shared with VS Code.
-    await inflateRange(archivePath, idx, from, to, (b) => (got += b.copy(out, got)), { readAt, parallel: 2, check });
+    await inflateRange(archivePath, idx, e.headerOffset, e.dataOffset + e.size, (b) => tar.write(b), { readAt, parallel: 2, check });
+  } catch (err) {
+    if (err instanceof IndexMismatchError || err instanceof TarFormatError) return undefined;
+    if (!(err instanceof Enough)) throw err;
   } finally {
     await onArchive(archivePath, () => fh.close()).catch(() => undefined);
   }
-  if (got !== out.length) throw new Error('archive ends before the entry does');
-  return out;
-}
-
-/** Reads one entry's data at the index's offsets; undefined when the bytes there are not that entry. */
-async function readEntryData(archivePath: string, idx: ArchiveIndex, e: TarEntry, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-  const bytes = await readTarRange(archivePath, idx, e.headerOffset, e.dataOffset + e.size, signal);
-  let found: TarEntry | undefined;
-  const data = Buffer.allocUnsafe(e.size);
-  let filled = 0;
-  try {
-    const tar = new TarReader({
-      entry: (x) => (found ??= x),
-      data: (chunk) => {
-        if (found && filled + chunk.length <= data.length) {
-          chunk.copy(data, filled);
-          filled += chunk.length;
-        }
-      },
-    }, e.headerOffset);
-    tar.write(bytes);
-  } catch {
-    return undefined;
-  }
-  if (!found || normalizeEntryPath(found.path) !== normalizeEntryPath(e.path) || found.size !== e.size || filled !== e.size) return undefined;
+  if (wrong || !data || filled !== data.length) return undefined;
   return data;
 }
 
@@ -101,9 +104,9 @@ function resolveLink(fromPath: string, target: string): string | undefined {
  * 1 MiB of tar data each for our archives), so a file from the middle of a large archive costs
  * milliseconds. Follows hard links and symbolic links that stay inside the archive.
  */
-export async function readArchiveFile(archivePath: string, path: string, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readArchiveFile(archivePath: string, path: string, signal?: AbortSignal, recorded?: RecordedArchive): Promise<Uint8Array> {
   for (let attempt = 0; ; attempt++) {
-    const idx = await archiveIndex(archivePath, signal);
+    const idx = await archiveIndex(archivePath, signal, undefined, false, recorded);
     let want = normalizeEntryPath(path);
     let e = entryByPath(idx, want);
     for (let hops = 0; e && (e.type === 'Link' || e.type === 'SymbolicLink'); hops++) {

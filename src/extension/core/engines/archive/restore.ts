@@ -11,6 +11,7 @@ import { fsGuard, UnresponsiveError } from '../../fsguard';
 import { CancelledError, errorText } from '../../util/errors';
 import { formatBytes } from '../../util/format';
 import { DUMP_EXT } from './naming';
+import type { RecordedArchive } from './archiveIndex';
 import { RestoreRefused, runRestoreJob, type RestoreFs, type RestoreJob, type RestoreOutcome } from './restoreJob';
 import { pathSelector, WriteFailures, type RestoreLimits } from '../../restore/rules';
 
@@ -24,6 +25,8 @@ export interface RestoreOptions {
   /** Only these entries (and what is below them), relative as the archive holds them; all when absent. */
   paths?: string[];
   limits?: RestoreLimits;
+  /** What the history recorded for the archive (its hash, its index's): only that index is used. */
+  recorded?: RecordedArchive;
   /** Tests: run in this thread through this file-system layer (to inject write errors). */
   fsLayer?: RestoreFs;
 }
@@ -120,7 +123,7 @@ export async function restoreArchive(ctx: TaskContext, opts: RestoreOptions): Pr
   const only = opts.paths?.length ? ` (only ${opts.paths.join(', ')})` : '';
   ctx.log('info', `Restoring ${opts.archivePath}${only} into ${root}${opts.overwrite ? ' (overwriting existing files)' : ''}`);
 
-  const job: RestoreJob = { archivePath: opts.archivePath, root, overwrite: opts.overwrite, paths: opts.paths, limits: opts.limits };
+  const job: RestoreJob = { archivePath: opts.archivePath, root, overwrite: opts.overwrite, paths: opts.paths, limits: opts.limits, recorded: opts.recorded };
   let o: RestoreOutcome;
   try {
     o = opts.fsLayer

@@ -7,7 +7,7 @@
 import * as nodeFs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TaskProgress } from '../../../../shared/model';
-import { archiveIndex, normalizeEntryPath, type ArchiveIndex } from './archiveIndex';
+import { archiveIndex, normalizeEntryPath, type ArchiveIndex, type RecordedArchive } from './archiveIndex';
 import { inflateRange } from './gzipRange';
 import { formatBytes } from '../../util/format';
 import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE_CODES, freeSpace, inside, pathSelector, refusal, safeMode, segments, spaceNeeded, WriteFailures, writeReason, type FreeSpace, type RestoreLimits } from '../../restore/rules';
@@ -27,6 +27,8 @@ export interface RestoreJob {
   limits?: RestoreLimits;
   /** Members inflated at once (default: cores + 1). */
   parallel?: number;
+  /** What the history recorded for the archive: only the recorded index is used. */
+  recorded?: RecordedArchive;
 }
 
 export interface RestoreEvents {
@@ -69,7 +71,7 @@ export async function runRestoreJob(job: RestoreJob, ev: RestoreEvents, fs: Rest
   const poll = setInterval(() => ev.cancelled() && ac.abort(), 50);
   let idx: ArchiveIndex;
   try {
-    idx = await archiveIndex(job.archivePath, ac.signal, (why) => ev.log('info', why));
+    idx = await archiveIndex(job.archivePath, ac.signal, (why) => ev.log('info', why), false, job.recorded);
   } catch (e) {
     if (ac.signal.aborted) return { ...EMPTY_OUTCOME, failures: [], cancelled: true };
     throw e;
@@ -149,7 +151,10 @@ interface Span {
 /** Runs of entries that lie next to each other in the tar stream: each is inflated as one range. */
 function spans(idx: ArchiveIndex, picked: TarEntry[]): Span[] {
   if (picked.length === idx.entries.filter((e) => normalizeEntryPath(e.path) !== '').length) {
-    return [{ from: idx.entries[0]?.headerOffset ?? 0, to: idx.tarSize }];
+    // A full restore reads the whole archive from its first byte to its last, not from where the
+    // index says the first entry is to where it says the stream ends: an index that leaves
+    // entries out (damaged, or planted beside the archive) cannot make a restore skip them.
+    return [{ from: 0, to: Infinity }];
   }
   const out: Span[] = [];
   const pos = new Map(idx.entries.map((e, i) => [e, i]));
