@@ -41,6 +41,7 @@ async function main(): Promise<number> {
   // BACKUP_SCHEDULER_TEST_SUITE=agent (or trust) runs only that suite (each needs a minute or more).
   if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'agent') return runSuite('out/test/integration/agent/index.js', undefined, false, undefined, startAgentBeforeServer);
   if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'trust') return runTrustSuite();
+  if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'main') return runSuite('out/test/integration/index.js');
   if (process.env.BACKUP_SCHEDULER_TEST_SUITE === 'multiroot') return runSuite('out/test/integration/multiroot/index.js', undefined, true);
   const first = await runSuite('out/test/integration/index.js');
   if (first !== 0) return first;

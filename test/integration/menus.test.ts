@@ -43,7 +43,7 @@ describe('menus', () => {
 
   it('keep item-only commands out of the command palette', () => {
     const hidden = menus().commandPalette.filter((m) => m.when === 'false').map((m) => m.command.replace('backupScheduler.', '')).sort();
-    assert.deepEqual(hidden, ['addBackupToWorkspace', 'closeBrowsedBackup', 'editEnvironment', 'openDestination', 'refresh', 'restoreFromBackup', 'retryTask', 'revealArchive', 'showTaskLog', 'verifyBackup']);
+    assert.deepEqual(hidden, ['addBackupToWorkspace', 'agent.stopInBackground', 'closeBrowsedBackup', 'editEnvironment', 'openDestination', 'refresh', 'restoreFromBackup', 'retryTask', 'revealArchive', 'showTaskLog', 'verifyBackup']);
   });
 
   it('give each kind of tree item its inline actions', () => {
@@ -51,6 +51,8 @@ describe('menus', () => {
     assert.deepEqual(inline(ENVIRONMENTS, 'environment.enabled'), ['disableEnvironment', 'editEnvironment', 'runNow']);
     assert.deepEqual(inline(ENVIRONMENTS, 'environment.disabled'), ['editEnvironment', 'enableEnvironment', 'runNow']);
     assert.deepEqual(inline(ENVIRONMENTS, 'environment.invalid'), ['editEnvironment']);
+    // An environment only the background agent runs (its workspace is not open here).
+    assert.deepEqual(inline(ENVIRONMENTS, 'agentOnlyEnvironment'), ['agent.stopInBackground']);
     assert.deepEqual(inline(TASKS, 'task.running'), ['cancelTask', 'showTaskLog']);
     assert.deepEqual(inline(TASKS, 'task.queued'), ['cancelTask', 'showTaskLog']);
     assert.deepEqual(inline(TASKS, 'task.finished'), ['retryTask', 'showTaskLog']);

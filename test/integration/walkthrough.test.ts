@@ -16,10 +16,10 @@ const walkthroughs = (): Walkthrough[] => extension().packageJSON.contributes.wa
 describe('walkthrough', () => {
   before(() => until(() => extension().isActive));
 
-  it('contributes "gettingStarted": add an environment, run it, the Task Log, compare/restore, pick an engine', () => {
+  it('contributes "gettingStarted": add an environment, run it, the Task Log, compare/restore, pick an engine, the background agent', () => {
     assert.deepEqual(walkthroughs().map((w) => w.id), ['gettingStarted']);
     const [w] = walkthroughs();
-    assert.deepEqual(w.steps.map((s) => s.id), ['addEnvironment', 'runNow', 'taskLog', 'compareRestore', 'engine']);
+    assert.deepEqual(w.steps.map((s) => s.id), ['addEnvironment', 'runNow', 'taskLog', 'compareRestore', 'engine', 'backgroundAgent']);
     // The host resolved the %key% placeholders from package.nls.json.
     for (const text of [w.title, w.description, ...w.steps.flatMap((s) => [s.title, s.description])]) {
       assert.doesNotMatch(text, /^%.*%$/, text);

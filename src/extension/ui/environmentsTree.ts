@@ -83,7 +83,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
       : running
         ? vscode.l10n.t('background agent only · running {0}…', kindName(running.kind))
         : vscode.l10n.t('background agent only');
-    item.contextValue = 'environment.agentOnly';
+    item.contextValue = 'agentOnlyEnvironment'; // not 'environment.*': none of a settings entry's actions apply
     item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'server-process');
     const md = this.tooltip(env, [], this.lastBackup(env.id), this.service.reader.lastSucceeded(env.id, 'backup'), undefined);
     md.appendMarkdown(`\n\n${vscode.l10n.t('Only the background agent runs this environment: its workspace ({0}) is not open in this window. "Stop Running in Background" removes it from the agent.', escapeMarkdown(env.folder ?? '?'))}`);

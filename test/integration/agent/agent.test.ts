@@ -3,7 +3,11 @@
 // Log's data), sees its archives keep coming, shows a running task live, has Run Now carried out
 // by the agent, and says who runs the schedules.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publish } from '../../../src/extension/core/agent/snapshot';
+import { parseEnvironments } from '../../../src/extension/core/environments/parse';
 import * as vscode from 'vscode';
 import type { BackupSchedulerApi } from '../../../src/extension/extension';
 import { extension, until } from '../manifest';
@@ -69,6 +73,28 @@ describe('a window opened while the background agent runs', function () {
     }
     assert.ok(seen.includes('running'), `this window saw it running: ${seen.join(', ')}`);
     assert.equal(api().backups.role, 'follower', 'it ran in the agent, not here');
+  });
+
+  it('lists an environment only the agent runs (its workspace is not open here), and Stop Running in Background removes it from the agent', async () => {
+    // Another window, on a workspace this one does not have open, published its own environment and closed.
+    const other = mkdtempSync(join(tmpdir(), 'bs-other-ws-'));
+    const own = parseEnvironments([{ id: 'theirs', name: 'Theirs', type: 'folder', source: other, destination: join(other, '..', 'theirs-backups'), schedule: '0 3 * * *' }], { home: other, env: {}, workspaceFolder: other, workspaceIds: new Set(['theirs']) });
+    await publish(api().agent.environmentsFile, { entries: own, folders: [{ path: other, scheme: 'file' }], trusted: true, now: Date.now(), includesUserList: false });
+    const tree = api().views.environments as unknown as vscode.TreeDataProvider<unknown>;
+    const item = async () => {
+      for (const c of (await tree.getChildren()) ?? []) {
+        const i = await tree.getTreeItem(c);
+        if (i.id === 'env-agent-theirs') return { node: c, item: i };
+      }
+      return undefined;
+    };
+    await until(async () => (await item()) !== undefined);
+    const found = (await item())!;
+    assert.equal(found.item.contextValue, 'agentOnlyEnvironment');
+    assert.match(String(found.item.description), /background agent only/);
+    await vscode.commands.executeCommand('backupScheduler.agent.stopInBackground', found.node);
+    await until(async () => (await item()) === undefined);
+    assert.doesNotMatch(readFileSync(api().agent.environmentsFile, 'utf8'), /"theirs"/);
   });
 
   it('environments.json holds what this window published (user-level, 0600)', () => {
