@@ -11,12 +11,15 @@ export class BsPager extends LitElement {
     offset: { attribute: false },
     pageSize: { attribute: false },
     shown: { attribute: false },
+    runs: { attribute: false },
   };
 
   total = 0;
   offset = 0;
   pageSize = 50;
   shown = 0;
+  /** Counting runs (one row per run) rather than tasks. */
+  runs = false;
 
   static override styles = css`
     :host { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
@@ -32,7 +35,9 @@ export class BsPager extends LitElement {
     const last = Math.min(this.offset + this.shown, this.total);
     const go = (offset: number) => () => this.emit({ offset });
     return html`
-      <span class="pos" role="status" aria-live="polite">${l10n.t('{0}–{1} of {2} tasks · page {3} of {4}', first, last, this.total, page, pages)}</span>
+      <span class="pos" role="status" aria-live="polite">${this.runs
+        ? l10n.t('{0}–{1} of {2} runs · page {3} of {4}', first, last, this.total, page, pages)
+        : l10n.t('{0}–{1} of {2} tasks · page {3} of {4}', first, last, this.total, page, pages)}</span>
       <${TAGS.button} appearance="secondary" aria-label=${l10n.t('First page')} ?disabled=${page <= 1} @click=${go(0)}>«</${TAGS.button}>
       <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Previous page')} ?disabled=${page <= 1} @click=${go(this.offset - this.pageSize)}>${l10n.t('‹ Prev')}</${TAGS.button}>
       <${TAGS.button} appearance="secondary" aria-label=${l10n.t('Next page')} ?disabled=${page >= pages} @click=${go(this.offset + this.pageSize)}>${l10n.t('Next ›')}</${TAGS.button}>

@@ -11,8 +11,9 @@ import type { LogLevel, SortColumn } from '../shared/model';
 import { HostBus, type VsCodeApi } from './hostBus';
 import {
   EMPTY_FILTERS, applyInit, applyPoll, nextPollDelay, pollTimeoutMs, applyTask, initialState, persisted, pollRequest, select, setFilters, setFollow, setLogLevel, setOffset,
-  setPageSize, setSort, visibleLog, type Filters, type ViewState,
+  setOverview, setPageSize, setRuns, setSort, shownCount, visibleLog, type Filters, type ViewState,
 } from './state';
+import './bs-overview';
 import './bs-task-filters';
 import './bs-task-table';
 import './bs-pager';
@@ -40,10 +41,16 @@ export class BsTaskLog extends LitElement {
   }
 
   static override styles = css`
-    :host { display: grid; grid-template-rows: auto auto minmax(8em, 1fr) auto; gap: 8px; height: 100vh; box-sizing: border-box; padding: 8px 12px;
+    :host { display: grid; grid-template-rows: auto auto auto minmax(8em, 1fr) auto; gap: 8px; height: 100vh; box-sizing: border-box; padding: 8px 12px;
       color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
-    :host(.with-detail) { grid-template-rows: auto auto minmax(8em, 1fr) auto minmax(16em, 1.2fr); }
+    :host(.with-detail) { grid-template-rows: auto auto auto minmax(8em, 1fr) auto minmax(16em, 1.2fr); }
+    .top { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; }
     h1 { font-size: 1.2em; margin: 0; font-weight: 600; }
+    .top label { display: inline-flex; align-items: center; gap: 4px; color: var(--vscode-descriptionForeground); cursor: pointer; }
+    .top input { accent-color: var(--vscode-checkbox-background, auto); margin: 0; }
+    .top input:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 1px; }
+    bs-overview { max-height: 45vh; min-height: 0; }
+    bs-overview[hidden] { display: none; }
     .notice { color: var(--vscode-errorForeground); }
     bs-task-table { border: 1px solid var(--vscode-panel-border, transparent); min-height: 0; }
     bs-task-detail { border-top: 1px solid var(--vscode-panel-border, transparent); padding-top: 8px; min-height: 0; }
@@ -172,14 +179,20 @@ export class BsTaskLog extends LitElement {
     const envNames = new Map(s.environments.map((e) => [e.id, e.name]));
     const now = Date.now();
     return html`
-      <h1>${l10n.t('Task Log')}</h1>
+      <div class="top">
+        <h1>${l10n.t('Task Log')}</h1>
+        <label><input type="checkbox" .checked=${s.overview} @change=${(e: Event) => this.change(setOverview(this.state, (e.target as HTMLInputElement).checked))}>${l10n.t('Overview')}</label>
+        <label><input type="checkbox" .checked=${s.runs} @change=${(e: Event) => this.change(setRuns(this.state, (e.target as HTMLInputElement).checked))}>${l10n.t('One row per run')}</label>
+      </div>
+      <bs-overview ?hidden=${!s.overview} aria-label=${l10n.t('Overview')} role="region" .data=${s.overviewData} .now=${now} .selectedId=${s.selectedId}
+        @bs-select=${(e: CustomEvent<{ id: number }>) => this.change(select(this.state, e.detail.id))}></bs-overview>
       <bs-task-filters .filters=${s.filters} .environments=${s.environments}
         @bs-filter=${(e: CustomEvent<Partial<Filters>>) => this.change(setFilters(this.state, e.detail))}></bs-task-filters>
-      <bs-task-table .rows=${s.rows} .sort=${s.sort} .descending=${s.descending} .selectedId=${s.selectedId} .envNames=${envNames} .now=${now} .loaded=${s.loaded}
+      <bs-task-table .rows=${s.rows} .sort=${s.sort} .descending=${s.descending} .selectedId=${s.selectedId} .envNames=${envNames} .now=${now} .loaded=${s.loaded} .runs=${s.runs}
         @bs-sort=${(e: CustomEvent<{ column: SortColumn }>) => this.change(setSort(this.state, e.detail.column))}
         @bs-select=${(e: CustomEvent<{ id: number }>) => this.change(select(this.state, e.detail.id))}></bs-task-table>
       <div>
-        <bs-pager .total=${s.total} .offset=${s.offset} .pageSize=${s.pageSize} .shown=${s.rows.length}
+        <bs-pager .total=${s.total} .offset=${s.offset} .pageSize=${s.pageSize} .shown=${shownCount(s)} .runs=${s.runs}
           @bs-page=${(e: CustomEvent<{ offset?: number; pageSize?: number }>) => this.change(e.detail.pageSize !== undefined ? setPageSize(this.state, e.detail.pageSize) : setOffset(this.state, e.detail.offset ?? 0))}></bs-pager>
         ${this.notice ? html`<div class="notice" role="alert">${this.notice}</div>` : nothing}
       </div>

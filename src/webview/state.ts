@@ -6,6 +6,8 @@
 // query or selection is not merged, which is what keeps a slow reply from undoing a click.
 import { LOG_LEVELS, SORT_COLUMNS, TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS, type LogLevel, type SortColumn, type TaskKind, type TaskQuery, type TaskRecord, type TaskStatus, type TaskTrigger } from '../shared/model';
 import type { ChangesReply, EnvironmentRef, InitReply, LogTuple, PollRequest, UnchangedReply } from '../shared/protocol';
+import type { EnvOverview } from '../shared/overview';
+import { groupRuns } from '../shared/runs';
 
 export const DEFAULT_POLL_MS = 2000;
 export const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -34,6 +36,10 @@ export interface PersistedState {
   selectedId?: number;
   logLevel: LogLevel;
   follow: boolean;
+  /** One row per run (a backup with its verify and prune); off: one row per task. */
+  runs: boolean;
+  /** The overview (strip, sparklines, health per environment) is open above the table. */
+  overview: boolean;
 }
 
 export interface ViewLine { seq: number; time: number; level: LogLevel; text: string }
@@ -53,6 +59,8 @@ export interface ViewState extends PersistedState {
   logClipped: boolean;
   /** More log lines wait at the host: poll again at once instead of after pollMs. */
   logMore: boolean;
+  /** The overview's figures, as last sent (undefined until the first reply that carried them). */
+  overviewData?: EnvOverview[];
   /** The query changed since the rows were fetched: the next poll asks for a refresh. */
   stale: boolean;
   gen: number;
@@ -73,7 +81,7 @@ export function initialState(saved?: unknown): ViewState {
 
 /** Saved state may come from an older version of the webview: take each field only if it still makes sense. */
 export function restorePersisted(saved: unknown): PersistedState {
-  const d: PersistedState = { v: 1, filters: { ...EMPTY_FILTERS }, sort: 'queuedAt', descending: true, offset: 0, pageSize: 50, logLevel: 'debug', follow: true };
+  const d: PersistedState = { v: 1, filters: { ...EMPTY_FILTERS }, sort: 'queuedAt', descending: true, offset: 0, pageSize: 50, logLevel: 'debug', follow: true, runs: true, overview: true };
   if (typeof saved !== 'object' || saved === null) return d;
   const s = saved as Record<string, unknown>;
   const f = (typeof s.filters === 'object' && s.filters !== null ? s.filters : {}) as Record<string, unknown>;
@@ -91,12 +99,14 @@ export function restorePersisted(saved: unknown): PersistedState {
     selectedId: nat(s.selectedId),
     logLevel: among(s.logLevel, LOG_LEVELS) || d.logLevel,
     follow: typeof s.follow === 'boolean' ? s.follow : d.follow,
+    runs: typeof s.runs === 'boolean' ? s.runs : d.runs,
+    overview: typeof s.overview === 'boolean' ? s.overview : d.overview,
   };
 }
 
 export function persisted(s: ViewState): PersistedState {
-  const { v, filters, sort, descending, offset, pageSize, selectedId, logLevel, follow } = s;
-  return { v, filters, sort, descending, offset, pageSize, selectedId, logLevel, follow };
+  const { v, filters, sort, descending, offset, pageSize, selectedId, logLevel, follow, runs, overview } = s;
+  return { v, filters, sort, descending, offset, pageSize, selectedId, logLevel, follow, runs, overview };
 }
 
 /** Local midnight of a "YYYY-MM-DD" date, plus `days`; undefined when empty or invalid. */
@@ -110,6 +120,7 @@ function localDay(date: string, days = 0): number | undefined {
 export function buildQuery(s: PersistedState): TaskQuery {
   const f = s.filters;
   const q: TaskQuery = { sort: s.sort, descending: s.descending, offset: s.offset, limit: s.pageSize };
+  if (s.runs) q.runs = true;
   if (f.envId) q.envIds = [f.envId];
   if (f.status) q.statuses = [f.status];
   if (f.kind) q.kinds = [f.kind];
@@ -130,6 +141,7 @@ export function pollRequest(s: ViewState, id: number): { request: PollRequest; s
   if (s.stale) request.refresh = true;
   if (s.rows.length) request.known = s.rows.map((r) => r.id);
   if (s.envVersion !== undefined) request.envVersion = s.envVersion;
+  if (s.overview) request.overview = true;
   if (s.selectedId !== undefined) {
     request.selectedTaskId = s.selectedId;
     request.logAfterSeq = s.logSeq;
@@ -148,6 +160,8 @@ export function applyPoll(s: ViewState, r: ChangesReply | UnchangedReply, sent: 
   let n: ViewState = { ...s };
   if (r.environments) n = { ...n, environments: r.environments.list, envVersion: r.environments.version };
   if (r.pollMs !== undefined) n.pollMs = r.pollMs;
+  // The overview does not depend on the query: any reply's is current.
+  if (r.overview) n.overviewData = r.overview;
   // A reply to an older query (or one that raced a newer poll) is dropped; the next poll asks again.
   if (sent.gen !== s.gen || sent.cursor !== s.cursor) return n;
   const reset = r.cursor < sent.cursor;
@@ -242,7 +256,22 @@ export function setOffset(s: ViewState, offset: number): ViewState {
 
 export function pageInfo(s: ViewState): { page: number; pages: number; first: number; last: number } {
   const pages = Math.max(1, Math.ceil(s.total / s.pageSize));
-  return { page: Math.floor(s.offset / s.pageSize) + 1, pages, first: s.total ? s.offset + 1 : 0, last: Math.min(s.offset + s.rows.length, s.total) };
+  return { page: Math.floor(s.offset / s.pageSize) + 1, pages, first: s.total ? s.offset + 1 : 0, last: Math.min(s.offset + shownCount(s), s.total) };
+}
+
+/** Rows the page shows: runs when grouped (their follow-ups ride along), else tasks. */
+export function shownCount(s: Pick<ViewState, 'rows' | 'runs'>): number {
+  return s.runs ? groupRuns(s.rows).length : s.rows.length;
+}
+
+/** One row per run, or one per task (the flat view). */
+export function setRuns(s: ViewState, runs: boolean): ViewState {
+  return runs === s.runs ? s : requery(s, { runs, offset: 0 });
+}
+
+/** Opens or closes the overview; opening asks the host for its figures with the next poll. */
+export function setOverview(s: ViewState, overview: boolean): ViewState {
+  return overview === s.overview ? s : overview ? requery(s, { overview }) : { ...s, overview };
 }
 
 export function select(s: ViewState, id: number | undefined): ViewState {

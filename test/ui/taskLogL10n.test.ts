@@ -23,6 +23,7 @@ const GERMAN: Record<string, string> = {
   backup: 'Sicherung',
   'Clear filters': 'Filter löschen',
   '{0}–{1} of {2} tasks · page {3} of {4}': '{0}–{1} von {2} Aufgaben · Seite {3} von {4}',
+  '{0}–{1} of {2} runs · page {3} of {4}': '{0}–{1} von {2} Läufen · Seite {3} von {4}',
   'Task #{0}: {1} of {2} — {3}': 'Aufgabe #{0}: {1} von {2} — {3}',
   'Open log in editor': 'Protokoll im Editor öffnen',
 };
@@ -75,7 +76,7 @@ describe('Task Log webview in German (translation bundle from the host)', functi
     const statuses = (await page.locator('bs-task-table tbody tr td:first-child').allInnerTexts()).map((s) => s.replace(/^\S+\s/, '').trim()).sort();
     assert.deepEqual(statuses, ['erfolgreich', 'fehlgeschlagen']);
     await page.locator('bs-task-filters vscode-button', { hasText: 'Filter löschen' }).waitFor();
-    await page.locator('bs-pager .pos', { hasText: '1–2 von 2 Aufgaben · Seite 1 von 1' }).waitFor();
+    await page.locator('bs-pager .pos', { hasText: '1–2 von 2 Läufen · Seite 1 von 1' }).waitFor();
     assert.deepEqual(await page.evaluate('window.__violations'), []);
   });
 

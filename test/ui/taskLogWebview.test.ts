@@ -84,7 +84,7 @@ for (const view of [{ name: 'wide', width: 1280, height: 900 }, { name: 'narrow'
   it('renders the first page of history with its total, under the strict CSP', async () => {
     await rows().first().waitFor();
     assert.equal(await rows().count(), 50);
-    await page.locator('bs-pager .pos', { hasText: 'of 121 tasks' }).waitFor();
+    await page.locator('bs-pager .pos', { hasText: 'of 121 runs' }).waitFor();
     console.log(`      screenshot: ${await screenshot(page, `task-log-webview-${view.name}-table`)}`);
     // (Page functions are strings: this project's Node tsconfig has no DOM types.)
     assert.deepEqual(await page.evaluate('window.__violations'), []);
@@ -104,7 +104,7 @@ for (const view of [{ name: 'wide', width: 1280, height: 900 }, { name: 'narrow'
   it('filters by status and pages through the result', async () => {
     await page.locator('bs-task-filters select[aria-label="Status"]').selectOption('failed');
     const want = src.queryTasks({ statuses: ['failed'] }).total;
-    await page.locator('bs-pager .pos', { hasText: `of ${want} tasks` }).waitFor();
+    await page.locator('bs-pager .pos', { hasText: `of ${want} runs` }).waitFor();
     const statuses = await rows().locator('td:first-child').allInnerTexts();
     assert.ok(statuses.length > 0 && statuses.every((s) => s.includes('failed')), statuses.join('|'));
     await page.locator('bs-task-filters select[aria-label="Status"]').selectOption('');
@@ -115,7 +115,7 @@ for (const view of [{ name: 'wide', width: 1280, height: 900 }, { name: 'narrow'
 
   it('selects a row with the keyboard and shows its facts and live log, following new lines', async () => {
     await page.locator('bs-task-filters select[aria-label="Status"]').selectOption('running');
-    await page.locator('bs-pager .pos', { hasText: 'of 18 tasks' }).waitFor();
+    await page.locator('bs-pager .pos', { hasText: 'of 18 runs' }).waitFor();
     // Where the running task sits under the current sort (Environment, descending): walk there by keyboard.
     const index = src.queryTasks({ statuses: ['running'], sort: 'envId', descending: true, limit: 50 }).rows.findIndex((t) => t.id === running);
     assert.ok(index >= 0);

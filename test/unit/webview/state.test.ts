@@ -6,7 +6,7 @@ import type { TaskRecord } from '../../../src/shared/model';
 import type { ChangesReply } from '../../../src/shared/protocol';
 import {
   MAX_LOG_LINES, applyPoll, nextPollDelay, pollTimeoutMs, applyTask, ariaSort, buildQuery, clearFilters, initialState, moveIndex, pageInfo, persisted,
-  pollRequest, restorePersisted, select, setFilters, setOffset, setPageSize, setSort, taskDuration, visibleLog, type ViewState,
+  pollRequest, restorePersisted, select, setFilters, setOffset, setOverview, setPageSize, setRuns, setSort, shownCount, taskDuration, visibleLog, type ViewState,
 } from '../../../src/webview/state';
 
 function task(id: number, patch: Partial<TaskRecord> = {}): TaskRecord {
@@ -123,7 +123,25 @@ describe('webview state', () => {
     assert.deepEqual([q.envIds, q.statuses, q.kinds, q.triggers, q.text], [['db'], ['failed'], ['verify'], ['scheduled'], 'disk']);
     assert.equal(q.from, new Date(2026, 10, 1).getTime());
     assert.equal(q.to, new Date(2026, 10, 3).getTime() - 1);
-    assert.deepEqual(buildQuery(clearFilters(s)), { sort: 'queuedAt', descending: true, offset: 0, limit: 50 });
+    assert.deepEqual(buildQuery(clearFilters(s)), { sort: 'queuedAt', descending: true, offset: 0, limit: 50, runs: true });
+    assert.deepEqual(buildQuery(setRuns(clearFilters(s), false)), { sort: 'queuedAt', descending: true, offset: 0, limit: 50 }, 'the flat view');
+  });
+
+  it('one row per run by default: the page counts runs, a follow-up rides with its backup; the flat view and the overview are remembered', () => {
+    let s = initialState();
+    assert.deepEqual([s.runs, s.overview], [true, true]);
+    const rows = [task(1), task(2, { kind: 'verify', parentId: 1 }), task(3)];
+    assert.equal(shownCount({ rows, runs: true }), 2);
+    assert.equal(shownCount({ rows, runs: false }), 3);
+    s = setRuns({ ...s, gen: 4, stale: false }, false);
+    assert.deepEqual([s.runs, s.stale, s.gen, s.offset], [false, true, 5, 0]);
+    const closed = setOverview(s, false);
+    assert.equal(closed.gen, s.gen, 'closing the overview needs no refetch');
+    assert.equal(pollRequest(closed, 1).request.overview, undefined);
+    const open = setOverview(closed, true);
+    assert.equal(open.stale, true, 'opening it asks the host for its figures');
+    assert.equal(pollRequest(open, 1).request.overview, true);
+    assert.deepEqual([restorePersisted(persisted(closed)).runs, restorePersisted(persisted(closed)).overview], [false, false]);
   });
 
   it('clamps paging to the pages that exist', () => {

@@ -22,7 +22,8 @@ const SORT_SQL: Record<SortColumn, SortSql> = {
   queuedAt: { expr: 'queued_at', nullable: false },
 };
 
-const RUN_STATUS_SORT: SortSql = { expr: 'run_status', nullable: true };
+// Every first task has its run's outcome (set on insert, by the migration, and when its backup is pruned away).
+const RUN_STATUS_SORT: SortSql = { expr: 'run_status', nullable: false };
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -38,13 +39,15 @@ export interface WhereSql {
  * the filter keeps many rows (the first page is found after a few hundred rows) and loses when it
  * keeps few; see preferSortIndex.
  */
-export function buildWhere(filter: TaskFilter & { runs?: boolean }, walkSortIndex = false): WhereSql {
+export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortColumn }, walkSortIndex = false): WhereSql {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   const runs = filter.runs === true;
   const col = (name: string) => (walkSortIndex ? `+${name}` : name);
   // One row per run: only first tasks; a follow-up matches for its run (kind, text) through tasks_runs.
-  if (runs) clauses.push(`${col('parent_id')} IS NULL`);
+  // parent_id leads the runs indexes (tasks_runs by time, tasks_runs_status, tasks_runs_env): kept
+  // usable unless the page walks another column's sort index.
+  if (runs) clauses.push(walkSortIndex && !runsIndexSorts(filter.sort) ? '+parent_id IS NULL' : 'parent_id IS NULL');
   const inList = (column: string, values: readonly string[] | undefined, orStep = false) => {
     if (!values || values.length === 0) return; // an empty list means "no filter", as an unticked filter box does
     const marks = values.map(() => '?').join(', ');
@@ -82,6 +85,11 @@ export function buildWhere(filter: TaskFilter & { runs?: boolean }, walkSortInde
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/** Runs sorted by time or outcome: a runs index (parent_id first) gives that order itself. */
+function runsIndexSorts(sort: SortColumn | undefined): boolean {
+  return sort === undefined || sort === 'queuedAt' || sort === 'status';
+}
+
 export interface PageSql {
   orderBy: string;
   sortsByQueuedAt: boolean;
@@ -117,7 +125,7 @@ export function buildPage(query: TaskQuery): PageSql {
 export function preferSortIndex(query: TaskQuery, page: PageSql, matching: number, all: number): boolean {
   // tasks_env and tasks_status (column, queued_at, ...) already give both the filter and the order.
   // So does tasks_runs (parent_id, queued_at, run_status, env_id, ...) for runs.
-  const composite = page.sortsByQueuedAt && (query.runs === true || !!query.envIds?.length || !!query.statuses?.length);
+  const composite = query.runs === true ? runsIndexSorts(query.sort) && !query.kinds?.length && !query.text : page.sortsByQueuedAt && (!!query.envIds?.length || !!query.statuses?.length);
   return !composite && matching > 0 && (page.offset + page.limit) * all < 10 * matching * matching;
 }
 
