@@ -55,7 +55,7 @@ export class Window {
   }
 }
 
-/** Environments every CLI test uses: a folder, a command that warns, one that fails, one that takes long. */
+/** Environments every CLI test uses: a folder, a command that warns, one that fails, one that takes long, a folder verified after each backup. */
 export function testEnvironments(root: string): unknown[] {
   const dest = join(root, 'dest');
   return [
@@ -63,5 +63,6 @@ export function testEnvironments(root: string): unknown[] {
     { id: 'warny', type: 'command', command: 'echo dumping; echo "disk almost full" >&2; echo data > "$BACKUP_FILE"', destination: dest, schedule: '0 3 * * *' },
     { id: 'broken', type: 'command', command: 'echo "no such database" >&2; exit 4', destination: dest, schedule: '0 3 * * *' },
     { id: 'slow', type: 'command', command: 'echo started; sleep 120; echo data > "$BACKUP_FILE"', destination: dest, schedule: '0 3 * * *' },
+    { id: 'checked', type: 'folder', source: join(root, 'src'), destination: join(root, 'checked'), schedule: '0 3 * * *', verify: true },
   ];
 }

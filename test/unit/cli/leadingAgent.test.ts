@@ -81,10 +81,10 @@ describe('command line with a leading background agent', function () {
     const s = json<{ leader: { host: string; pid: number; version: string }; environments: { id: string; nextRun: number }[] }>(await bs('status', '--json'));
     assert.deepEqual([s.leader.host, s.leader.pid, s.leader.version], ['agent', agent!.pid, '9.9.9-test']);
     // The user's environments first, then each workspace's, as windows published them.
-    assert.deepEqual(s.environments.map((e) => e.id), ['warny', 'broken', 'slow', 'notes']);
+    assert.deepEqual(s.environments.map((e) => e.id), ['warny', 'broken', 'slow', 'checked', 'notes']);
     assert.match((await bs('status')).stdout, /Leader: background agent \(pid \d+\)/);
     const list = json<{ id: string; origin: string; folder?: string }[]>(await bs('list', '--json'));
-    assert.deepEqual(list.map((e) => [e.id, e.origin, e.folder]), [['warny', 'user', undefined], ['broken', 'user', undefined], ['slow', 'user', undefined], ['notes', 'workspace', join(root, 'ws')]]);
+    assert.deepEqual(list.map((e) => [e.id, e.origin, e.folder]), [['warny', 'user', undefined], ['broken', 'user', undefined], ['slow', 'user', undefined], ['checked', 'user', undefined], ['notes', 'workspace', join(root, 'ws')]]);
     assert.match((await bs('list')).stdout, new RegExp(`notes .*${join(root, 'ws').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
@@ -133,7 +133,7 @@ describe('command line with a leading background agent', function () {
     const s = json<{ leader: null }>(await bs('status', '--json'));
     assert.equal(s.leader, null);
     const list = json<{ id: string; name: string; schedule: string; folder?: string }[]>(await bs('list', '--json'));
-    assert.deepEqual(list.map((e) => [e.id, e.name, e.schedule, e.folder]), [['warny', 'warny', '0 3 * * *', undefined], ['broken', 'broken', '0 3 * * *', undefined], ['slow', 'slow', '0 3 * * *', undefined], ['notes', 'Notes', '0 3 * * *', join(root, 'ws')]]);
+    assert.deepEqual(list.map((e) => [e.id, e.name, e.schedule, e.folder]), [['warny', 'warny', '0 3 * * *', undefined], ['broken', 'broken', '0 3 * * *', undefined], ['slow', 'slow', '0 3 * * *', undefined], ['checked', 'checked', '0 3 * * *', undefined], ['notes', 'Notes', '0 3 * * *', join(root, 'ws')]]);
     const run = await bs('run', 'notes');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /backup-scheduler agent start/);

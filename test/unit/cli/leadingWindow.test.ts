@@ -40,7 +40,7 @@ describe('command line', function () {
       const s = json<{ leader: { host: string; pid: number }; running: unknown[]; environments: { id: string; nextRun: number | null }[] }>(r);
       assert.equal(s.leader.host, 'window');
       assert.equal(s.leader.pid, window.proc.pid);
-      assert.deepEqual(s.environments.map((e) => e.id), ['notes', 'warny', 'broken', 'slow']);
+      assert.deepEqual(s.environments.map((e) => e.id), ['notes', 'warny', 'broken', 'slow', 'checked']);
       assert.ok(s.environments.every((e) => typeof e.nextRun === 'number' && e.nextRun > Date.now()));
       const text = await bs('status');
       assert.match(text.stdout, /Leader: VS Code window \(pid \d+\)/);
@@ -55,6 +55,7 @@ describe('command line', function () {
         ['warny', 'warny', 'user', '0 3 * * *'],
         ['broken', 'broken', 'user', '0 3 * * *'],
         ['slow', 'slow', 'user', '0 3 * * *'],
+        ['checked', 'checked', 'user', '0 3 * * *'],
       ]);
     });
 
@@ -83,6 +84,29 @@ describe('command line', function () {
       assert.deepEqual(rows.map((t) => [t.envId, t.status, t.warnings]), [['broken', 'failed', 1], ['warny', 'succeeded', 1]]);
     });
 
+    it('run --wait follows the verify that follows the backup; --json gives both records and the exit code', async () => {
+      const r = await bs('run', 'checked', '--wait');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /backup #\d+ succeeded[^]*then verify, task #\d+[^]*verify #\d+ succeeded/);
+      const j = await bs('run', 'checked', '--wait', '--json');
+      assert.equal(j.code, 0, j.stderr);
+      const out = json<{ exitCode: number; tasks: TaskRecord[] }>(j);
+      assert.deepEqual([out.exitCode, ...out.tasks.map((t) => `${t.kind} ${t.status}`)], [0, 'backup succeeded', 'verify succeeded']);
+    });
+
+    it('run refuses a busy environment (exit 1, nothing new); Ctrl-C on run --wait cancels the backup', async () => {
+      const waiting = bs('run', 'slow', '--wait');
+      const task = await until('the slow backup to run', async () => json<{ running: TaskRecord[] }>(await bs('status', '--json')).running.find((t) => t.envId === 'slow' && t.status === 'running'));
+      const busy = await bs('run', 'slow');
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /busy with task #\d+/);
+      waiting.proc.kill('SIGINT');
+      const r = await waiting;
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`cancelling task #${task.id}`));
+      assert.equal((await history('--env', 'slow', '--limit', '1'))[0].status, 'cancelled');
+    });
+
     it('run without --wait returns the task id at once (--json)', async () => {
       const r = await bs('run', 'notes', '--json');
       assert.equal(r.code, 0, r.stderr);
@@ -94,7 +118,7 @@ describe('command line', function () {
     it('bad input: unknown environment, option, task or missing target exits 2 with one line, and starts nothing', async () => {
       const before = (await history('--limit', '1000')).length;
       const cases: [string[], RegExp][] = [
-        [['run', 'nope', '--wait'], /unknown environment "nope" \(known: notes, warny, broken, slow\)/],
+        [['run', 'nope', '--wait'], /unknown environment "nope" \(known: notes, warny, broken, slow, checked\)/],
         [['run', 'notes', '--now'], /unknown option --now for run/],
         [['run'], /run: missing env/],
         [['cancel', '9999'], /unknown task #9999/],
@@ -215,10 +239,10 @@ describe('command line', function () {
       const status = json<{ leader: null; running: unknown[]; environments: { id: string; lastBackup: { status: string } | null }[] }>(s);
       assert.equal(status.leader, null);
       assert.deepEqual(status.running, []);
-      assert.deepEqual(Object.fromEntries(status.environments.map((e) => [e.id, e.lastBackup?.status])), { broken: 'failed', notes: 'succeeded', slow: 'cancelled', warny: 'succeeded' });
+      assert.deepEqual(Object.fromEntries(status.environments.map((e) => [e.id, e.lastBackup?.status])), { broken: 'failed', checked: 'succeeded', notes: 'succeeded', slow: 'cancelled', warny: 'succeeded' });
       assert.match((await bs('status')).stdout, /Leader: none/);
       const list = await bs('list', '--json');
-      assert.deepEqual(json<{ id: string }[]>(list).map((e) => e.id), ['broken', 'notes', 'slow', 'warny']);
+      assert.deepEqual(json<{ id: string }[]>(list).map((e) => e.id), ['broken', 'checked', 'notes', 'slow', 'warny']);
       const rows = await history('--env', 'warny');
       assert.ok(rows.length >= 2 && rows.every((t) => t.envId === 'warny'));
       const log = await bs('log', String(rows[0].id));

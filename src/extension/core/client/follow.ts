@@ -61,12 +61,20 @@ export async function followTask(work: Work, id: number, hooks: FollowHooks, opt
 /** A task and, when it is a good backup, its follow-ups; returns every final record followed. */
 export async function followRunToEnd(work: Work, first: TaskRecord | number, hooks: FollowHooks, pollMs?: number): Promise<TaskRecord[]> {
   const out: TaskRecord[] = [];
-  let last = await followTask(work, typeof first === 'number' ? first : first.id, hooks, { follow: true, pollMs });
+  const rootId = typeof first === 'number' ? first : first.id;
+  let last = await followTask(work, rootId, hooks, { follow: true, pollMs });
   while (last && FINAL_STATUSES.includes(last.status)) {
     out.push(last);
-    if (last.status !== 'succeeded' || hooks.signal?.aborted) break;
-    const next = (await work.tasks({ envIds: [last.envId], statuses: ['queued', 'running'], sort: 'id', limit: 1 })).rows[0];
-    if (!next || next.id <= last.id || next.kind === 'backup') break;
+    if (last.status !== 'succeeded' || hooks.signal?.aborted || last.kind !== 'backup' && out.length === 1) break;
+    // The leader creates a follow-up in the same step that ends the task before it, so it is
+    // there now, perhaps already finished (a quick verify). It names the backup as its parent; a
+    // leader too old to say so: the next task of the environment that is not a backup.
+    const after = last.id;
+    const rows = (await work.tasks({ envIds: [last.envId], limit: 20 })).rows.filter((t) => t.id > after);
+    const next = rows
+      .filter((t) => (t.parentId === undefined ? t.kind !== 'backup' : t.parentId === rootId))
+      .sort((a, b) => a.id - b.id)[0];
+    if (!next) break;
     hooks.followUp?.(next);
     last = await followTask(work, next.id, hooks, { follow: true, pollMs });
   }
