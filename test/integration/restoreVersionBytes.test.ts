@@ -21,6 +21,7 @@ const FILES: Record<string, { backup: Buffer; now: Buffer }> = {
   'pic.png': { backup: png(7), now: png(13) },
   'wide.txt': { backup: utf16('Grüße aus dem Backup\n'), now: utf16('Grüße von jetzt, ganz anders\n') },
   'nul.dat': { backup: Buffer.from('before\0after, backed up\n'), now: Buffer.from('now\0with a NUL too\n') },
+  'edited.txt': { backup: utf16('Sicherung\n'), now: utf16('Jetzt, ganz anders\n') },
 };
 
 describe('Restore This Version on binary and non-UTF-8 files', function () {
@@ -60,6 +61,22 @@ describe('Restore This Version on binary and non-UTF-8 files', function () {
       assert.deepEqual(readFileSync(join(keptDir, kept[kept.length - 1])), FILES[name].now);
     });
   }
+
+  it('unsaved changes in an editor of the UTF-16 file are saved into the kept copy, not lost', async () => {
+    const target = join(src, 'edited.txt');
+    writeFileSync(target, FILES['edited.txt'].now);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
+    await until(() => doc.getText().startsWith('Jetzt'));
+    const editor = await vscode.window.showTextDocument(doc);
+    assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'Ungespeichert: ')));
+    assert.ok(doc.isDirty);
+    assert.equal(await vscode.commands.executeCommand<boolean>('backupScheduler.restoreThisVersion', { backupUri: uri('edited.txt'), targetUri: target, confirm: false }), true);
+    assert.deepEqual(readFileSync(target), FILES['edited.txt'].backup);
+    const keptDir = api().browse.keptDir;
+    const kept = readdirSync(keptDir).filter((n) => n.endsWith('-edited.txt')).sort();
+    assert.deepEqual(readFileSync(join(keptDir, kept[kept.length - 1])), utf16('Ungespeichert: Jetzt, ganz anders\n'));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   it('Undo in an editor of the UTF-16 file brings its previous bytes back', async () => {
     const target = join(src, 'wide.txt');

@@ -55,7 +55,9 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
       {
         modal: true,
         detail: keptAs
-          ? vscode.l10n.t('{0} is replaced by the backup\'s content. Its current content is not UTF-8 text, which an editor\'s Undo may not reach: it is copied first to {1}.', target.fsPath, keptAs)
+          ? dirty
+            ? vscode.l10n.t('{0} is replaced by the backup\'s content. Its current content, unsaved changes included (they are saved first), is not UTF-8 text, which an editor\'s Undo may not reach: it is copied first to {1}.', target.fsPath, keptAs)
+            : vscode.l10n.t('{0} is replaced by the backup\'s content. Its current content is not UTF-8 text, which an editor\'s Undo may not reach: it is copied first to {1}.', target.fsPath, keptAs)
           : dirty
             ? vscode.l10n.t('{0} gets the backup\'s content and is saved, unsaved changes included. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath)
             : vscode.l10n.t('{0} gets the backup\'s content and is saved. Undo (Ctrl+Z / Cmd+Z) in its editor brings the current content back.', target.fsPath),
@@ -65,7 +67,12 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
     if (answer !== restore) return false;
   }
   try {
-    if (keptAs) await keepCopy(target, keptAs, deps.keptDir);
+    if (keptAs) {
+      // Unsaved changes in an editor of the file (a UTF-16 text) go into the copy, not away with the delete.
+      const open = vscode.workspace.textDocuments.find((d) => d.isDirty && d.uri.toString() === target.toString());
+      if (open && !(await open.save())) throw new Error(vscode.l10n.t('its unsaved changes could not be saved first'));
+      await keepCopy(target, keptAs, deps.keptDir);
+    }
     const done = how === 'text' ? await applyText(target, bytes) : await applyBytes(target, bytes, how === 'bytes');
     if (!done) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} is already the same as in the backup.', rel));
     else if (keptAs) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} restored; its previous content is kept in {1}.', rel, keptAs));
