@@ -15,7 +15,7 @@
 //                              reloaded when it changes
 //     agent/status.json        pid, version, startedAt, secrets it waits for
 //     agent/agent.lock         one agent per storage folder (a second one exits 0 with a message)
-//     leader/agent.hb          its presence and heartbeat (windows leave leadership to it while fresh)
+//     leader/agent.hb          its presence while it does not lead (windows leave leadership to it while fresh)
 //     leader/term-*            the election it joins as the preferred leader, like a window
 // - SecretStorage values reach it only from a window, over the leader channel
 //   (`provideSecrets`), and stay in memory; passwordFile/passwordCommand work as in a window.

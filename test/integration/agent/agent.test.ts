@@ -42,8 +42,9 @@ describe('a window opened while the background agent runs', function () {
 
   it('the Tasks view shows the runs the agent made before this window opened, with their log', async () => {
     const reader = api().backups.reader;
-    const before = reader.queryTasks({ envIds: ['ticker'], statuses: ['succeeded'], limit: 100 }).rows.filter((t) => t.queuedAt < openedAt);
-    assert.ok(before.length >= 2, `runs before the window opened: ${before.length}`);
+    const earlier = () => reader.queryTasks({ envIds: ['ticker'], statuses: ['succeeded'], limit: 100 }).rows.filter((t) => t.queuedAt < openedAt);
+    await until(() => earlier().length >= 2);
+    const before = earlier();
     assert.ok(reader.logAfter(before[0].id, 0, 10).some((l) => /scheduled run of /.test(l.text)), 'the Task Log has the run\'s lines');
     const tree = api().views.tasks as unknown as vscode.TreeDataProvider<unknown>;
     await until(async () => {

@@ -69,7 +69,7 @@ export interface Leadership {
   version?: string;
   /** When the current leader started leading (epoch ms). */
   since?: number;
-  /** A background agent is alive (leading, or about to take over from a window). */
+  /** A background agent is alive and waits to take over (it does not lead yet). */
   agent?: { pid: number; version: string; startedAt: number };
   /** This window leads but hands over to the agent once its running tasks end. */
   handingOver?: boolean;

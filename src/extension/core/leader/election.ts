@@ -12,9 +12,10 @@
 // A leader that cannot do the work (resign()) releases its term and stays out for a while, so
 // another window takes over. A folder that cannot be used (read-only storage) is reported once
 // and retried with back-off, never every tick.
-// The background agent (kind 'agent') is the preferred leader: it publishes its presence in
-// `agent.hb` (agentPresence.ts) whether it leads or not; a window claims no term while that file
-// is fresh, and a leading window is told (onAgentWaiting) so it can hand over (handOver()).
+// The background agent (kind 'agent') is the preferred leader: while it does not lead, it
+// publishes its presence in `agent.hb` (agentPresence.ts); a window claims no term while that file
+// is fresh, and a leading window is told (onAgentWaiting) so it can hand over (handOver()). While
+// the agent leads, its term heartbeat keeps windows out like any leader's.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -268,7 +269,8 @@ class TermElection implements Election {
     const now = this.clock.monotonic();
     if (this.failures > 0 && now < this.retryAt) return;
     try {
-      if (this.kind === 'agent' && now - this.lastPresence >= this.heartbeatMs) this.publishPresence(now);
+      // While it leads, its term's heartbeat says the same to windows: one file write less every beat.
+      if (this.kind === 'agent' && this.role !== 'leader' && now - this.lastPresence >= this.heartbeatMs) this.publishPresence(now);
       if (this.role === 'leader') this.leaderTick();
       else this.followerTick();
       if (this.failures > 0) this.logger.info(`Leader election: ${this.dir} works again`);
