@@ -72,6 +72,21 @@ describe('stuck-path guard on the read and restore paths', function () {
     assert.deepEqual(readdirSync(target), []);
   });
 
+  it('inside the restore worker too: an index that hangs when read fails the restore with "did not respond"', async () => {
+    const src = tempDir('bs-src-');
+    writeFileSync(join(src, 'a.txt'), 'alpha\n');
+    const dest = tempDir('bs-dest-');
+    const r = await runFolderBackup(makeCtx(), { envId: 'e', source: src, destination: dest, exclude: [], useGitignore: false, skipIfUnchanged: false });
+    // The archive answers (the host's checks pass); its index, read in the worker, never does.
+    const { unlinkSync } = await import('node:fs');
+    unlinkSync(`${r.archivePath!}.idx`);
+    execFileSync('mkfifo', [`${r.archivePath!}.idx`]);
+    fifos.push(`${r.archivePath!}.idx`);
+    const target = tempDir('bs-target-');
+    await assert.rejects(restoreArchive(makeCtx(), { archivePath: r.archivePath!, target, overwrite: false }), didNotRespond(dest));
+    assert.deepEqual(readdirSync(target), []);
+  });
+
   it('a destination known not to answer refuses reads of its good archives at once', async () => {
     const src = tempDir('bs-src-');
     writeFileSync(join(src, 'a.txt'), 'alpha\n');
