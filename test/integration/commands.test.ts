@@ -9,6 +9,8 @@ const EXPECTED = [
   'retryTask', 'revealArchive', 'verifyBackup', 'refresh',
   'compareWithBackup', 'restoreThisVersion', 'browseBackup', 'restoreFromBackup', 'addBackupToWorkspace', 'closeBrowsedBackup',
   'initRepository', 'setRepositoryPassword', 'unlockRepository',
+  // the background agent (issue 16)
+  'agent.install', 'agent.uninstall', 'agent.stopInBackground',
 ].map((c) => `backupScheduler.${c}`);
 
 describe('commands', () => {

@@ -14,6 +14,7 @@ const EXPECTED_DEFAULTS: Record<string, unknown> = {
   'backupScheduler.fsCallTimeoutSeconds': 180,
   'backupScheduler.stallMinutes': 30,
   'backupScheduler.restic.path': '',
+  'backupScheduler.agent.nodePath': '',
 };
 
 describe('configuration', () => {
@@ -27,7 +28,7 @@ describe('configuration', () => {
     assert.equal(trust.supported, 'limited');
     assert.deepEqual(trust.restrictedConfigurations, ['backupScheduler.environments', 'backupScheduler.fsCallTimeoutSeconds', 'backupScheduler.stallMinutes']);
     const props = contributes().configuration.properties as Record<string, { scope?: string }>;
-    for (const key of ['backupScheduler.fsCallTimeoutSeconds', 'backupScheduler.stallMinutes', 'backupScheduler.restic.path']) assert.equal(props[key].scope, 'machine', key);
+    for (const key of ['backupScheduler.fsCallTimeoutSeconds', 'backupScheduler.stallMinutes', 'backupScheduler.restic.path', 'backupScheduler.agent.nodePath']) assert.equal(props[key].scope, 'machine', key);
     assert.ok(trust.description.length > 0);
   });
 
