@@ -48,7 +48,9 @@ export async function waitFor(ctx: Context, work: Work, taskId: number): Promise
     out.error(`backup-scheduler: cancelling task #${taskId}…`);
     void work.cancel(taskId).catch(() => undefined);
   };
-  ctx.signal.addEventListener('abort', cancelling, { once: true });
+  // Ctrl-C may have come while the leader was still answering the run: cancel at once then.
+  if (ctx.signal.aborted) cancelling();
+  else ctx.signal.addEventListener('abort', cancelling, { once: true });
   let records: TaskRecord[];
   try {
     records = await followRunToEnd(work, taskId, {
