@@ -135,9 +135,20 @@ export class Coordinator implements Backups {
   get role(): 'leader' | 'follower' {
     return this.inner.role;
   }
-  get reader(): TaskReader {
-    return this.inner.backups.reader;
-  }
+  /**
+   * Stable across role changes: each call goes to the current role's store. Views and commands
+   * keep this object for the life of the window; a window that hands over to the background agent
+   * (or takes the schedules back) swaps its store, and a reader taken before must not read the
+   * closed one.
+   */
+  readonly reader: TaskReader = {
+    queryTasks: (q) => this.inner.backups.reader.queryTasks(q),
+    getTask: (id) => this.inner.backups.reader.getTask(id),
+    lastSucceeded: (envId, kind) => this.inner.backups.reader.lastSucceeded(envId, kind),
+    logAfter: (id, afterSeq, limit) => this.inner.backups.reader.logAfter(id, afterSeq, limit),
+    changesSince: (revision) => this.inner.backups.reader.changesSince(revision),
+    recentRuns: (envId, limit) => this.inner.backups.reader.recentRuns(envId, limit),
+  };
   /** The leader's own service (tests and diagnostics); undefined in a follower. */
   get service(): BackupService | undefined {
     return this.inner.role === 'leader' ? this.inner.service : undefined;
