@@ -22,6 +22,7 @@ const FILES: Record<string, { backup: Buffer; now: Buffer }> = {
   'wide.txt': { backup: utf16('Grüße aus dem Backup\n'), now: utf16('Grüße von jetzt, ganz anders\n') },
   'nul.dat': { backup: Buffer.from('before\0after, backed up\n'), now: Buffer.from('now\0with a NUL too\n') },
   'edited.txt': { backup: utf16('Sicherung\n'), now: utf16('Jetzt, ganz anders\n') },
+  'open.txt': { backup: utf16('Offen gesichert\n'), now: utf16('Offen, jetzt anders\n') },
 };
 
 describe('Restore This Version on binary and non-UTF-8 files', function () {
@@ -90,6 +91,25 @@ describe('Restore This Version on binary and non-UTF-8 files', function () {
     await until(() => {
       try {
         return readFileSync(target).equals(FILES['wide.txt'].now);
+      } catch {
+        return false;
+      }
+    });
+  });
+
+  it('Undo in an editor of a UTF-16 file that was open before the restore brings its previous bytes back', async () => {
+    const target = join(src, 'open.txt');
+    writeFileSync(target, FILES['open.txt'].now);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
+    await until(() => doc.getText().startsWith('Offen, jetzt'));
+    await vscode.window.showTextDocument(doc);
+    assert.equal(await vscode.commands.executeCommand<boolean>('backupScheduler.restoreThisVersion', { backupUri: uri('open.txt'), targetUri: target, confirm: false }), true);
+    assert.deepEqual(readFileSync(target), FILES['open.txt'].backup);
+    await until(() => vscode.window.activeTextEditor?.document.uri.fsPath === target && vscode.window.activeTextEditor.document.getText().startsWith('Offen gesichert'));
+    await vscode.commands.executeCommand('undo');
+    await until(() => {
+      try {
+        return readFileSync(target).equals(FILES['open.txt'].now);
       } catch {
         return false;
       }

@@ -73,7 +73,10 @@ export async function restoreThisVersion(deps: BrowseDeps, arg: unknown): Promis
       if (open && !(await open.save())) throw new Error(vscode.l10n.t('its unsaved changes could not be saved first'));
       await keepCopy(target, keptAs, deps.keptDir);
     }
+    // Deleting the file closes its editors: the ones that showed it show it again, so Undo is at hand.
+    const shown = how === 'bytes' ? vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === target.toString()).map((e) => e.viewColumn) : [];
     const done = how === 'text' ? await applyText(target, bytes) : await applyBytes(target, bytes, how === 'bytes');
+    for (const viewColumn of shown) await vscode.window.showTextDocument(target, { viewColumn, preview: false });
     if (!done) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} is already the same as in the backup.', rel));
     else if (keptAs) void vscode.window.showInformationMessage(vscode.l10n.t('Backup Scheduler: {0} restored; its previous content is kept in {1}.', rel, keptAs));
     return true;
