@@ -5,7 +5,7 @@ import type { TaskPage, TaskQuery } from '../../shared/model';
 import type { TaskAction } from '../../shared/protocol';
 import type { Logger } from '../core/ports';
 import type { Backups } from '../core/backups';
-import { environmentOverview } from '../core/health/overview';
+import { OverviewCache } from '../core/health/overview';
 import { TaskLogController, type TaskLogDataSource } from './taskLogController';
 import { openLogDocument, registerTaskLogSerializer, TaskLogPanel } from './taskLogPanel';
 
@@ -16,6 +16,7 @@ export interface TaskLogHandle extends vscode.Disposable {
 
 export function taskLogDataSource(service: Backups): TaskLogDataSource {
   const store = service.reader;
+  const overviews = new OverviewCache(store);
   const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.liveRecord(t.id) as unknown as T) ?? t) : t);
   return {
     queryTasks: (q: TaskQuery): TaskPage => {
@@ -32,17 +33,14 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
       const subs = [service.onDidChangeTask(() => listener()), service.onDidChangeEnvironments(() => listener())];
       return { dispose: () => subs.forEach((d) => d.dispose()) };
     },
-    overview: () => {
-      const now = Date.now();
-      return service.environments().flatMap((e) => {
-        if (!e.valid) return [];
-        const env = e.environment;
-        return [environmentOverview(store, {
-          id: env.id, name: env.name, engine: env.engine, schedule: env.schedule, timezone: env.timezone, enabled: env.enabled,
-          blocked: service.blockedReason(env), nextRun: env.enabled ? service.nextRuns(env.id, 1)[0] : undefined, trackedSince: service.lastHandled(env.id),
-        }, now)];
-      });
-    },
+    overview: () => overviews.get(service.environments().flatMap((e) => {
+      if (!e.valid) return [];
+      const env = e.environment;
+      return [{
+        id: env.id, name: env.name, engine: env.engine, schedule: env.schedule, timezone: env.timezone, enabled: env.enabled,
+        blocked: service.blockedReason(env), nextRun: env.enabled ? service.nextRuns(env.id, 1)[0] : undefined, trackedSince: service.lastHandled(env.id),
+      }];
+    }), Date.now()),
     environments: () => service.environments().map((e) => (e.valid ? { id: e.environment.id, name: e.environment.name } : { id: e.id ?? `#${e.index + 1}`, name: vscode.l10n.t('{0} (invalid)', e.name) })),
     runAction: async (action: TaskAction, taskId: number) => {
       const command = { cancel: 'cancelTask', retry: 'retryTask', revealArchive: 'revealArchive', openLog: 'showTaskLog' }[action];

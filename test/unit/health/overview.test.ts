@@ -3,7 +3,7 @@
 // Task Log controller sending them, and pages of runs, on the poll protocol.
 import * as assert from 'node:assert/strict';
 import { silentLogger } from '../../../src/extension/core/ports';
-import { environmentOverview } from '../../../src/extension/core/health/overview';
+import { environmentOverview, OverviewCache } from '../../../src/extension/core/health/overview';
 import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import { TaskLogController } from '../../../src/extension/ui/taskLogController';
 import type { TaskKind, TaskStatus } from '../../../src/shared/model';
@@ -85,6 +85,24 @@ describe('overview figures from tasks.db', function () {
     assert.equal(o.runs[1].status, 'running');
     assert.equal(o.failuresInRow, 1);
     assert.equal(o.dueAt, undefined);
+  });
+
+  it('the cache recomputes only the environments whose tasks changed, or whose settings did', () => {
+    run(0, 'succeeded', [], 1000, 'docs');
+    run(0, 'succeeded', [], 1000, 'db');
+    const asked: string[] = [];
+    const reader = { recentRuns: (id: string, n: number) => (asked.push(id), store.recentRuns(id, n)), lastSucceeded: store.lastSucceeded.bind(store), changesSince: store.changesSince.bind(store) };
+    const cache = new OverviewCache(reader);
+    const envs = [env, { ...env, id: 'db', name: 'DB' }];
+    assert.deepEqual(cache.get(envs, T0 + HOUR).map((o) => o.runs.length), [1, 1]);
+    assert.deepEqual(asked.splice(0), ['docs', 'db']);
+    assert.deepEqual(cache.get(envs, T0 + HOUR).map((o) => o.runs.length), [1, 1]);
+    assert.deepEqual(asked.splice(0), [], 'nothing changed: nothing read');
+    run(1, 'failed', [], 1000, 'db');
+    assert.deepEqual(cache.get(envs, T0 + 2 * HOUR).map((o) => o.runs.length), [1, 2]);
+    assert.deepEqual(asked.splice(0), ['db']);
+    cache.get([{ ...env, schedule: '30 * * * *' }, envs[1]], T0 + 2 * HOUR);
+    assert.deepEqual(asked.splice(0), ['docs'], 'an edited schedule');
   });
 
   it('the Task Log controller sends the overview with the poll that asked, and a page of runs with their follow-ups', async () => {

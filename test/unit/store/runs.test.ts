@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import initSqlJs from 'sql.js';
 import { silentLogger } from '../../../src/extension/core/ports';
 import { MIGRATIONS, prepareSchema } from '../../../src/extension/core/store/schema';
-import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
+import { CHANGES_SQL, RECENT_RUNS_SQL, type SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import { TaskManager, type TaskSpec } from '../../../src/extension/core/tasks/taskManager';
 import type { TaskRecord, TaskResult } from '../../../src/shared/model';
 import { groupRuns, runDuration, runOutcome } from '../../../src/shared/runs';
@@ -171,6 +171,21 @@ describe('runs: grouping and outcome (pure)', () => {
     const failed = t({ kind: 'prune', parentId: a.id, status: 'failed' });
     assert.deepEqual(runOutcome(a, [cancelled, failed]), { status: 'failed', worst: failed });
     assert.deepEqual(runOutcome(a, [cancelled]), { status: 'cancelled', worst: cancelled });
+  });
+});
+
+describe('runs: the panel\'s queries use their indexes', () => {
+  it('changes since a cursor, an environment\'s newest runs, a run\'s steps and pages of runs never scan the table', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database();
+    prepareSchema(db);
+    const plan = (sql: string, params: (string | number)[] = []) => db.exec(`EXPLAIN QUERY PLAN ${sql}`, params)[0].values.map((v) => String(v[3])).join(' | ');
+    // Before: "SCAN tasks" (every row, every poll) and a walk of every environment's backups.
+    assert.match(plan(CHANGES_SQL, [5]), /USING INDEX tasks_revision/);
+    assert.match(plan(RECENT_RUNS_SQL, ['docs', 30]), /tasks_env \(env_id=\?\)/);
+    assert.match(plan('SELECT id FROM tasks WHERE parent_id IN (1, 2) ORDER BY id'), /tasks_runs\w* \(parent_id=\?\)/);
+    assert.doesNotMatch(`${plan(CHANGES_SQL, [1])} | ${plan(RECENT_RUNS_SQL, ["docs", 1])}`, /SCAN tasks( |$)/);
+    db.close();
   });
 });
 

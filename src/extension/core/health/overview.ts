@@ -106,3 +106,32 @@ function toRun(head: TaskRecord, steps: TaskRecord[], now: number): OverviewRun 
   for (const s of steps) if (typeof s.result?.storedSize === 'number') run.stored = s.result.storedSize;
   return run;
 }
+
+/**
+ * Remembers each environment's figures and recomputes only those whose tasks changed since (one
+ * indexed changesSince read): a running backup's progress ticks then cost one environment's
+ * queries per poll reply, not every environment's.
+ */
+export class OverviewCache {
+  private revision = -1;
+  private readonly byEnv = new Map<string, { key: string; overview: EnvOverview }>();
+
+  constructor(private readonly reader: Pick<TaskStore, 'recentRuns' | 'lastSucceeded' | 'changesSince'>) {}
+
+  get(envs: readonly OverviewEnvironment[], now: number): EnvOverview[] {
+    const changes = this.reader.changesSince(this.revision < 0 ? 0 : this.revision);
+    if (this.revision < 0 || changes.removed) this.byEnv.clear();
+    else for (const t of changes.tasks) this.byEnv.delete(t.envId);
+    this.revision = changes.revision;
+    return envs.map((env) => {
+      // The settings that shape the figures are part of the key: an edited schedule recomputes.
+      const key = JSON.stringify([env.name, env.engine, env.schedule, env.timezone, env.enabled, env.blocked, env.nextRun, env.trackedSince]);
+      const hit = this.byEnv.get(env.id);
+      const running = hit?.overview.runs.some((r) => r.status === 'running' || r.status === 'queued');
+      if (hit && hit.key === key && !running) return hit.overview;
+      const overview = environmentOverview(this.reader, env, now);
+      this.byEnv.set(env.id, { key, overview });
+      return overview;
+    });
+  }
+}

@@ -52,6 +52,14 @@ export interface SqlStoreOptions {
   onSaveError?: (message: string) => void;
 }
 
+/**
+ * Rows changed after a cursor, asked by every poll of the Task Log: `+id` keeps SQLite from
+ * walking the whole table in id order and makes it use tasks_revision (a few rows, then sorted).
+ */
+export const CHANGES_SQL = `SELECT ${TASK_COLUMNS} FROM tasks WHERE revision > ? ORDER BY +id`;
+/** An environment's newest backups: tasks_env walked backwards (+kind: tested on the entry, not via tasks_kind, which a rare environment would scan whole). */
+export const RECENT_RUNS_SQL = `SELECT ${TASK_COLUMNS} FROM tasks WHERE env_id = ? AND +kind = 'backup' ORDER BY queued_at DESC, id DESC LIMIT ?`;
+
 const DAY_MS = 86_400_000;
 const MAX_LINE_CHARS = 4000;
 const FINISHED = `status NOT IN ('queued', 'running')`;
@@ -250,7 +258,7 @@ export class SqlTaskStore implements TaskStore {
   changesSince(revision: number): ChangeSet {
     this.drainLogs();
     const cursor = Number.isFinite(revision) ? revision : 0;
-    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE revision > ? ORDER BY id`, [cursor]);
+    const rows = this.sql.rows(CHANGES_SQL, [cursor]);
     // A cursor from the future (a store restarted after a crash lost its last window) cannot be trusted: refetch.
     const removed = this.removedRevision > cursor || cursor > this.revision;
     return { revision: this.revision, tasks: rows.map(toTaskRecord), removed };
@@ -259,8 +267,7 @@ export class SqlTaskStore implements TaskStore {
   recentRuns(envId: string, limit: number): RunRows[] {
     this.drainLogs();
     const n = Math.max(1, Math.min(1000, Math.floor(limit) || 1));
-    // tasks_env (env_id, queued_at, status, kind, ...) walked backwards, kind tested on the entry.
-    const heads = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE env_id = ? AND kind = 'backup' ORDER BY queued_at DESC, id DESC LIMIT ?`, [envId, n]).map(toTaskRecord);
+    const heads = this.sql.rows(RECENT_RUNS_SQL, [envId, n]).map(toTaskRecord);
     const steps = this.stepsOf(heads.map((h) => h.id));
     return heads.map((head) => ({ head, steps: steps.filter((s) => s.parentId === head.id) }));
   }
