@@ -10,8 +10,8 @@
 // folder (tests). Reading prefers the agent's folder while the agent runs, then the folder the
 // last window used, then the agent's.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
 
 export type RecordKind = 'window' | 'agent';
 
@@ -29,13 +29,28 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.
   return join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'backup-scheduler');
 }
 
-/** Writes the record whole (temp + rename); best effort: a window must not fail over it. */
-export function recordStorage(kind: RecordKind, storageDir: string, dir = stateDir()): void {
+/** A storage folder in the temp folder is a test's or a throwaway profile's, not the user's VS Code. */
+function isTemporary(storageDir: string): boolean {
+  const t = resolve(tmpdir());
+  return resolve(storageDir).startsWith(t.endsWith(sep) ? t : t + sep);
+}
+
+/**
+ * Writes the record whole (temp + rename); best effort: a window must not fail over it. A storage
+ * folder under the temp folder is recorded only in a state folder given explicitly (`dir` or
+ * BACKUP_SCHEDULER_STATE_DIR): test hosts and agents started by tests must not leave their
+ * throw-away folder as the user's default. Returns whether it wrote.
+ */
+export function recordStorage(kind: RecordKind, storageDir: string, explicitDir?: string): boolean {
+  const given = explicitDir ?? process.env.BACKUP_SCHEDULER_STATE_DIR;
+  if (!given && isTemporary(storageDir)) return false;
+  const dir = given ?? stateDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${kind}.json`);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ storageDir, pid: process.pid, at: Date.now() } satisfies StorageRecord), { mode: 0o600 });
   renameSync(tmp, path);
+  return true;
 }
 
 export function readStorageRecord(kind: RecordKind, dir = stateDir()): StorageRecord | undefined {
