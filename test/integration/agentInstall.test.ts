@@ -2,9 +2,11 @@
 // host: the command copies the extension's agent into global storage, starts it with this
 // machine's service manager (systemctl --user where it has a bus, else detached: here detached),
 // the window sees the agent take over the schedules, and the remove command stops it, deletes its
-// files and the window leads again (so the tests after this one find it leading).
+// files and the window leads again (so the tests after this one find it leading), its history
+// commands reading the history it opened again.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BackupSchedulerApi } from '../../src/extension/extension';
@@ -42,5 +44,10 @@ describe('background agent install and remove commands', function () {
     assert.equal(existsSync(join(storage, 'agent', 'service.json')), false);
     await until(() => !pidAlive(pid));
     await until(() => api().backups.role === 'leader');
+    // The history commands read the window's new history, not the one closed at the hand-over.
+    const csv = join(tmpdir(), `bs-after-agent-${process.pid}.csv`);
+    await vscode.commands.executeCommand('backupScheduler.exportHistory', { format: 'csv', path: csv });
+    assert.match(readFileSync(csv, 'utf8'), /^id,envId,kind,trigger,status/);
+    rmSync(csv, { force: true });
   });
 });

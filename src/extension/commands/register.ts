@@ -25,7 +25,9 @@ export interface CommandDeps {
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { service } = deps;
-  const store = service.reader;
+  // Read at each use: a role change (a hand-over to the background agent and back) replaces the
+  // reader, and the one from activation is then closed (sql.js answers "out of memory").
+  const store = () => service.reader;
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(`backupScheduler.${id}`, fn);
 
   return [
@@ -47,7 +49,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return ok;
     }),
     reg('retryTask', async (arg) => {
-      const id = taskIdFrom(arg) ?? (await pickTask(store.queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, vscode.l10n.t('Retry Task')))?.id;
+      const id = taskIdFrom(arg) ?? (await pickTask(store().queryTasks({ statuses: ['failed', 'cancelled', 'interrupted', 'skipped'], sort: 'queuedAt', descending: true, limit: 30 }).rows, vscode.l10n.t('Retry Task')))?.id;
       if (id === undefined) return undefined;
       return report(await service.retry(id));
     }),
@@ -60,13 +62,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await reveal(env.destination, vscode.l10n.t('Destination'));
     }),
     reg('revealArchive', async (arg) => {
-      const t = store.getTask(taskIdFrom(arg) ?? -1);
+      const t = store().getTask(taskIdFrom(arg) ?? -1);
       const p = t?.result?.archivePath;
       if (!p) return void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: this task has no archive.'));
       await reveal(p, vscode.l10n.t('Archive'));
     }),
     reg('verifyBackup', async (arg) => {
-      const t = store.getTask(taskIdFrom(arg) ?? -1);
+      const t = store().getTask(taskIdFrom(arg) ?? -1);
       const env = t && service.environment(t.envId);
       const made = t?.result?.archivePath ?? t?.result?.snapshotId;
       if (!made || !env) return void vscode.window.showWarningMessage(vscode.l10n.t('Backup Scheduler: pick a finished backup that wrote an archive or a snapshot.'));
@@ -77,11 +79,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg('setRepositoryPassword', (arg) => setRepositoryPassword(service, deps.secrets, arg)),
     reg('initRepository', (arg) => initRepository(service, deps.secrets, arg)),
     reg('unlockRepository', (arg) => unlockRepository(service, arg)),
-    reg('exportHistory', (arg) => exportHistory(store, arg)),
+    reg('exportHistory', (arg) => exportHistory(store(), arg)),
     reg('clearHistory', async (arg) => {
       const opts = optionsFrom<{ confirm: boolean; envId: string }>(arg);
       if (!opts.confirm) {
-        const total = store.queryTasks({ statuses: ['succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'], limit: 0 }).total;
+        const total = store().queryTasks({ statuses: ['succeeded', 'failed', 'cancelled', 'skipped', 'interrupted'], limit: 0 }).total;
         const clear = vscode.l10n.t('Clear History');
         const question = total === 1
           ? vscode.l10n.t('Delete 1 finished task and its log from the history? Archives are not touched.')

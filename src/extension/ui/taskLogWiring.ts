@@ -15,25 +15,32 @@ export interface TaskLogHandle extends vscode.Disposable {
 }
 
 export function taskLogDataSource(service: Backups): TaskLogDataSource {
-  const store = service.reader;
-  const overviews = new OverviewCache(store);
+  // Read at each use: a role change (a hand-over to the background agent and back) replaces the
+  // reader, and the one from activation is then closed (sql.js answers "out of memory").
+  const store = () => service.reader;
+  // The overview cache follows the reader it was built on (its revision cursor is that store's).
+  let cached: { reader: Backups['reader']; overviews: OverviewCache } | undefined;
+  const overviews = () => {
+    if (cached?.reader !== service.reader) cached = { reader: service.reader, overviews: new OverviewCache(service.reader) };
+    return cached.overviews;
+  };
   const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.liveRecord(t.id) as unknown as T) ?? t) : t);
   return {
     queryTasks: (q: TaskQuery): TaskPage => {
-      const page = store.queryTasks(q);
+      const page = store().queryTasks(q);
       return page.steps ? { ...page, rows: page.rows.map(live), steps: page.steps.map(live) } : { ...page, rows: page.rows.map(live) };
     },
-    logAfter: (id, after, limit) => store.logAfter(id, after, limit),
-    changesSince: (rev) => store.changesSince(rev),
+    logAfter: (id, after, limit) => store().logAfter(id, after, limit),
+    changesSince: (rev) => store().changesSince(rev),
     getTask: (id) => {
-      const t = store.getTask(id);
+      const t = store().getTask(id);
       return t && live(t);
     },
     onDidChange: (listener) => {
       const subs = [service.onDidChangeTask(() => listener()), service.onDidChangeEnvironments(() => listener())];
       return { dispose: () => subs.forEach((d) => d.dispose()) };
     },
-    overview: () => overviews.get(service.environments().flatMap((e) => {
+    overview: () => overviews().get(service.environments().flatMap((e) => {
       if (!e.valid) return [];
       const env = e.environment;
       return [{
