@@ -1,5 +1,5 @@
 // The Getting Started walkthrough in the real workbench: it opens from "Welcome: Open
-// Walkthrough...", lists its five steps unchecked in a fresh profile, and a step turns checked
+// Walkthrough...", lists its six steps unchecked in a fresh profile, and a step turns checked
 // when its real event happens: the "Run Backup Now" button of the Run step runs a backup (an
 // archive appears), the Task Log step completes when the Task Log is opened from the palette.
 // Screenshot: test-results/walkthrough-getting-started.png (the README's, via npm run screenshots).
@@ -13,7 +13,7 @@ import { openWorkbenchSession, type WorkbenchSession } from '../host/session';
 import { runFromPalette, screenshot } from '../host/workbench';
 
 const TITLE = 'Get Started with Backup Scheduler';
-const STEPS = ['Add your first environment', 'Run it now', 'See it in the Task Log', 'Compare with a backup, or restore', 'Pick an engine: archive or restic'];
+const STEPS = ['Add your first environment', 'Run it now', 'See it in the Task Log', 'Compare with a backup, or restore', 'Pick an engine: archive or restic', 'Keep backups running when VS Code is closed'];
 
 describe('workbench: Getting Started walkthrough', function () {
   this.timeout(240_000);
@@ -53,7 +53,7 @@ describe('workbench: Getting Started walkthrough', function () {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('opens from "Welcome: Open Walkthrough..." with its five steps, none done yet', async () => {
+  it('opens from "Welcome: Open Walkthrough..." with its six steps, none done yet', async () => {
     const { page } = session;
     // The extension's contributions are there once the development extension is loaded.
     await page.locator('.activitybar a.action-label[aria-label^="Backups"]').waitFor();
