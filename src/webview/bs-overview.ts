@@ -126,8 +126,9 @@ export class BsOverview extends LitElement {
   }
 
   private spark(caption: string, s: Series, fmt: (n: number) => string, shape: 'line' | 'bars', alt: string) {
+    const pts = sparkPoints(s, SPARK_W, SPARK_H);
     const shapes = shape === 'line'
-      ? svg`<polyline class="line" points=${sparkPoints(s, SPARK_W, SPARK_H)}></polyline>`
+      ? (pts.includes(' ') ? svg`<polyline class="line" points=${pts}></polyline>` : dot(pts))
       : sparkBars(s, SPARK_W, SPARK_H).map((b) => svg`<rect class="bar" x=${b.x} y=${b.y} width=${b.w} height=${b.h}></rect>`);
     return html`<figure>
       <svg role="img" aria-label=${alt} width=${SPARK_W} height=${SPARK_H} viewBox="0 0 ${SPARK_W} ${SPARK_H}"><title>${alt}</title>${shapes}</svg>
@@ -148,10 +149,16 @@ export class BsOverview extends LitElement {
     const alt = l10n.t('{0} over the last {1} runs: from {2} to {3}', caption, o.runs.length, formatBytes(s.values.find((v) => v !== undefined) ?? 0), formatBytes(s.last ?? 0));
     return html`<figure>
       <svg role="img" aria-label=${alt} width=${STORED_W} height=${STORED_H} viewBox="0 0 ${STORED_W} ${STORED_H}"><title>${alt}</title>
-        <polygon class="area" points=${area}></polygon></svg>
+        ${pts.includes(' ') ? svg`<polygon class="area" points=${area}></polygon>` : dot(pts)}</svg>
       <figcaption class="caption">${caption}: ${formatBytes(s.last ?? 0)}</figcaption>
     </figure>`;
   }
+}
+
+/** One run so far: a point, since a line needs two. */
+function dot(point: string) {
+  const [x, y] = point.split(',').map(Number);
+  return point ? svg`<circle class="dot" cx=${x} cy=${y} r="2.5"></circle>` : nothing;
 }
 
 function cssId(s: string): string {
