@@ -301,7 +301,7 @@ export class Coordinator implements Backups {
     if (this.timer) clearInterval(this.timer);
     await this.switching;
     if (this.inner.role === 'follower') await this.inner.caller.call(LEADER_METHODS.registerEnvironments, { windowId: this.windowId, entries: [] }).catch(() => undefined);
-    await this.teardown();
+    (await this.teardown())?.();
     // Released last: the next leader starts only after this one has written its history.
     this.election.dispose();
     this.taskChanged.dispose();
@@ -347,7 +347,17 @@ export class Coordinator implements Backups {
   }
 
   private async become(role: 'leader' | 'follower'): Promise<void> {
-    if (this.inner) await this.teardown();
+    // The old role's store stays open (read-only) until the new one is in place: this.reader reads
+    // this.inner at every call, and views, commands and the Task Log read during the switch too.
+    const release = this.inner ? await this.teardown() : undefined;
+    try {
+      await this.enter(role);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async enter(role: 'leader' | 'follower'): Promise<void> {
     this.handingOver = false;
     if (role === 'leader') {
       try {
@@ -466,22 +476,25 @@ export class Coordinator implements Backups {
     return { role: 'follower', backups, replica, caller };
   }
 
-  private async teardown(): Promise<void> {
+  /**
+   * Stops the current role (nothing runs or writes any more) and returns what closes its store.
+   * The caller closes it once the next role's store answers reads (or at once, when disposing).
+   */
+  private async teardown(): Promise<(() => void) | undefined> {
     this.innerSubs.forEach((s) => s.dispose());
     this.innerSubs = [];
     const inner = this.inner;
-    if (!inner) return;
+    if (!inner) return undefined;
     if (inner.role === 'leader') {
       inner.server.dispose();
       await inner.service.dispose();
       // Still the leader: write the history (normal close). Not any more: another window owns it.
-      if (this.election.isLeader()) await inner.store.dispose();
-      else inner.store.close();
-    } else {
-      inner.backups.dispose();
-      inner.caller.dispose();
-      inner.replica.dispose();
+      await inner.store.stopWriting(this.election.isLeader());
+      return () => inner.store.close();
     }
+    inner.backups.dispose();
+    inner.caller.dispose();
+    return () => inner.replica.dispose();
   }
 
   private applyEnvironments(): void {

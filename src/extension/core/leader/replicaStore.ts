@@ -29,6 +29,7 @@ export class ReplicaStore implements TaskReader {
   private timer: ReturnType<typeof setInterval> | undefined;
   private loading: Promise<void> | undefined;
   private warnedNewer = false;
+  private disposed = false;
   private readonly changed = new Emitter<{ tasks: TaskRecord[]; removed: boolean }>();
   /** Fires after a reload with the rows that changed (and whether rows were deleted). */
   readonly onDidChange = this.changed.event;
@@ -65,6 +66,7 @@ export class ReplicaStore implements TaskReader {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (this.timer) clearInterval(this.timer);
     this.current?.close();
     this.current = undefined;
@@ -101,6 +103,10 @@ export class ReplicaStore implements TaskReader {
       if (outcome === 'newer' && !this.warnedNewer) {
         this.warnedNewer = true;
         this.opts.onWarning?.('The task history was updated in another window by a newer version of Backup Scheduler: reload this window to use it.');
+      }
+      if (this.disposed) {
+        db.close(); // disposed while this copy loaded: keeping it would hold its WASM memory for good
+        return;
       }
       const next = new SqlTaskStore(db, this.path, {
         clock: this.opts.clock,

@@ -396,6 +396,18 @@ export class SqlTaskStore implements TaskStore {
     await this.writer.flush();
   }
 
+  /**
+   * No more writes (a pending change is written first when `write`), but reads still work: a
+   * window that changes role keeps answering its views and commands from this copy until the next
+   * role's store is open, and close()s it then. A closed sql.js database would answer every read
+   * with 'out of memory' (SQLite's message for a closed handle).
+   */
+  async stopWriting(write: boolean): Promise<void> {
+    if (this.closed) return;
+    this.writer.stop();
+    if (write) await this.writer.flush();
+  }
+
   /** Closes without writing anything (a follower's copy, or a window that lost the leadership). */
   close(): void {
     if (this.closed) return;
