@@ -102,13 +102,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_runs_status ON tasks (parent_id, run_status, queued_at, env_id, kind, trigger);
   CREATE INDEX tasks_runs_env ON tasks (parent_id, env_id, queued_at, run_status, kind, trigger);
   `,
-  // 4: the text search index (see textIndex.ts): one row per finished task, docid = task id, its
-  // texts as trigram words. Tasks already there are indexed a slice per save, newest first;
-  // text_unindexed_max is the highest id not indexed yet (0: all are), searched by scanning.
-  `
-  CREATE VIRTUAL TABLE task_text USING fts4(grams);
-  INSERT OR REPLACE INTO meta (key, value) SELECT 'text_unindexed_max', CAST(coalesce(max(id), 0) AS TEXT) FROM tasks;
-  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

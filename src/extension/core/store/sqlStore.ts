@@ -12,7 +12,6 @@ import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './ro
 import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
 import type { ChangeSet, HistoryBounds, NewTask, RunRows, TaskPatch, TaskStore } from './taskStore';
 import { runOutcome } from '../../../shared/runs';
-import { indexText } from './textIndex';
 
 export const DEFAULT_BOUNDS: Required<HistoryBounds> = {
   maxAgeDays: 90,
@@ -69,8 +68,6 @@ const COUNT_CACHE = 32;
 const PRUNE_SLICE = 1000;
 /** Pages given back per save: 8 MiB of 16 KiB pages. */
 const VACUUM_PAGES_PER_SAVE = 512;
-/** Tasks indexed for text search per save after the upgrade to schema 4 (about 50 ms). */
-const TEXT_BACKFILL_SLICE = 200;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
 const MAX_PENDING_LINES = 1000;
 
@@ -110,8 +107,6 @@ export class SqlTaskStore implements TaskStore {
   /** A save failed and none has worked since: the user has been told once. */
   private saveFailing = false;
   private saveErrorsLogged = 0;
-  /** Tasks with an id up to this are not in the text index yet (see taskQuery.ts TextIndexState). */
-  private textUnindexedMax: number;
 
   constructor(
     private readonly db: Database,
@@ -124,7 +119,6 @@ export class SqlTaskStore implements TaskStore {
     const maxRow = Number(this.sql.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
     this.revision = Math.max(Number(this.metaValue('revision') ?? 0), maxRow, this.removedRevision);
     this.totalChars = Number(this.sql.scalar('SELECT coalesce(sum(length(text)), 0) FROM log_lines', []));
-    this.textUnindexedMax = Number(this.metaValue('text_unindexed_max') ?? 0);
     this.writer = new Coalescer({
       delayMs: options.coalesceMs,
       snapshot: () => this.snapshot(),
@@ -164,7 +158,6 @@ export class SqlTaskStore implements TaskStore {
         parentId, parentId === null ? task.status : null],
     ) as number;
     this.changed(revision, task.status);
-    this.indexText(id);
     if (parentId !== null) this.refreshRun(parentId);
     return this.getTask(id)!;
   }
@@ -194,7 +187,6 @@ export class SqlTaskStore implements TaskStore {
     this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
     if (this.db.getRowsModified() === 0) throw new Error(`No task ${id} in the history`);
     this.changed(revision, patch.status);
-    if (patch.status !== undefined || patch.error !== undefined || patch.skipReason !== undefined || patch.result !== undefined) this.indexText(id);
     if (patch.status !== undefined) {
       const parent = this.sql.scalar('SELECT parent_id FROM tasks WHERE id = ?', [id]) as number | null;
       this.refreshRun(parent ?? id);
@@ -228,13 +220,12 @@ export class SqlTaskStore implements TaskStore {
 
   queryTasks(query: TaskQuery): TaskPage {
     this.drainLogs();
-    const textIndex = { unindexedMax: this.textUnindexedMax };
-    const where = buildWhere(query, false, textIndex);
+    const where = buildWhere(query);
     const page = buildPage(query);
     const total = this.count(where);
     if (total <= page.offset) return query.runs ? { rows: [], total, steps: [] } : { rows: [], total };
     const all = where.params.length ? this.count(buildWhere({ runs: query.runs })) : total;
-    const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true, textIndex) : where;
+    const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
     const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]).map(toTaskRecord);
     if (!query.runs) return { rows, total };
     return { rows, total, steps: this.stepsOf(rows.map((r) => r.id)) };
@@ -328,7 +319,6 @@ export class SqlTaskStore implements TaskStore {
         id,
       ]);
       this.changed(revision, 'interrupted');
-      this.indexText(id as number);
     }
     return rows.map(([id]) => this.getTask(id as number)!);
   }
@@ -471,7 +461,6 @@ export class SqlTaskStore implements TaskStore {
         const revision = this.revision + 1;
         this.sql.run('UPDATE tasks SET last_seq = ?, log_count = ?, warnings = warnings + ?, revision = ? WHERE id = ?', [seq, count, warns, revision, taskId]);
         this.changed(revision);
-        this.indexText(taskId); // lines after the end (a finished task's late output); a running task is not indexed
       }
     });
     if (this.totalChars > this.bounds.maxTotalLogChars) this.boundsDue = true;
@@ -537,7 +526,6 @@ export class SqlTaskStore implements TaskStore {
         this.totalChars -= this.sql.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
         this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
         this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
-        this.db.run(`DELETE FROM task_text WHERE docid IN (${marks})`, chunk);
         // Follow-ups whose backup went (pruned first: it is older) become runs of their own, or
         // a page of runs would never show them.
         this.db.run(`UPDATE tasks SET parent_id = NULL, run_status = status WHERE parent_id IN (${marks})`, chunk);
@@ -554,7 +542,6 @@ export class SqlTaskStore implements TaskStore {
     const cpu = process.cpuUsage();
     this.drainLogs();
     if (this.boundsDue) this.applyBounds(this.options.clock.now());
-    if (this.textUnindexedMax > 0) this.backfillTextIndex();
     if (this.freedPages) {
       // Gives free pages back so the file (and every later export) shrinks; capped per save.
       this.db.exec(`PRAGMA incremental_vacuum(${VACUUM_PAGES_PER_SAVE})`);
@@ -562,38 +549,16 @@ export class SqlTaskStore implements TaskStore {
     }
     // Changes made here are in this export; only unfinished work (more to prune or give back)
     // asks for another save, once this one is on disk (see write()).
-    this.followUp = this.boundsDue || this.freedPages || this.textUnindexedMax > 0;
-    this.sql.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?), ('text_unindexed_max', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+    this.followUp = this.boundsDue || this.freedPages;
+    this.sql.run("INSERT INTO meta (key, value) VALUES ('revision', ?), ('removed_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
       String(this.revision),
       String(this.removedRevision),
-      String(this.textUnindexedMax),
     ]);
     const t0 = performance.now();
     const bytes = this.db.export();
     const end = performance.now();
     const used = process.cpuUsage(cpu);
     return { bytes, revision: this.revision, exportMs: end - t0, blockedMs: end - start, blockedCpuMs: (used.user + used.system) / 1000 };
-  }
-
-  /**
-   * Puts a finished task's texts in the search index (replacing its row). Running and queued
-   * tasks stay out: their log grows line by line and the search scans them instead.
-   */
-  private indexText(id: number): void {
-    const row = this.sql.first('SELECT status, error, skip_reason, summary FROM tasks WHERE id = ?', [id]) as (string | null)[] | undefined;
-    if (!row || row[0] === 'queued' || row[0] === 'running') return;
-    const lines = this.sql.rows('SELECT text FROM log_lines WHERE task_id = ?', [id]).map((r) => r[0] as string);
-    if (this.sql.first('SELECT 1 FROM task_text WHERE docid = ?', [id])) this.sql.run('DELETE FROM task_text WHERE docid = ?', [id]);
-    this.sql.run('INSERT INTO task_text (docid, grams) VALUES (?, ?)', [id, indexText([row[1], row[2], row[3], ...lines])]);
-  }
-
-  /** After the upgrade to schema 4: indexes the tasks that were already there, newest first, a slice per save. */
-  private backfillTextIndex(): void {
-    const ids = this.sql.rows('SELECT id FROM tasks WHERE id <= ? ORDER BY id DESC LIMIT ?', [this.textUnindexedMax, TEXT_BACKFILL_SLICE]).map((r) => r[0] as number);
-    this.sql.transaction(() => {
-      for (const id of ids) this.indexText(id);
-    });
-    this.textUnindexedMax = ids.length < TEXT_BACKFILL_SLICE ? 0 : ids[ids.length - 1] - 1;
   }
 
   private async write(s: Snapshot): Promise<void> {

@@ -2,7 +2,6 @@
 // names come only from the fixed map below, so a query built from a webview message cannot inject.
 import type { SqlValue } from 'sql.js';
 import { SORT_COLUMNS, type SortColumn, type TaskFilter, type TaskQuery } from '../../../shared/model';
-import { matchExpression } from './textIndex';
 
 interface SortSql {
   expr: string;
@@ -40,16 +39,7 @@ export interface WhereSql {
  * the filter keeps many rows (the first page is found after a few hundred rows) and loses when it
  * keeps few; see preferSortIndex.
  */
-/**
- * What the text index (textIndex.ts) covers: every finished task with id > unindexedMax (older
- * ones are indexed a slice per save after the upgrade to schema 4). Running and queued tasks are
- * not in it; their texts are scanned.
- */
-export interface TextIndexState {
-  unindexedMax: number;
-}
-
-export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortColumn }, walkSortIndex = false, textIndex?: TextIndexState): WhereSql {
+export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortColumn }, walkSortIndex = false): WhereSql {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   const runs = filter.runs === true;
@@ -88,15 +78,6 @@ export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortCol
     const on = (t: string) =>
       `${t}.error LIKE ? ESCAPE '\\' OR ${t}.skip_reason LIKE ? ESCAPE '\\' OR ${t}.summary LIKE ? ESCAPE '\\'` +
       ` OR EXISTS (SELECT 1 FROM log_lines l WHERE l.task_id = ${t}.id AND l.text LIKE ? ESCAPE '\\')`;
-    const match = textIndex && matchExpression(text);
-    if (match) {
-      // Candidates: tasks whose texts hold every trigram of the search text, plus those the index
-      // does not cover; the LIKE below confirms them. For runs, a task stands for its run.
-      const covered = `SELECT docid FROM task_text WHERE task_text MATCH ? UNION ALL SELECT id FROM tasks WHERE status IN ('queued', 'running')` + (textIndex.unindexedMax > 0 ? ' UNION ALL SELECT id FROM tasks WHERE id <= ?' : '');
-      clauses.push(runs ? `tasks.id IN (SELECT coalesce(c.parent_id, c.id) FROM tasks c WHERE c.id IN (${covered}))` : `tasks.id IN (${covered})`);
-      params.push(match);
-      if (textIndex.unindexedMax > 0) params.push(textIndex.unindexedMax);
-    }
     clauses.push(runs ? `(${on('tasks')} OR EXISTS (SELECT 1 FROM tasks s WHERE s.parent_id = tasks.id AND (${on('s')})))` : `(${on('tasks')})`);
     // Positional placeholders only: repeat the value for each use.
     for (let i = 0; i < (runs ? 8 : 4); i++) params.push(pattern);
