@@ -69,6 +69,21 @@ describe('restic engine: retention and check', function () {
     assert.deepEqual(snapshots(repository).map((s) => s.id).sort(), [mine[2], ...theirs].sort());
   });
 
+  it('prune records the repository\'s size after it (restic stats --mode raw-data), the overview\'s stored size', async () => {
+    const { repository, engine } = await newRepository();
+    const src = tempDir();
+    const env = resticEnv({ id: 'sized', repository, source: src, retention: { keepLast: 1 } });
+    for (let i = 0; i < 2; i++) {
+      writeTree(src, { [`v${i}.bin`]: noise(200_000, i + 1) });
+      await engine.backup(makeCtx(), env, { trigger: 'manual' });
+    }
+    const ctx = makeCtx();
+    const r = await engine.prune(ctx, env, {});
+    const stats = JSON.parse(restic(repository, ['stats', '--json', '--mode', 'raw-data']).split('\n').find((l) => l.startsWith('{'))!) as { total_size: number };
+    assert.ok(stats.total_size > 0);
+    assert.equal(r.storedSize, stats.total_size);
+  });
+
   it('prune without any count above 0 forgets nothing', async () => {
     const { repository, engine } = await newRepository();
     const src = tempDir();

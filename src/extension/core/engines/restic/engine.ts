@@ -12,6 +12,7 @@ import { LOCK_RETRY_DELAYS_MS, ResticCli, type LogFn } from './cli';
 import { listLocks, provablyStale, unlockIsSafe } from './locks';
 import { credentialsFor, redactUrl, repositoryOf } from './credentials';
 import { check, init, prune } from './maintenance';
+import { formatBytes } from '../../util/format';
 import { withRepositoryLock } from './repoLock';
 import { PasswordKeeper } from './passwordCommand';
 import { restoreSnapshot } from './restore';
@@ -92,6 +93,20 @@ export class ResticEngine implements Engine {
     const cli = await this.start(ctx, env);
     const r = await this.locked(ctx, env, true, () => prune(ctx, cli, env, req));
     this.forget(env);
+    // The repository's size after the prune is the overview's "stored size" point for this run
+    // (as the archive engine's prune records what its destination holds). A size that cannot be
+    // read leaves the point out; it never fails a prune that worked.
+    try {
+      const bytes = await repositorySize(cli, ctx.signal);
+      if (bytes !== undefined) {
+        r.storedSize = bytes;
+        this.sizes.set(this.lockKey(env), { at: this.deps.clock.monotonic(), bytes });
+        ctx.log('info', `repository size after prune: ${formatBytes(bytes)}`);
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      ctx.log('warn', `repository size not read: ${e instanceof Error ? e.message : String(e)}`);
+    }
     return r;
   }
 
