@@ -107,7 +107,7 @@ async function startAgentBeforeServer(serverData: string): Promise<{ env: Record
   writeFileSync(join(root, 'src', 'a.txt'), 'agent\n');
   const envs = [
     { id: 'ticker', name: 'Ticker', type: 'folder', source: join(root, 'src'), destination: join(root, 'ticks'), schedule: '*/10 * * * * *' },
-    { id: 'slow', name: 'Slow', type: 'command', command: 'sleep 6; echo slow > "$BACKUP_FILE"', source: root, destination: join(root, 'slow'), schedule: '0 3 * * *' },
+    { id: 'slow', name: 'Slow', type: 'command', command: 'sleep 6; echo slow > "$BACKUP_FILE"', source: root, destination: join(root, 'slow'), schedule: '0 3 29 2 *' },
   ];
   await publish(environmentsPath(storage), { entries: parseEnvironments(envs, { home: root, env: {}, workspaceFolder: undefined }), folders: [], trusted: true, now: Date.now() });
   const out = createWriteStream(join(root, 'agent.out.log'));
