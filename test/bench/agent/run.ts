@@ -59,7 +59,10 @@ async function publishFor(storage: string, list: Record<string, unknown>[]): Pro
 }
 
 function startAgent(bin: string, storage: string): ChildProcess {
-  return spawn(process.execPath, [bin, '--storage', storage], { stdio: 'ignore' });
+  // The agent records its storage folder for the command line; a bench agent's record goes to a
+  // folder of its own, never to the user's state folder (where it would become their default).
+  const env = { ...process.env, BACKUP_SCHEDULER_STATE_DIR: join(storage, 'state') };
+  return spawn(process.execPath, [bin, '--storage', storage], { stdio: 'ignore', env });
 }
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
