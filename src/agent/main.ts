@@ -34,6 +34,7 @@ import type { HistoryBounds } from '../extension/core/store/taskStore';
 import { VERSION } from '../extension/core/version';
 import { agentCoreOptions, startAgentOps } from './ops';
 import { recordStorage } from '../extension/core/client/storageRecord';
+import { pidAlive } from '../extension/core/util/pid';
 
 const DEFAULT_BOUNDS: HistoryBounds = { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 2000 };
 const DEFAULT_STALL_MS = 30 * 60_000;
@@ -72,21 +73,13 @@ function takeLock(dir: string): boolean {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return false;
+      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) return false;
       rmSync(path, { force: true }); // its owner is gone
     }
   }
   return false;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function writeJson(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`;

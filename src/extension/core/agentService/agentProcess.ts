@@ -2,17 +2,12 @@
 // process ends), then stopping it: SIGTERM (the agent ends running tasks as interrupted and saves
 // tasks.db), SIGKILL only when it has not exited after a grace period.
 import { readFileSync } from 'node:fs';
+import { pidAlive as alivePid } from '../util/pid';
 import type { CommandRunner } from './commandRunner';
 
+/** Alive and not a zombie (ended, not yet reaped by the process that started it: it still takes signals). */
 export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie (ended, not yet reaped by the process that started it) still takes signals.
-    return !zombie(pid);
-  } catch (e) {
-    // EPERM: it exists but belongs to another user; not ours, but alive.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return alivePid(pid) && !zombie(pid);
 }
 
 function zombie(pid: number): boolean {

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { connectLeaderChannel, LeaderChannelError, type LeaderChannelClient } from '../leader/channel';
 import { heartbeatPath, highestTerm, readClaim, readHeartbeat, termPath } from '../leader/terms';
+import { pidAlive } from '../util/pid';
 
 /** A heartbeat this old (wall clock) means nobody leads: the election's own limit is 10 s. */
 const STALE_MS = 30_000;
@@ -22,14 +23,6 @@ export interface LeaderFiles {
   extra: Record<string, unknown>;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The live leader of `storageDir` as its files say, or undefined when nobody leads. */
 export function readLeader(storageDir: string, now = Date.now()): LeaderFiles | undefined {

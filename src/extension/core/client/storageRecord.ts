@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { pidAlive } from '../util/pid';
 
 export type RecordKind = 'window' | 'agent';
 
@@ -62,18 +63,10 @@ export function readStorageRecord(kind: RecordKind, dir = stateDir()): StorageRe
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The folder to use when none is given, or undefined when neither a window nor the agent ever wrote one. */
 export function defaultStorage(dir = stateDir()): string | undefined {
   const agent = readStorageRecord('agent', dir);
-  if (agent && alive(agent.pid)) return agent.storageDir;
+  if (agent && pidAlive(agent.pid)) return agent.storageDir;
   return readStorageRecord('window', dir)?.storageDir ?? agent?.storageDir;
 }

@@ -38,6 +38,7 @@ import {
   type Heartbeat,
   type LeaderClaim,
 } from './terms';
+import { pidAlive } from '../util/pid';
 
 export type Role = 'leader' | 'follower';
 
@@ -376,11 +377,3 @@ class TermElection implements Election {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by another user
-  }
-}
