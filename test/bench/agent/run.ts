@@ -62,7 +62,9 @@ function startAgent(bin: string, storage: string): ChildProcess {
   // The agent records its storage folder for the command line; a bench agent's record goes to a
   // folder of its own, never to the user's state folder (where it would become their default).
   const env = { ...process.env, BACKUP_SCHEDULER_STATE_DIR: join(storage, 'state') };
-  return spawn(process.execPath, [bin, '--storage', storage], { stdio: 'ignore', env });
+  // BENCH_AGENT_NODE_ARGS: extra node flags for the agents, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to see where idle time goes.
+  const nodeArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, bin, '--storage', storage], { stdio: 'ignore', env });
 }
 
 async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

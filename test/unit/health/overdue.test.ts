@@ -80,6 +80,16 @@ describe('overdue alerts', () => {
     const weekdays = '0 3 * * 1-5';
     assert.equal(overdueSince(weekdays, 'UTC', at('2026-02-27T03:00:09Z'), at('2026-03-02T15:00:00Z')), undefined);
     assert.equal(overdueSince(weekdays, 'UTC', at('2026-02-27T03:00:09Z'), at('2026-03-03T03:00:00Z')), at('2026-02-27T03:00:09Z'));
+    // A backup that finished exactly at an occurrence covers it: two more must pass.
+    assert.equal(overdueSince('0 * * * *', 'UTC', at('2026-03-02T10:00:00Z'), at('2026-03-02T11:59:59Z')), undefined);
+    assert.equal(overdueSince('0 * * * *', 'UTC', at('2026-03-02T10:00:00Z'), at('2026-03-02T12:00:00Z')), at('2026-03-02T10:00:00Z'));
+    // Daily at 02:30 in Berlin across the spring change (29 March 2026 has no 02:30; cron-parser
+    // runs it at 03:30, 01:30 UTC): intervals are counted in the zone, not as fixed 24 hours.
+    const daily = '30 2 * * *';
+    assert.equal(overdueSince(daily, 'Europe/Berlin', at('2026-03-28T02:00:00Z'), at('2026-03-30T00:29:59Z')), undefined);
+    assert.equal(overdueSince(daily, 'Europe/Berlin', at('2026-03-28T02:00:00Z'), at('2026-03-30T00:30:00Z')), at('2026-03-28T02:00:00Z'));
+    assert.equal(overdueSince(daily, 'Europe/Berlin', at('2026-03-27T02:00:00Z'), at('2026-03-29T01:29:59Z')), undefined);
+    assert.equal(overdueSince(daily, 'Europe/Berlin', at('2026-03-27T02:00:00Z'), at('2026-03-29T01:30:00Z')), at('2026-03-27T02:00:00Z'));
   });
 
   it('alerts once per overdue spell, with a good backup ending the spell', async () => {

@@ -64,6 +64,22 @@ describe('leader election rules', function () {
     assert.deepEqual(change, { role: 'leader', term: 2 });
   });
 
+  it('a leader that says it beats slowly (the idle agent) is given two and a half of its beats, not the follower\'s own staleMs', async () => {
+    const dir = join(tempStorage(), 'leader');
+    fakeClaim(dir, 1, {});
+    const e = await elect(dir, 200);
+    const hb = { ...readHeartbeat(dir, 1)!, beatEveryMs: 400 };
+    const t0 = Date.now();
+    for (let i = 2; i < 8; i++) {
+      writeHeartbeat(dir, { ...hb, seq: i }); // every 350 ms: longer than staleMs, within 2.5 of its beats
+      await sleep(350);
+    }
+    assert.deepEqual([e.role, e.term], ['follower', 1], 'a leader beating at its announced pace is never replaced');
+    const change = await roleChange(e);
+    assert.deepEqual(change, { role: 'leader', term: 2 });
+    assert.ok(Date.now() - t0 >= 5 * 350 + 900, 'after the last beat the follower waited about 2.5 beats (1 s), not its own 200 ms');
+  });
+
   it('a released term is taken over at the next check', async () => {
     const dir = join(tempStorage(), 'leader');
     const a = await elect(dir, 60_000);

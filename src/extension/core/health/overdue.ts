@@ -4,7 +4,7 @@
 import type { Backups } from '../backups';
 import type { Environment } from '../environments/types';
 import type { Clock } from '../ports';
-import { previousRun } from '../scheduler/cron';
+import { dueTimes } from './dueTimes';
 import type { Disposable } from '../util/emitter';
 
 /**
@@ -15,11 +15,9 @@ import type { Disposable } from '../util/emitter';
  * "weekdays at 3:00" only after two weekdays. Returns the time overdue counts from, or undefined.
  */
 export function overdueSince(schedule: string, timezone: string | undefined, since: number, now: number): number | undefined {
-  const latest = previousRun(schedule, timezone, now);
-  if (latest === undefined) return undefined;
-  const before = previousRun(schedule, timezone, latest - 1);
-  if (before === undefined) return undefined;
-  return since < before ? since : undefined;
+  // Two occurrences in (since, now] is the same as "the one before the latest is after since".
+  const due = dueTimes(schedule, timezone, since);
+  return due && due[1] <= now ? since : undefined;
 }
 
 /** Where alerted spells are remembered (VS Code's globalState in the extension). */

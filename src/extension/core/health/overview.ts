@@ -5,7 +5,8 @@ import type { TaskRecord } from '../../../shared/model';
 import { OVERVIEW_RUNS, type EnvOverview, type OverviewRun } from '../../../shared/overview';
 import { runDuration, runOutcome } from '../../../shared/runs';
 import type { TaskStore } from '../store/taskStore';
-import { describeSchedule, nextRuns } from '../scheduler/cron';
+import { describeSchedule } from '../scheduler/cron';
+import { dueTimes } from './dueTimes';
 
 export interface OverviewEnvironment {
   id: string;
@@ -58,28 +59,6 @@ export function environmentOverview(reader: Pick<TaskStore, 'recentRuns' | 'last
     if (due) [out.dueAt, out.overdueAt] = due;
   }
   return out;
-}
-
-/**
- * Parsing a cron costs milliseconds (cron-parser with time zones), twenty environments per poll
- * reply would add up; the answer changes only with a new good backup, so it is remembered.
- */
-const dueCache = new Map<string, [number, number] | null>();
-
-function dueTimes(schedule: string, timezone: string | undefined, since: number): [number, number] | undefined {
-  const key = `${schedule}\u0000${timezone ?? ''}\u0000${since}`;
-  let hit = dueCache.get(key);
-  if (hit === undefined) {
-    try {
-      const [a, b] = nextRuns(schedule, timezone, since, 2);
-      hit = [a, b];
-    } catch {
-      hit = null; // an invalid schedule is shown as such elsewhere; no due time then
-    }
-    if (dueCache.size >= 500) dueCache.delete(dueCache.keys().next().value as string);
-    dueCache.set(key, hit);
-  }
-  return hit ?? undefined;
 }
 
 const describeCache = new Map<string, string>();

@@ -17,6 +17,8 @@ export interface AgentPresence {
   seq: number;
   /** Written by an agent that stops cleanly: windows take over at once. */
   stopped?: boolean;
+  /** How often it renews this file (ms); see Heartbeat.beatEveryMs. */
+  beatEveryMs?: number;
 }
 
 export const agentPresencePath = (leaderDir: string): string => join(leaderDir, 'agent.hb');

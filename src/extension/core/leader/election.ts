@@ -42,6 +42,9 @@ import { pidAlive } from '../util/pid';
 
 export type Role = 'leader' | 'follower';
 
+/** The longest renewal interval a follower honours (see staleAfter). */
+const MAX_BEAT_MS = 30_000;
+
 export interface RoleChange {
   role: Role;
   /** The term this process now leads, or (as a follower) the term of the leader it follows. */
@@ -169,7 +172,21 @@ class TermElection implements Election {
       // reported by the first tick, which fails the same way
     }
     this.tick();
-    this.timer = setInterval(() => this.tick(), Math.min(this.checkMs, this.heartbeatMs));
+    this.schedule();
+  }
+
+  /**
+   * A follower looks every checkMs (it is the one that must notice a dead leader); a leader only
+   * has to renew its lease, so it wakes every heartbeatMs. An idle background agent leads for days:
+   * half the wake-ups is most of what it costs then. isLeader() still re-checks before each act.
+   */
+  private schedule(): void {
+    if (this.disposed) return;
+    const every = this.role === 'leader' ? this.heartbeatMs : Math.min(this.checkMs, this.heartbeatMs);
+    this.timer = setTimeout(() => {
+      this.tick();
+      this.schedule();
+    }, every);
     // The election must not keep a process alive on its own (tests, a host that is shutting down).
     this.timer.unref();
   }
@@ -203,7 +220,7 @@ class TermElection implements Election {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     if (this.role === 'leader') {
       // Synchronous on purpose: a closing window may be gone right after deactivate returns.
       try {
@@ -234,7 +251,7 @@ class TermElection implements Election {
     const key = `${p.instanceId}:${p.seq}`;
     const now = this.clock.monotonic();
     if (this.agentSeen.key !== key) this.agentSeen = { key, since: now };
-    return now - this.agentSeen.since < this.staleMs ? p : undefined;
+    return now - this.agentSeen.since < this.staleAfter(p.beatEveryMs) ? p : undefined;
   }
 
   handOver(): void {
@@ -296,13 +313,14 @@ class TermElection implements Election {
     const terms = listTerms(this.dir, names);
     const top = terms[0] ?? 0;
     if (top !== this.term) return this.stepDown(top); // also when our claim is gone
-    if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs) this.beat();
+    // A tick comes every heartbeatMs now: a timer that fires a hair early must not skip a beat.
+    if (this.clock.monotonic() - this.lastBeat >= this.heartbeatMs * 0.75) this.beat();
     removeOldTerms(this.dir, this.term, 2, names);
     if (this.kind === 'window') this.agentWaiting.fire(this.agentInfo() !== undefined);
   }
 
   private publishPresence(now: number): void {
-    writeAgentPresence(this.dir, { pid: process.pid, hostname: this.claim.hostname, instanceId: this.instanceId, startedAt: this.claim.startedAt, version: this.version, heartbeatAt: this.clock.now(), seq: ++this.seq });
+    writeAgentPresence(this.dir, { pid: process.pid, hostname: this.claim.hostname, instanceId: this.instanceId, startedAt: this.claim.startedAt, version: this.version, heartbeatAt: this.clock.now(), seq: ++this.seq, beatEveryMs: this.heartbeatMs });
     this.lastPresence = now;
   }
 
@@ -331,7 +349,17 @@ class TermElection implements Election {
     const key = hb ? `${hb.instanceId}:${hb.seq}` : '';
     const now = this.clock.monotonic();
     if (this.seen.term !== term || this.seen.key !== key) this.seen = { term, key, since: now };
-    return now - this.seen.since >= this.staleMs;
+    return now - this.seen.since >= this.staleAfter(hb?.beatEveryMs);
+  }
+
+  /**
+   * A leader that renews less often than this follower expects (the idle agent beats every 4 s)
+   * must not be judged dead between two beats: wait at least two and a half of its beats. Capped,
+   * so a file that claims a huge interval cannot keep windows out for long.
+   */
+  private staleAfter(beatEveryMs: unknown): number {
+    const beat = typeof beatEveryMs === 'number' && Number.isFinite(beatEveryMs) ? Math.min(beatEveryMs, MAX_BEAT_MS) : 0;
+    return Math.max(this.staleMs, beat * 2.5);
   }
 
   private tryLead(term: number): void {
@@ -373,7 +401,7 @@ class TermElection implements Election {
   }
 
   private heartbeat(released: boolean): Heartbeat {
-    return { ...this.claim, term: this.term, heartbeatAt: this.clock.now(), seq: ++this.seq, leadingSince: this.leadingSince, ...(released ? { released } : {}) };
+    return { ...this.claim, term: this.term, heartbeatAt: this.clock.now(), seq: ++this.seq, leadingSince: this.leadingSince, beatEveryMs: this.heartbeatMs, ...(released ? { released } : {}) };
   }
 }
 

@@ -33,6 +33,8 @@ export interface Heartbeat extends LeaderClaim {
   released?: boolean;
   /** When this host started leading this term (epoch ms). */
   leadingSince?: number;
+  /** How often this leader renews (ms): followers wait at least 2.5 beats before calling it dead. */
+  beatEveryMs?: number;
 }
 
 // A term file's name is `term-` and digits. Terms count up by one per takeover, so a real one
