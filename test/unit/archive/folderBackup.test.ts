@@ -106,6 +106,29 @@ describe('folder backup', function () {
     assert.ok(!all.some((p) => p.startsWith('node_modules')));
   });
 
+  it('a tree too large to keep in memory is walked again for the archive: the same archive, each warning once', async () => {
+    const src = tempDir();
+    makeTree(src);
+    execFileSync('mkfifo', [join(src, 'src/a-fifo')]);
+    const runs = await Promise.all([undefined, 3].map(async (keptEntries) => {
+      const ctx = makeCtx();
+      const r = await runFolderBackup(ctx, opts(src, tempDir(), { keptEntries }));
+      return { ctx, r, listed: gnuList(r.archivePath!) };
+    }));
+    const [kept, again] = runs;
+    assert.deepEqual(again.listed, kept.listed);
+    assert.equal(kept.listed.length, 16); // 7 files, 3 links, 6 folders
+    for (const { ctx, r } of runs) {
+      assert.deepEqual(ctx.warnings(), ['Skipped src/a-fifo: not a regular file, folder or link (FIFO, socket or device)']);
+      assert.equal(r.warnings, 1);
+    }
+    assert.equal(again.r.manifestHash, kept.r.manifestHash);
+    const out = tempDir();
+    gnuExtract(kept.r.archivePath!, out);
+    rmSync(join(src, 'src/a-fifo'));
+    assert.deepEqual(treeDigest(out), treeDigest(src));
+  });
+
   it('cancelled in the middle: throws and leaves no file in the destination', async () => {
     const src = tempDir();
     const dest = tempDir();
@@ -219,7 +242,7 @@ describe('folder backup', function () {
     });
   });
 
-  it('lstat falls back to the thread pool after a slow call, with the same results', async () => {
+  it('lstat falls back to the thread pool after slow calls, with the same results', async () => {
     const dir = tempDir();
     const paths = ['a', 'b', 'missing', 'c'].map((n) => join(dir, n));
     for (const p of paths) if (!p.endsWith('missing')) writeFileSync(p, p);

@@ -8,3 +8,4 @@ export { DestinationError, ensureFolder, nodeFolderFs, type FolderFs } from './e
 export const fsGuard = new FsGuard();
 export { isNetworkFsMagic, onNetworkFs } from './networkFs';
 export { guardedStreamFs } from './streamFs';
+export { SyncSlices } from './syncSlices';

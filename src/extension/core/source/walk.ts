@@ -7,19 +7,22 @@ import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { UnresponsiveError } from '../fsguard';
+import { SyncSlices, UnresponsiveError } from '../fsguard';
 import { CancelledError, errCode, errorText } from '../util/errors';
 import { gitIgnoreCase } from './gitConfig';
 import { isRestoreStaging } from '../restore/staging';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
 
+/** What a backup uses of an entry's lstat: a Stats object, or a small copy of it kept for later. */
+export type EntryStat = Pick<Stats, 'size' | 'mtimeMs' | 'mode' | 'uid' | 'gid' | 'dev' | 'ino'>;
+
 export interface TreeEntry {
   /** Path relative to the source, `/`-separated, no trailing slash. */
   rel: string;
   abs: string;
   type: EntryType;
-  stat: Stats;
+  stat: EntryStat;
   linkTarget?: string;
 }
 
@@ -131,44 +134,27 @@ const PRESTAT_MAX = 1024;
 /** A folder's entries sorted by name, with their lstat results when the folder is small. */
 type Listing = { dirents: Dirent[]; stats?: (Stats | Error)[] } | Error;
 
-/**
- * lstat through the thread pool costs ~40 us of CPU per file in hand-offs, for a ~3 us syscall:
- * most of an unchanged re-run. So lstat runs synchronously, in slices of at most SLICE_MS between
- * which the event loop runs; one call slower than SLOW_CALL_MS (a network share) switches the
- * rest of the walk to the asynchronous API, so the host is never held up for long.
- */
-const SLICE_MS = 4;
-const SLOW_CALL_MS = 2;
-
+/** lstat runs synchronously in slices (SyncSlices: most of an unchanged re-run is lstat), through the thread pool after a few slow calls. */
 export class Lstatter {
-  private asyncOnly = false;
-  private sliceStart = performance.now();
+  private readonly slices: SyncSlices;
 
-  constructor(private readonly slowCallMs = SLOW_CALL_MS, asyncOnly = false) {
-    this.asyncOnly = asyncOnly;
+  constructor(slowCallMs?: number, asyncOnly = false) {
+    this.slices = new SyncSlices(slowCallMs, asyncOnly);
   }
 
-  /** True once a slow call moved this walk to the thread pool. */
+  /** True once slow calls moved this walk to the thread pool. */
   get isAsync(): boolean {
-    return this.asyncOnly;
+    return this.slices.isAsync;
   }
 
   async many(paths: string[]): Promise<(Stats | Error)[]> {
-    const out: (Stats | Error)[] = [];
-    while (!this.asyncOnly && out.length < paths.length) {
-      const t0 = performance.now();
-      if (t0 - this.sliceStart > SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        this.sliceStart = performance.now();
-        continue;
-      }
+    const out = await this.slices.each<Stats | Error>(paths.length, (i) => {
       try {
-        out.push(fs.lstatSync(paths[out.length]));
+        return fs.lstatSync(paths[i]);
       } catch (e) {
-        out.push(e as Error);
+        return e as Error;
       }
-      if (performance.now() - t0 > this.slowCallMs) this.asyncOnly = true;
-    }
+    });
     return out.length === paths.length ? out : out.concat(await lstatAll(paths.slice(out.length)));
   }
 }

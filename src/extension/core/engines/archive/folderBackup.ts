@@ -1,8 +1,7 @@
-// Folder backup: walks the source twice (first to learn the manifest and totals, then to archive),
-// so skipIfUnchanged costs only a stat pass and progress can show a percentage, while memory stays
-// flat. Small files are read ahead concurrently; large ones are read straight into the chunk
-// being compressed.
-import * as fs from 'node:fs';
+// Folder backup: walks the source once to learn the manifest and totals, so skipIfUnchanged costs
+// only a stat pass and progress can show a percentage; the archive pass then reuses the walk's
+// entries (a second walk only for trees too large to keep in memory). Small files are read ahead
+// (smallFiles.ts); large ones are read straight into the chunk being compressed.
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
@@ -14,9 +13,10 @@ import { CancelledError, errCode, errorText, throwIfAborted } from '../../util/e
 import { formatBytes } from '../../util/format';
 import { FirstOf, moreWarnings } from '../../util/firstOf';
 import { archiveName, assertEnvId } from './naming';
-import { openSourceFile, openSourceHandle, type Listed } from './openSource';
+import { openSourceHandle } from './openSource';
+import { SlabPool, SmallFileReader, type SmallRead } from './smallFiles';
 import { TarGzWriter } from './tarGzWriter';
-import { ManifestHasher, walkTree, type TreeEntry } from '../../source/walk';
+import { child, Lstatter, ManifestHasher, walkTree, type EntryStat, type TreeEntry } from '../../source/walk';
 
 export interface FolderBackupOptions {
   envId: string;
@@ -32,6 +32,8 @@ export interface FolderBackupOptions {
   chunkSize?: number;
   parallel?: number;
   skipIncompressible?: boolean;
+  /** Testing: entries the walk keeps for the archive pass (default MAX_KEPT_ENTRIES); past it, a second walk. */
+  keptEntries?: number;
 }
 
 export type FolderBackupResult = TaskResult & { manifestHash: string; warnings: number };
@@ -69,63 +71,47 @@ async function destinationInsideSource(source: string, destination: string, sign
   return [resolve(source, rel)];
 }
 
-type Prefetched = { entry: TreeEntry; data?: Promise<Buffer | Error>; release?: () => void };
+type Prefetched = { entry: TreeEntry; read?: SmallRead; release?: () => void };
 
 /**
- * Buffers for read-ahead small files, carved out of 1 MB slabs that are reused once every file
- * in them is archived (files are consumed in order). Thousands of per-file buffers otherwise
- * leave the garbage collector a large share of the main thread.
+ * Entries the walk keeps for the archive pass. Each costs about 330 bytes of heap (measured on a
+ * node_modules tree); past this many the archive pass walks the tree again instead, so memory
+ * stays bounded whatever the tree.
  */
-class SlabPool {
-  private static readonly SLAB = 1024 * 1024;
-  private readonly free: Buffer[] = [];
-  private cur?: { buf: Buffer; off: number; refs: number };
+const MAX_KEPT_ENTRIES = 100_000;
 
-  take(size: number): { buf: Buffer; release(): void } {
-    if (size > SlabPool.SLAB) return { buf: Buffer.allocUnsafe(size), release() {} };
-    if (!this.cur || this.cur.off + size > SlabPool.SLAB) {
-      const old = this.cur;
-      if (old && old.refs === 0) this.free.push(old.buf);
-      this.cur = { buf: this.free.pop() ?? Buffer.allocUnsafe(SlabPool.SLAB), off: 0, refs: 0 };
+/** A walk entry as kept: one flat object (its own stat), no absolute path, no Stats object. */
+type Kept = EntryStat & Pick<TreeEntry, 'rel' | 'type' | 'linkTarget'>;
+
+function keep(e: TreeEntry): Kept {
+  const { size, mtimeMs, mode, uid, gid, dev, ino } = e.stat;
+  return { rel: e.rel, type: e.type, linkTarget: e.linkTarget, size, mtimeMs, mode, uid, gid, dev, ino };
+}
+
+/**
+ * The kept entries, in walk order. A folder found replaced (or swapped for a link) since it was
+ * listed is skipped whole, with the warning a second walk gives: its files would otherwise be
+ * refused one by one (each file opened must still be the one listed, openSource.ts).
+ */
+async function* replay(root: string, entries: Kept[], run: <T>(fn: () => Promise<T>) => Promise<T>, lstat: Lstatter, warn: (t: string) => void): AsyncGenerator<TreeEntry> {
+  let skipUnder: string | undefined;
+  for (const k of entries) {
+    if (skipUnder !== undefined && k.rel.startsWith(skipUnder)) continue;
+    skipUnder = undefined;
+    const e: TreeEntry = { rel: k.rel, abs: child(root, sep === '/' ? k.rel : k.rel.replaceAll('/', sep)), type: k.type, linkTarget: k.linkTarget, stat: k };
+    yield e;
+    if (e.type !== 'dir') continue;
+    const [now] = await run(() => lstat.many([e.abs]));
+    if (now instanceof Error || !now.isDirectory() || now.ino !== e.stat.ino || now.dev !== e.stat.dev) {
+      warn(`Folder ${e.rel} was replaced after it was listed, or swapped for a link; links are not followed (skipped)`);
+      skipUnder = `${e.rel}/`;
     }
-    const slab = this.cur;
-    const buf = slab.buf.subarray(slab.off, slab.off + size);
-    slab.off += size;
-    slab.refs++;
-    return {
-      buf,
-      release: () => {
-        if (--slab.refs === 0 && slab !== this.cur) this.free.push(slab.buf);
-      },
-    };
   }
 }
 
-/**
- * Reads a whole small file into `buf`. Callback fs with a raw descriptor: for thousands of small
- * files the promise API's FileHandle objects cost a measurable share of the main thread.
- */
-function readSmall(path: string, buf: Buffer, listed: Listed, syncStat: boolean): Promise<Buffer | Error> {
-  const size = buf.length;
-  return new Promise((done) => {
-    openSourceFile(path, listed, syncStat, (err, fd) => {
-      if (err) return done(err);
-      const finish = (result: Buffer | Error) => fs.close(fd, () => done(result));
-      const readAt = (got: number): void => {
-        if (got === size) return finish(buf);
-        fs.read(fd, buf, got, size - got, got, (rerr, n) => {
-          if (rerr) return finish(rerr);
-          if (n === 0) return finish(buf.subarray(0, got));
-          readAt(got + n);
-        });
-      };
-      readAt(0);
-    });
-  });
-}
-
 function headerFor(e: TreeEntry, size: number) {
-  const base = { mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtime: e.stat.mtime };
+  // new Date(Math.round(mtimeMs)) is what Stats.mtime holds.
+  const base = { mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtime: new Date(Math.round(e.stat.mtimeMs)) };
   if (e.type === 'dir') return { ...base, path: `${e.rel}/`, type: 'Directory' as const, size: 0 };
   if (e.type === 'symlink') return { ...base, path: e.rel, type: 'SymbolicLink' as const, size: 0, linkpath: e.linkTarget };
   return { ...base, path: e.rel, type: 'File' as const, size };
@@ -144,15 +130,18 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
   const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
 
-  // Pass 1: manifest and totals. Its warnings are kept back (the first ones and a count): pass 2
-  // reports the same ones.
+  // The walk: manifest and totals, and the entries for the archive pass. Its warnings are kept
+  // back (the first ones and a count) until we know whether an archive is written.
   const scanWarnings = new FirstOf<string>();
   const scan = new ManifestHasher();
   let totalFiles = 0;
   let totalBytes = 0;
+  let kept: Kept[] | undefined = [];
   ctx.progress({ current: 'scanning source' });
   for await (const e of walkTree(source, { ...walkOpts, warn: (t) => void scanWarnings.add(t) })) {
     scan.add(e);
+    if (kept && kept.length < (opts.keptEntries ?? MAX_KEPT_ENTRIES)) kept.push(keep(e));
+    else kept = undefined;
     if (e.type === 'file') {
       totalFiles++;
       totalBytes += e.stat.size;
@@ -178,12 +167,17 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     ctx.log('info', `The last good backup ${opts.previous.archivePath} is gone: writing a new one`);
   }
 
-  // Pass 2: the archive.
+  // The archive pass.
   // The first warnings are logged, the rest only counted (a tree of a million unreadable files).
   const shown = new FirstOf<true>();
   const warn = (t: string) => {
     if (shown.add(true)) ctx.log('warn', t);
   };
+  if (kept) {
+    // The walk's warnings now (a second walk, for a tree too large to keep, gives them again).
+    for (const w of scanWarnings.kept) warn(w);
+    shown.total += scanWarnings.dropped;
+  }
   const level = opts.gzipLevel ?? 6;
   const nameFor = (bump: number) => archiveName(opts.envId, 'folder', startedAt + bump * 1000);
   const file = await AtomicFile.create(destination, nameFor(0));
@@ -195,11 +189,15 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   let bytes = 0;
   const queue: Prefetched[] = [];
   const slabs = new SlabPool();
+  const reader = new SmallFileReader(run, walkOpts.asyncOnly);
   let queuedBytes = 0;
-  const it = walkTree(source, { ...walkOpts, warn });
+  const it = kept ? replay(source, kept, run, new Lstatter(undefined, walkOpts.asyncOnly), warn) : walkTree(source, { ...walkOpts, warn });
   let walkDone = false;
 
+  /** Tops the read-ahead up once it is half used: small files are read in batches. */
   async function refill(): Promise<void> {
+    if (queue.length >= READ_AHEAD_FILES / 2 || queuedBytes >= READ_AHEAD_BYTES / 2) return;
+    const batch: SmallRead[] = [];
     while (!walkDone && queue.length < READ_AHEAD_FILES && queuedBytes < READ_AHEAD_BYTES) {
       const n = await it.next();
       if (n.done) {
@@ -209,10 +207,13 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
       const e = n.value;
       if (e.type === 'file' && e.stat.size <= SMALL_FILE) {
         const { buf, release } = slabs.take(e.stat.size);
-        queue.push({ entry: e, data: run(() => readSmall(e.abs, buf, e.stat, !walkOpts.asyncOnly)), release });
+        const read: SmallRead = { path: e.abs, listed: e.stat, buf };
+        batch.push(read);
+        queue.push({ entry: e, read, release });
         queuedBytes += e.stat.size;
       } else queue.push({ entry: e });
     }
+    if (batch.length) await reader.start(batch);
   }
 
   async function storeLarge(e: TreeEntry): Promise<void> {
@@ -261,9 +262,10 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     await refill();
     while (queue.length) {
       throwIfAborted(ctx.signal, what);
-      const { entry: e, data, release } = queue.shift()!;
-      if (data) {
-        const buf = await data.catch((err: Error) => err);
+      const { entry: e, read, release } = queue.shift()!;
+      if (read) {
+        const data = read.data!;
+        const buf = data instanceof Promise ? await data.catch((err: Error) => err) : data;
         queuedBytes -= e.stat.size;
         if (buf instanceof UnresponsiveError || buf instanceof CancelledError) throw buf;
         if (buf instanceof Error) {
@@ -314,7 +316,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     await writer.abandon();
     await file.discard();
     await it.return(undefined).catch(() => undefined);
-    await Promise.allSettled(queue.map((q) => q.data));
+    await Promise.allSettled(queue.map((q) => q.read?.data));
     if (ctx.signal.aborted) throw new CancelledError(what);
     throw e;
   }

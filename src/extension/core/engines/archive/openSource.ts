@@ -54,6 +54,38 @@ export function openSourceFile(path: string, listed: Listed, syncStat: boolean, 
   });
 }
 
+/**
+ * The same, synchronous, reading the whole file into `buf` (sized from the listing): a file that
+ * grew is cut at its listed size, one that shrank comes back shorter. Never throws.
+ */
+export function readSourceFileSync(path: string, buf: Buffer, listed: Listed): Buffer | Error {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, FLAGS);
+  } catch (e) {
+    return openError(e as Error);
+  }
+  try {
+    const bad = identityError(fs.fstatSync(fd), listed);
+    if (bad) return bad;
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === buf.length ? buf : buf.subarray(0, got);
+  } catch (e) {
+    return e as Error;
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closing a descriptor we only read from: nothing to lose
+    }
+  }
+}
+
 /** The same for the promise API (large files, read in turn). */
 export async function openSourceHandle(path: string, listed: Listed): Promise<fsp.FileHandle> {
   let fh: fsp.FileHandle;
