@@ -4,6 +4,7 @@
 // the real repository (checked with `restic snapshots --tag env:<id>`), and the Task Log must show
 // the restic task with its snapshot. Screenshot: test-results/ui-restic-task-log.png.
 import * as assert from 'node:assert/strict';
+import { packagedVsix } from '../host/vsix';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,8 +46,7 @@ describe('packaged .vsix with a restic environment from settings only', function
       'backupScheduler.environments': [{ id: 'nightly', name: 'Nightly notes', type: 'folder', source, engine: 'restic', repository: repo, passwordFile, schedule: '*/5 * * * * *' }],
     }, null, 2));
 
-    const vsix = process.env.BACKUP_SCHEDULER_VSIX ?? join(tmp, 'backup-scheduler.vsix');
-    if (!process.env.BACKUP_SCHEDULER_VSIX) execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, stdio: 'pipe' });
+    const vsix = packagedVsix();
     const dirs = makeHostDirs();
     assert.match(installExtension({ serverDataDir: dirs.serverData, extensionsDir: dirs.extensions, env: dirs.xdgEnv }, vsix), /successfully installed/i);
     session = await openWorkbenchSession({ dirs, folder: workspace });

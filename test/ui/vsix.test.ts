@@ -1,7 +1,7 @@
 // The packaged extension: `vsce package` makes a lean .vsix that VS Code installs
 // (--install-extension) and that activates in a fresh host without extensionDevelopmentPath,
 // with a working Task Log webview.
-// BACKUP_SCHEDULER_VSIX names a ready .vsix to test instead of packaging one.
+// BACKUP_SCHEDULER_VSIX names a ready .vsix to test instead of packaging one (test/host/vsix.ts).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { repoRoot } from '../host/paths';
 import { installExtension } from '../host/server';
 import { openWorkbenchSession, WorkbenchSession } from '../host/session';
 import { makeHostDirs } from '../host/tempDirs';
+import { packagedVsix } from '../host/vsix';
 import { openBackupsContainer, runFromPalette, screenshot } from '../host/workbench';
 
 const EXTENSION_ID = 'backup-scheduler.backup-scheduler';
@@ -30,11 +31,7 @@ describe('packaged .vsix', () => {
 
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'backup-scheduler-vsix-'));
-    vsix = process.env.BACKUP_SCHEDULER_VSIX ?? join(tmp, 'backup-scheduler.vsix');
-    if (!process.env.BACKUP_SCHEDULER_VSIX) {
-      // The same flags as `npm run package`; vsce runs vscode:prepublish (the production build).
-      execFileSync(join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: repoRoot, stdio: 'pipe' });
-    }
+    vsix = packagedVsix();
   });
 
   after(async () => {
