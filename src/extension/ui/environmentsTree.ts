@@ -7,6 +7,7 @@ import type { Environment, EnvironmentEntry } from '../core/environments/types';
 import { describeSchedule } from '../core/scheduler/cron';
 import type { Backups } from '../core/backups';
 import { subjectOf } from '../core/environments/lookup';
+import { Coalesced } from '../core/util/coalesce';
 import { maskSecrets } from '../core/util/maskSecrets';
 import { codeSpan, escapeMarkdown } from './markdownText';
 import { kindName, statusName } from './words';
@@ -30,11 +31,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private tick: ReturnType<typeof setInterval>;
+  /** Every item reads the history and the cron: a burst of task changes redraws once. */
+  private readonly pending = new Coalesced(() => this.refresh(), 200);
 
   constructor(private readonly service: Backups, private readonly now: () => number, private readonly agent?: AgentView) {
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.refresh())));
     if (agent) this.subs.push(toVs(agent.onDidChange(() => this.refresh())));
-    this.subs.push(toVs(service.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.refresh() : undefined))));
+    this.subs.push(toVs(service.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.pending.schedule() : undefined))));
     // "in 3 min" must count down even when nothing happens.
     this.tick = setInterval(() => this.refresh(), 30_000);
   }
@@ -94,6 +97,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
 
   dispose(): void {
     clearInterval(this.tick);
+    this.pending.dispose();
     this.subs.forEach((s) => s.dispose());
     this.changed.dispose();
   }

@@ -5,6 +5,7 @@ import { formatRelative } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
 import { overdueSince } from '../core/health/overdue';
 import type { Backups } from '../core/backups';
+import { Coalesced } from '../core/util/coalesce';
 import { toVs } from './environmentsTree';
 import { kindName, statusName } from './words';
 
@@ -12,12 +13,14 @@ export class BackupStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('backupScheduler.status', vscode.StatusBarAlignment.Left, 10);
   private readonly subs: vscode.Disposable[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
+  /** update() reads every environment's history: a burst of task changes updates once. */
+  private readonly pending = new Coalesced(() => this.update(), 200);
 
   /** `runBy`: who runs the schedules ("this window", "the background agent …"), added to every tooltip. */
   constructor(private readonly service: Backups, private readonly now: () => number, private readonly runBy?: () => string) {
     this.item.name = vscode.l10n.t('Backup Scheduler');
     this.item.command = 'backupScheduler.openTaskLog';
-    this.subs.push(toVs(service.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.update() : undefined))));
+    this.subs.push(toVs(service.onDidChangeTask((t) => (t.status !== 'running' || t.progress === null ? this.pending.schedule() : undefined))));
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.update())));
     this.timer = setInterval(() => this.update(), 60_000);
     this.update();
@@ -80,6 +83,7 @@ export class BackupStatusBar implements vscode.Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.pending.dispose();
     this.subs.forEach((s) => s.dispose());
     this.item.dispose();
   }

@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime, formatDay, formatDuration, stalledClock } 
 import type { TaskRecord } from '../../shared/model';
 import { groupRuns, runOutcome, type Run } from '../../shared/runs';
 import type { Backups } from '../core/backups';
+import { Coalesced } from '../core/util/coalesce';
 import { toVs } from './environmentsTree';
 import { taskTooltipMarkdown } from './markdownText';
 import { kindName, statusName, triggerName } from './words';
@@ -19,12 +20,12 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  /** Progress arrives throttled by the TaskManager; bursts (a finish fires 2-3 events) redraw once. */
+  private readonly pending = new Coalesced(() => this.refresh(), 200);
   private view: vscode.TreeView<Node> | undefined;
 
   constructor(private readonly service: Backups, private readonly envName: (id: string) => string) {
-    // Progress arrives throttled by the TaskManager; coalesce bursts (a finish fires 2-3 events).
-    this.subs.push(toVs(service.onDidChangeTask(() => this.scheduleRefresh())));
+    this.subs.push(toVs(service.onDidChangeTask(() => this.pending.schedule())));
   }
 
   attach(view: vscode.TreeView<Node>): void {
@@ -78,17 +79,9 @@ export class TasksTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
   }
 
   dispose(): void {
-    if (this.pending) clearTimeout(this.pending);
+    this.pending.dispose();
     this.subs.forEach((s) => s.dispose());
     this.changed.dispose();
-  }
-
-  private scheduleRefresh(): void {
-    if (this.pending) return;
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      this.refresh();
-    }, 200);
   }
 
   private updateBadge(): void {

@@ -140,7 +140,27 @@ describe('overdue alerts', () => {
       goodBackup('healthy');
       await clock.tick(10 * MIN);
     }
-    // Only "quiet" (no backup at all, watched for three hours now) is overdue.
-    assert.deepEqual(alerts, ['quiet since 2026-03-02T12:00:30.000Z']);
+    // Only "quiet" (no backup at all, watched for three hours now) is overdue, counted from the
+    // first check as leader: a second after the backup that followed the change (checks settle 1 s).
+    assert.deepEqual(alerts, ['quiet since 2026-03-02T12:00:31.000Z']);
+  });
+
+  it('checks a burst of finished backups once, and a good backup still ends the spell', async () => {
+    // 30 environments due together finish within a second; each check reads every environment's
+    // history, so checking on every finish read it 30 x 30 times on the extension host's thread.
+    entries = Array.from({ length: 30 }, (_, i) => ({ index: i, valid: true, environment: env(`e${i}`, '0 * * * *') }));
+    startWatch().check();
+    await clock.tick(2 * HOUR); // every environment is overdue
+    assert.equal(alerts.length, 30);
+    let reads = 0;
+    const read = store.lastSucceeded.bind(store);
+    store.lastSucceeded = (...a: Parameters<MemoryStore['lastSucceeded']>) => (reads++, read(...a));
+    for (let i = 0; i < 30; i++) goodBackup(`e${i}`);
+    await clock.tick(2000);
+    assert.equal(reads, 30, 'one check of the 30 environments');
+    await clock.tick(2 * HOUR - 10 * MIN); // 1 h 50 min after the good backups: the spells ended, none began
+    assert.equal(alerts.length, 30);
+    await clock.tick(15 * MIN); // two runs missed since the good backups: a new spell each
+    assert.equal(alerts.length, 60);
   });
 });

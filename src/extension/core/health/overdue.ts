@@ -5,6 +5,7 @@ import type { Backups } from '../backups';
 import type { Environment } from '../environments/types';
 import type { Clock } from '../ports';
 import { dueTimes } from './dueTimes';
+import { Coalesced } from '../util/coalesce';
 import type { Disposable } from '../util/emitter';
 
 /**
@@ -34,6 +35,8 @@ export interface OverdueWatchOptions {
   alert(env: Environment, since: number): void;
   /** How often the clock is checked when nothing happens (default one minute). */
   checkEveryMs?: number;
+  /** A burst of finished backups and environment changes is checked once, this long after the first (default 1 s). */
+  settleMs?: number;
 }
 
 const ALERTED_KEY = 'overdue.alerted';
@@ -43,13 +46,16 @@ const FIRST_SEEN_KEY = 'overdue.firstSeen';
 export class OverdueWatch implements Disposable {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly subs: Disposable[];
+  /** A check reads every environment's history and cron: finished backups due together check once. */
+  private readonly soon: Coalesced;
 
   constructor(private readonly opts: OverdueWatchOptions) {
     this.timer = setInterval(() => this.check(), opts.checkEveryMs ?? 60_000);
     (this.timer as { unref?: () => void }).unref?.();
+    this.soon = new Coalesced(() => this.check(), opts.settleMs ?? 1000);
     this.subs = [
-      opts.backups.onDidChangeTask((t) => (t.kind === 'backup' && t.finishedAt !== null ? this.check() : undefined)),
-      opts.backups.onDidChangeEnvironments(() => this.check()),
+      opts.backups.onDidChangeTask((t) => (t.kind === 'backup' && t.finishedAt !== null ? this.soon.schedule() : undefined)),
+      opts.backups.onDidChangeEnvironments(() => this.soon.schedule()),
     ];
   }
 
@@ -93,6 +99,7 @@ export class OverdueWatch implements Disposable {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.soon.dispose();
     this.subs.forEach((s) => s.dispose());
   }
 }
