@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { deflateRaw as deflateRawCb, gzip as gzipCb, type ZlibOptions } from 'node:zlib';
-import { Header, Pax, type HeaderData } from 'tar';
+import { Header, Pax } from 'tar';
 import type { IndexData } from './archiveIndex';
 import type { TarEntry } from './tarReader';
+import { plainUstar, type PlainHeader } from './ustarHeader';
 
 const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
 const deflateRaw = promisify<Buffer, ZlibOptions, Buffer>(deflateRawCb);
@@ -61,6 +62,8 @@ export class TarGzWriter {
   /** Chunk buffers whose compression finished, reused so memory stays flat without waiting for GC. */
   private readonly free: Buffer[] = [];
   private readonly hash = createHash('sha256');
+  /** The header block being written (put() copies it into the chunk). */
+  private readonly block = Buffer.alloc(BLOCK);
   private readonly chunkSize: number;
   private readonly parallel: number;
   private readonly level: number;
@@ -94,20 +97,24 @@ export class TarGzWriter {
   }
 
   /** Writes the header block(s) for one entry: a pax header first when ustar cannot hold a field. */
-  async header(data: HeaderData): Promise<void> {
+  async header(data: PlainHeader): Promise<void> {
     const headerOffset = this.tarBytes + this.pos;
-    const h = new Header(data);
-    const pax = h.encode();
-    if (pax) {
-      await this.put(new Pax({ path: data.path, linkpath: data.linkpath, size: data.size, mtime: data.mtime }).encode());
+    let pax = false;
+    if (plainUstar(this.block, data)) await this.put(this.block);
+    else {
+      const h = new Header(data);
+      pax = h.encode();
+      if (pax) {
+        await this.put(new Pax({ path: data.path, linkpath: data.linkpath, size: data.size, mtime: data.mtime }).encode());
+      }
+      await this.put(h.block!);
     }
-    await this.put(h.block!);
     if (this.entries && this.entries.length >= MAX_INDEXED_ENTRIES) this.entries = undefined;
     this.entries?.push({
-      path: data.path ?? '',
-      type: data.type ?? 'File',
-      size: data.type === 'File' ? (data.size ?? 0) : 0,
-      mode: (data.mode ?? 0) & 0o7777,
+      path: data.path,
+      type: data.type,
+      size: data.type === 'File' ? data.size : 0,
+      mode: data.mode & 0o7777,
       // What a reader decodes: whole seconds in the ustar header, decimal seconds in a pax header.
       mtime: !data.mtime ? 0 : pax ? new Date((data.mtime.getTime() / 1000) * 1000).getTime() : Math.floor(data.mtime.getTime() / 1000) * 1000,
       linkpath: data.linkpath || undefined,
