@@ -10,11 +10,13 @@
 // Results: test/bench/results/restic-browse.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ResticEngine } from '../../../src/extension/core/engines/restic';
 import { passwordKey } from '../../../src/extension/core/engines/restic/credentials';
 import type { Environment } from '../../../src/extension/core/environments/types';
 import { silentLogger } from '../../../src/extension/core/ports';
+import { eventLoopMaxBlock, idleMaxBlock } from '../measure';
 import { flow } from './flow';
 
 const ROOT = resolve(__dirname, '../../../..'); // out/test/bench/restic-browse -> repo
@@ -80,6 +82,8 @@ async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; peak: Peak;
   }
 }
 
+const round1 = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 10) / 10);
+
 function heapAfterGc(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed / 1048576;
@@ -93,9 +97,12 @@ async function main(): Promise<void> {
   const base = heapAfterGc();
   const baseRss = process.memoryUsage().rss / 1048576;
   const f = flow(engine, env);
-  const browse = await sampled(() => f.browse(COMPARED));
+  // The host's thread is every extension's: the longest stall of a 1 ms ticker during each flow
+  // (issue 19's eventLoop.maxBlockMs), beside what an idle ticker sees on this machine right now.
+  const idleMs = await idleMaxBlock();
+  const { result: browse, maxBlockMs: browseBlockMs, maxBlockCpuMs: browseBlockCpuMs } = await eventLoopMaxBlock(() => sampled(() => f.browse(COMPARED)));
   const retainedBrowse = heapAfterGc() - base;
-  const compare = await sampled(() => f.compare(COMPARED));
+  const { result: compare, maxBlockMs: compareBlockMs, maxBlockCpuMs: compareBlockCpuMs } = await eventLoopMaxBlock(() => sampled(() => f.compare(COMPARED)));
   const retainedCompare = heapAfterGc() - base;
   const results = {
     when: new Date().toISOString(),
@@ -104,6 +111,14 @@ async function main(): Promise<void> {
     baseline: { rssMb: Math.round(baseRss), heapMb: Math.round(base) },
     browse: { ms: Math.round(browse.ms), peakRssMb: Math.round(browse.peak.rssMb), peakHeapMb: Math.round(browse.peak.heapMb), retainedHeapMb: Math.round(retainedBrowse), saw: browse.value },
     compare: { ms: Math.round(compare.ms), peakRssMb: Math.round(compare.peak.rssMb), peakHeapMb: Math.round(compare.peak.heapMb), retainedHeapMb: Math.round(retainedCompare), marks: compare.value },
+    eventLoop: {
+      idleMs: Math.round(idleMs),
+      browse: { maxBlockMs: Math.round(browseBlockMs), maxBlockCpuMs: round1(browseBlockCpuMs) },
+      compare: { maxBlockMs: Math.round(compareBlockMs), maxBlockCpuMs: round1(compareBlockCpuMs) },
+      goalMs: 20,
+      note: 'maxBlockMs: longest gap of a 1 ms ticker (wall; on a loaded machine mostly other processes); maxBlockCpuMs: most CPU the main thread itself used inside one gap',
+    },
+    loadAvg: loadavg().map((x) => Math.round(x * 10) / 10),
   };
   mkdirSync(join(ROOT, 'test/bench/results'), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
