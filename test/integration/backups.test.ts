@@ -81,6 +81,19 @@ describe('backups in the extension host', function () {
     const row = (await treeLabels('tasks')).find((i) => i.label === 'Docs — backup')!;
     assert.match(row.description, /B|KB/, 'the row shows the archive size');
     await until(() => /Backup .*ago/.test(api().statusBar.text));
+    // The environment's item shows the good backup; hovering it builds the tooltip.
+    const tree = api().views.environments as unknown as vscode.TreeDataProvider<unknown>;
+    const docs = async () => {
+      const [node] = (await tree.getChildren()) ?? [];
+      return { node, item: await tree.getTreeItem(node) };
+    };
+    await until(async () => ((await docs()).item.iconPath as vscode.ThemeIcon | undefined)?.id === 'pass');
+    const { node, item } = await docs();
+    const hovered = await tree.resolveTreeItem!(item, node, new vscode.CancellationTokenSource().token);
+    const tip = (hovered?.tooltip as vscode.MarkdownString | undefined)?.value ?? '';
+    assert.match(tip, /\*\*Next runs:\*\* \S/);
+    assert.match(tip, /\*\*Last good backup:\*\* (?!never)\S/);
+    assert.match(tip, /\*\*Stored:\*\* 1 backup/);
   });
 
   it('Cancel stops a running command (its process tree) and leaves no dump; Retry runs it again', async () => {

@@ -1,5 +1,8 @@
 // The Environments view: one item per entry of the setting, valid or not, with its next run,
 // state icon and a tooltip that answers "when does it run and when did it last work".
+// A redraw runs on the extension host's thread, which also starts scheduled runs: an item reads
+// only what it shows (the last backup's outcome, kept per environment from task changes, and the
+// next run), and the tooltip is built when the user hovers.
 import * as vscode from 'vscode';
 import { formatBytes, formatDateTime, formatDuration, formatRelative } from '../../shared/format';
 import type { TaskRecord } from '../../shared/model';
@@ -20,6 +23,9 @@ export interface AgentView {
   waitingForPassword(env: Environment): boolean;
 }
 
+/** The outcomes the view's icon and tooltip count as an environment's last backup. */
+const LAST_BACKUP_STATUSES: readonly TaskRecord['status'][] = ['succeeded', 'failed', 'interrupted', 'cancelled'];
+
 export class EnvironmentItem extends vscode.TreeItem {
   constructor(readonly entry: EnvironmentEntry, readonly envId: string | undefined) {
     super(entry.valid ? entry.environment.name : entry.name, vscode.TreeItemCollapsibleState.None);
@@ -31,18 +37,25 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private tick: ReturnType<typeof setInterval>;
-  /** Every item reads the history and the cron: a burst of task changes redraws once. */
-  private readonly pending = new Coalesced(() => this.refresh(), 200);
+  /** A burst of task changes (31 runs due at once fire about a hundred) redraws once. */
+  private readonly pending = new Coalesced(() => this.changed.fire(), 200);
+  /** Each environment's last finished backup (null: none), kept up to date from task changes. */
+  private readonly lastBackups = new Map<string, TaskRecord | null>();
 
   constructor(private readonly service: Backups, private readonly now: () => number, private readonly agent?: AgentView) {
     this.subs.push(toVs(service.onDidChangeEnvironments(() => this.refresh())));
     if (agent) this.subs.push(toVs(agent.onDidChange(() => this.refresh())));
-    this.subs.push(toVs(service.onDidChangeTask((t) => (t.kind === 'backup' && (t.status !== 'running' || t.progress === null) ? this.pending.schedule() : undefined))));
+    this.subs.push(toVs(service.onDidChangeTask((t) => {
+      this.noteFinished(t);
+      if (t.kind === 'backup' && (t.status !== 'running' || t.progress === null)) this.pending.schedule();
+    })));
     // "in 3 min" must count down even when nothing happens.
     this.tick = setInterval(() => this.refresh(), 30_000);
   }
 
+  /** Redraws from scratch (commands such as Clear History, a new role, the 30 s tick): nothing cached is trusted. */
   refresh(): void {
+    this.lastBackups.clear();
     this.changed.fire();
   }
 
@@ -51,12 +64,19 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
   }
 
   /**
-   * On hover: what the storage holds (backup count, size; restic: the repository). Asked only
-   * when the user hovers, since listing a remote repository takes a round trip.
+   * On hover: the tooltip (schedule, next runs, last good backup) and what the storage holds
+   * (backup count, size; restic: the repository). Asked only when the user hovers, since listing
+   * a remote repository takes a round trip.
    */
   async resolveTreeItem(item: vscode.TreeItem, element: EnvironmentItem): Promise<vscode.TreeItem> {
-    if (!element.entry.valid || !(item.tooltip instanceof vscode.MarkdownString)) return item;
+    if (!element.entry.valid) return item;
     const env = element.entry.environment;
+    if (!(item.tooltip instanceof vscode.MarkdownString)) {
+      const blocked = this.service.blockedReason(env);
+      const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 3) : [];
+      item.tooltip = this.tooltip(env, next, this.lastBackup(env.id), this.service.reader.lastSucceeded(env.id, 'backup'), blocked);
+    }
+    if (!(item.tooltip instanceof vscode.MarkdownString)) return item;
     try {
       const s = await this.service.summary(env.id);
       if (s) {
@@ -117,9 +137,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
     item.id = `env-${env.id}`;
     const running = this.service.busyWith(env.id);
     const last = this.lastBackup(env.id);
-    const good = this.service.reader.lastSucceeded(env.id, 'backup');
     const blocked = this.service.blockedReason(env);
-    const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 3) : [];
+    const next = env.enabled && !blocked ? this.service.nextRuns(env.id, 1) : [];
     const now = this.now();
     const waiting = !blocked && this.agent?.waitingForPassword(env) ? vscode.l10n.t('waiting for its password (background agent)') : undefined;
     item.description = blocked ?? waiting ?? (!env.enabled ? vscode.l10n.t('disabled') : running ? vscode.l10n.t('running {0}…', kindName(running.kind)) : next.length ? vscode.l10n.t('next {0}', formatRelative(next[0], now)) : '');
@@ -137,13 +156,30 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<EnvironmentItem
               : last.status === 'failed' || last.status === 'interrupted'
                 ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
                 : new vscode.ThemeIcon('circle-outline');
-    item.tooltip = this.tooltip(env, next, last, good, blocked);
     item.command = { command: 'backupScheduler.openTaskLog', title: vscode.l10n.t('Open Task Log'), arguments: [{ envId: env.id }] };
     return item;
   }
 
+  /**
+   * A backup that just ended is its environment's last one (an environment runs one task at a
+   * time, in queue order); anything else (a queued or running backup, a verify, a skip) leaves the
+   * last backup as it was. A record older than the cached one (a task marked interrupted at
+   * start-up) makes the next redraw ask the history again.
+   */
+  private noteFinished(t: TaskRecord): void {
+    if (t.kind !== 'backup' || !LAST_BACKUP_STATUSES.includes(t.status)) return;
+    const cached = this.lastBackups.get(t.envId);
+    if (cached !== undefined && (cached === null || cached.queuedAt <= t.queuedAt)) this.lastBackups.set(t.envId, t);
+    else this.lastBackups.delete(t.envId);
+  }
+
   private lastBackup(envId: string): TaskRecord | undefined {
-    return this.service.reader.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: ['succeeded', 'failed', 'interrupted', 'cancelled'], sort: 'queuedAt', descending: true, limit: 1 }).rows[0];
+    let last = this.lastBackups.get(envId);
+    if (last === undefined) {
+      last = this.service.reader.queryTasks({ envIds: [envId], kinds: ['backup'], statuses: [...LAST_BACKUP_STATUSES], sort: 'queuedAt', descending: true, limit: 1 }).rows[0] ?? null;
+      this.lastBackups.set(envId, last);
+    }
+    return last ?? undefined;
   }
 
   private tooltip(env: Environment, next: number[], last: TaskRecord | undefined, good: TaskRecord | undefined, blocked: string | undefined): vscode.MarkdownString {

@@ -163,6 +163,21 @@ describe('scheduler (real node-schedule, fake clock)', function () {
     assert.deepEqual(scheduler.nextRuns('e1', 3).map((t) => new Date(t).toISOString()), ['2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z', '2026-03-31T00:30:00.000Z']);
   });
 
+  it('gives next runs that move on once the first is due, and follow a schedule change', async () => {
+    make('2026-06-01T10:00:00.500Z');
+    scheduler.update([env({ schedule: '*/10 * * * * *' })]);
+    scheduler.start();
+    const iso = (n: number) => scheduler.nextRuns('e1', n).map((t) => new Date(t).toISOString().slice(11, 19));
+    assert.deepEqual(iso(3), ['10:00:10', '10:00:20', '10:00:30']);
+    await clock.tick(9000); // 10:00:09.5
+    assert.deepEqual(iso(2), ['10:00:10', '10:00:20']);
+    await clock.tick(500); // 10:00:10.0: the first is due
+    assert.deepEqual(iso(3), ['10:00:20', '10:00:30', '10:00:40']);
+    assert.deepEqual(iso(4), ['10:00:20', '10:00:30', '10:00:40', '10:00:50']);
+    scheduler.update([env({ schedule: '*/15 * * * * *' })]);
+    assert.deepEqual(iso(2), ['10:00:15', '10:00:30']);
+  });
+
   it('6-field (seconds) schedules fire every N seconds', async () => {
     make('2026-06-01T10:00:00.500Z');
     scheduler.update([env({ schedule: '*/10 * * * * *' })]);

@@ -68,6 +68,12 @@ interface Armed {
   env: Environment;
   key: string;
   handle: JobHandle | null;
+  /**
+   * The next runs last computed. They stay the answer until the first of them is due: the
+   * Environments view asks on every redraw, and cron-parser with a zone costs about a
+   * millisecond an environment on the extension host's thread.
+   */
+  next?: number[];
 }
 
 export class Scheduler {
@@ -149,7 +155,9 @@ export class Scheduler {
   nextRuns(envId: string, count: number): number[] {
     const a = this.armed.get(envId);
     if (!a) return [];
-    return nextRuns(a.env.schedule, a.env.timezone, this.opts.clock.now(), count);
+    const now = this.opts.clock.now();
+    if (!a.next || a.next.length < count || now >= a.next[0]) a.next = nextRuns(a.env.schedule, a.env.timezone, now, count);
+    return a.next.slice(0, count);
   }
 
   lastHandled(envId: string): number | undefined {
