@@ -115,6 +115,8 @@ interface Sample {
   cpu: number;
   /** Longest stall of this (the host's) thread during the run: a 1 ms ticker's longest gap, ms. */
   maxBlockMs: number;
+  /** The most CPU this thread itself used inside one of those gaps (see measure.ts), ms. */
+  maxBlockCpuMs: number;
 }
 
 /** `tick`: also watch the main thread with a 1 ms ticker (off in the paired timings: its wake-ups cost CPU). */
@@ -123,11 +125,12 @@ async function timed(fn: () => unknown, tick = false): Promise<Sample> {
   const k0 = childCpu();
   const t0 = performance.now();
   let maxBlockMs = NaN;
-  if (tick) maxBlockMs = (await eventLoopMaxBlock(async () => fn())).maxBlockMs;
+  let maxBlockCpuMs = NaN;
+  if (tick) ({ maxBlockMs, maxBlockCpuMs = NaN } = await eventLoopMaxBlock(async () => fn()));
   else await fn();
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1e6 + childCpu() - k0, maxBlockMs };
+  return { wall, cpu: (c.user + c.system) / 1e6 + childCpu() - k0, maxBlockMs, maxBlockCpuMs };
 }
 
 
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   console.log(`tree: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; ${version}`);
 
   const s = { oursFirst: [] as Sample[], bareFirst: [] as Sample[], oursIncremental: [] as Sample[], bareIncremental: [] as Sample[] };
-  const reads = { ours: [] as number[], bare: [] as number[], maxBlockMs: [] as number[] };
+  const reads = { ours: [] as number[], bare: [] as number[], maxBlockMs: [] as number[], maxBlockCpuMs: [] as number[] };
   const others = { verify: [] as Sample[], restore: [] as Sample[], bareRestore: [] as Sample[], backupTicked: [] as Sample[], unchanged: [] as Sample[], bareUnchanged: [] as Sample[] };
   const readPath = middleFile();
   let readBytes = 0;
@@ -208,9 +211,10 @@ async function main(): Promise<void> {
     for (let k = 0; k < 3; k++) {
       const readOurs = async () => {
         const t0 = performance.now();
-        const { result: data, maxBlockMs } = await eventLoopMaxBlock(() => engine.readFile(env, snapshotId!, readPath));
+        const { result: data, maxBlockMs, maxBlockCpuMs = NaN } = await eventLoopMaxBlock(() => engine.readFile(env, snapshotId!, readPath));
         reads.ours.push(performance.now() - t0);
         reads.maxBlockMs.push(maxBlockMs);
+        reads.maxBlockCpuMs.push(maxBlockCpuMs);
         return Buffer.from(data);
       };
       const readBare = () => {
@@ -274,13 +278,15 @@ async function main(): Promise<void> {
   const paired = (a: Sample[], b: Sample[], k: keyof Sample = 'wall') => median(a.map((x, i) => x[k] / b[i][k]));
   // The host thread's longest stall per operation: the median over runs, and the worst run. On a
   // loaded machine the OS also stalls an idle ticker (idleMs): that much is not ours.
-  const blocks = (xs: number[]) => ({ maxBlockMs: median(xs), worstMs: Math.max(...xs), runs: xs.length });
+  // maxBlockCpuMs: the most CPU the thread itself used in one gap (our own blocking, whatever the load).
+  const blocks = (xs: number[], cpu: number[]) => ({ maxBlockMs: median(xs), worstMs: Math.max(...xs), maxBlockCpuMs: median(cpu), worstCpuMs: Math.max(...cpu), runs: xs.length });
+  const ticked = (xs: Sample[]) => blocks(xs.map((x) => x.maxBlockMs), xs.map((x) => x.maxBlockCpuMs));
   const eventLoop = {
     idleMs: await idleMaxBlock(),
-    backup: blocks(others.backupTicked.map((x) => x.maxBlockMs)),
-    verify: blocks(others.verify.map((x) => x.maxBlockMs)),
-    restore: blocks(others.restore.map((x) => x.maxBlockMs)),
-    singleFileRead: blocks(reads.maxBlockMs),
+    backup: ticked(others.backupTicked),
+    verify: ticked(others.verify),
+    restore: ticked(others.restore),
+    singleFileRead: blocks(reads.maxBlockMs, reads.maxBlockCpuMs),
     goalMs: 20,
   };
   const med = (xs: Sample[], k: keyof Sample = 'wall') => median(xs.map((x) => x[k]));
