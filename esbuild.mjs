@@ -1,5 +1,5 @@
 // Builds the bundles: the extension host (node, cjs, `vscode` external), the background agent
-// (node, cjs, no `vscode` at all: it runs without VS Code), the restore worker and the webview
+// (node, cjs, no `vscode` at all: it runs without VS Code), the restore and store workers and the webview
 // (browser, esm). `--watch` rebuilds on change, `--production` minifies and drops source maps.
 // `--tests` transpiles src/ and test/ file by file into out/ for mocha (type-checking is
 // `npm run check`'s job, so this step stays fast).
@@ -39,6 +39,10 @@ const targets = [
   { ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The restore worker thread's script: restore.ts starts it from beside extension.js.
   { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The store worker thread's script: the extension host's tasks.db is saved and text-searched
+  // there (core/store/replica.ts starts it from beside extension.js). The agent keeps its store
+  // in its own thread, so agent.js does not need it.
+  { ...common, entryPoints: ['src/extension/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The command line (`backup-scheduler`): beside extension.js and sql-wasm.wasm, and copied with the agent.
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The vscode:uninstall hook (package.json): removes the background agent, with plain Node.

@@ -54,6 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Backup
     defaultCwd: workspaceFolderPath(),
     workspaceFolders: workspaceFolderPaths(),
     bounds: settings.bounds,
+    // This thread is every extension's: the history's saves and text searches run in a worker.
+    storeWorker: true,
     stallMs: () => settings.stallMs,
     onStoreWarning: (w) => {
       logger.warn(w);

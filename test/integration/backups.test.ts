@@ -94,6 +94,12 @@ describe('backups in the extension host', function () {
     assert.match(tip, /\*\*Next runs:\*\* \S/);
     assert.match(tip, /\*\*Last good backup:\*\* (?!never)\S/);
     assert.match(tip, /\*\*Stored:\*\* 1 backup/);
+    // The window's history is saved and text-searched in the store worker (dist/storeWorker.js),
+    // off the thread every extension shares; a search there finds the task by a part of its log.
+    assert.equal(api().backups.storeInWorker, true);
+    const log = api().backups.reader.logAfter(id, 0, 1)[0]?.text ?? '';
+    const found = await api().backups.reader.searchTasks({ text: log.slice(2, 20), limit: 1000 });
+    assert.ok(found.rows.some((r) => r.id === id), `searched for ${JSON.stringify(log.slice(2, 20))}`);
   });
 
   it('Cancel stops a running command (its process tree) and leaves no dump; Retry runs it again', async () => {

@@ -119,7 +119,7 @@ describe('Task Log overview in Chromium (real tasks.db, demo and a failing envir
     }
 
     const source: TaskLogDataSource = {
-      queryTasks: (q) => store.queryTasks(q),
+      searchTasks: (q) => store.searchTasks(q),
       logAfter: (id, after, limit) => store.logAfter(id, after, limit),
       changesSince: (r) => store.changesSince(r),
       getTask: (id) => store.getTask(id),

@@ -12,7 +12,7 @@ import { recordedBackup } from './store/recorded';
 import type { TaskStore } from './store/taskStore';
 import type { Disposable } from './util/emitter';
 
-export type TaskReader = Pick<TaskStore, 'queryTasks' | 'getTask' | 'lastSucceeded' | 'logAfter' | 'changesSince' | 'recentRuns'>;
+export type TaskReader = Pick<TaskStore, 'queryTasks' | 'searchTasks' | 'getTask' | 'lastSucceeded' | 'logAfter' | 'changesSince' | 'recentRuns'>;
 
 /** A command's answer, plain data so it can cross from the leader to a follower. */
 export type CommandOutcome =

@@ -12,7 +12,8 @@ import {
   type ChangesReply, type EnvironmentRef, type HostReply, type LogTuple, type PollRequest, type TaskAction,
 } from '../../shared/protocol';
 
-export interface TaskLogDataSource extends Pick<TaskStore, 'queryTasks' | 'logAfter' | 'changesSince' | 'getTask'> {
+/** `searchTasks`: a page with a text filter may be searched off the host's thread (the store worker). */
+export interface TaskLogDataSource extends Pick<TaskStore, 'searchTasks' | 'logAfter' | 'changesSince' | 'getTask'> {
   environments(): EnvironmentRef[];
   /** The overview's figures per environment (shared/overview.ts); without it the overview stays empty. */
   overview?(): EnvOverview[];
@@ -141,12 +142,12 @@ export class TaskLogController {
    */
   private async poll(m: PollRequest): Promise<HostReply> {
     this.releaseHeldPolls();
-    const first = this.answer(m);
+    const first = await this.answer(m);
     const onDidChange = this.source.onDidChange?.bind(this.source);
     const holdMs = this.sentPollMs;
     if (first.type !== 'unchanged' || !onDidChange || !holdMs) return first;
     await this.hold(m, onDidChange, holdMs);
-    return this.answer(m);
+    return await this.answer(m);
   }
 
   /**
@@ -164,10 +165,14 @@ export class TaskLogController {
         clearTimeout(due);
         due = setTimeout(() => finish(), ms);
       };
-      const sub = onDidChange(() => {
+      const wake = () => {
         const u = this.urgency(m);
         if (u !== 'later') answerWithin(u === 'now' ? WAKE_DEBOUNCE_MS : SOON_MS);
-      });
+      };
+      const sub = onDidChange(wake);
+      // A change made while the answer was read (a text search waits for the store worker) fired
+      // before this listener: it counts as if it came now.
+      wake();
       const logCheck = logTaskId === undefined ? undefined : setInterval(() => {
         if (this.source.logAfter(logTaskId, m.logAfterSeq ?? 0, 1).length > 0) answerWithin(0);
       }, LOG_RECHECK_MS);
@@ -208,7 +213,7 @@ export class TaskLogController {
     }
   }
 
-  private answer(m: PollRequest): HostReply {
+  private async answer(m: PollRequest): Promise<HostReply> {
     const changes = this.source.changesSince(m.cursor);
     // A running task this reply moves the cursor past is known to the panel from now on, on its
     // page or not: its next progress ticks wait for the interval instead of waking every held poll.
@@ -221,7 +226,7 @@ export class TaskLogController {
     let any = changes.revision !== m.cursor;
 
     if (refresh || rowsChanged) {
-      const page = this.source.queryTasks(m.query);
+      const page = await this.source.searchTasks(m.query);
       // A page of runs: each run's follow-ups right after it (the webview groups them by parentId).
       const ordered = m.query.runs ? page.rows.flatMap((r) => [r, ...(page.steps ?? []).filter((s) => s.parentId === r.id)]) : page.rows;
       // A row the webview holds as of its cursor is resent only when it changed since.

@@ -26,8 +26,8 @@ export function taskLogDataSource(service: Backups): TaskLogDataSource {
   };
   const live = <T extends { id: number; status: string }>(t: T): T => (t.status === 'running' ? ((service.liveRecord(t.id) as unknown as T) ?? t) : t);
   return {
-    queryTasks: (q: TaskQuery): TaskPage => {
-      const page = store().queryTasks(q);
+    searchTasks: async (q: TaskQuery): Promise<TaskPage> => {
+      const page = await store().searchTasks(q);
       return page.steps ? { ...page, rows: page.rows.map(live), steps: page.steps.map(live) } : { ...page, rows: page.rows.map(live) };
     },
     logAfter: (id, after, limit) => store().logAfter(id, after, limit),

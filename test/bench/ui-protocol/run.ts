@@ -38,7 +38,7 @@ async function main() {
     append(100, 0);
 
     const controller = new TaskLogController({
-      queryTasks: (q) => store.queryTasks(q), logAfter: (id, a, l) => store.logAfter(id, a, l), changesSince: (r) => store.changesSince(r),
+      searchTasks: (q) => store.searchTasks(q), logAfter: (id, a, l) => store.logAfter(id, a, l), changesSince: (r) => store.changesSince(r),
       getTask: (id) => store.getTask(id), environments: () => ENVS, runAction: async () => undefined,
     }, silentLogger, { pollMs: () => 2000 });
 

@@ -43,6 +43,9 @@ export class MemoryStore implements TaskStore {
     const rows = [...this.tasks.values()].filter((t) => !q.envIds || q.envIds.includes(t.envId));
     return { rows, total: rows.length };
   }
+  async searchTasks(q: TaskQuery): Promise<TaskPage> {
+    return this.queryTasks(q);
+  }
   logAfter(taskId: number, afterSeq: number, limit: number): LogLine[] {
     return this.logs.filter((l) => l.taskId === taskId && l.seq > afterSeq).slice(0, limit);
   }

@@ -109,7 +109,7 @@ describe('overview figures from tasks.db', function () {
     run(0, 'succeeded', [['verify', 'succeeded'], ['prune', 'succeeded']]);
     run(1, 'succeeded', [['verify', 'failed']]);
     const ctl = new TaskLogController({
-      queryTasks: (q) => store.queryTasks(q), logAfter: (...a) => store.logAfter(...a), changesSince: (r) => store.changesSince(r), getTask: (id) => store.getTask(id),
+      searchTasks: (q) => store.searchTasks(q), logAfter: (...a) => store.logAfter(...a), changesSince: (r) => store.changesSince(r), getTask: (id) => store.getTask(id),
       environments: () => [{ id: 'docs', name: 'Docs' }],
       overview: () => [environmentOverview(store, env, T0 + 2 * HOUR)],
       runAction: async () => undefined,

@@ -53,6 +53,10 @@ export class FakeTaskLogSource implements TaskLogDataSource {
     return this.tasks.get(id);
   }
 
+  async searchTasks(q: TaskQuery): Promise<TaskPage> {
+    return this.queryTasks(q);
+  }
+
   queryTasks(q: TaskQuery): TaskPage {
     const text = q.text?.toLowerCase();
     const rows = [...this.tasks.values()].filter((t) =>

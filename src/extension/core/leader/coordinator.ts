@@ -51,6 +51,11 @@ export interface CoordinatorOptions {
   leadRetryMs?: number;
   /** 'agent': this is the background agent, the preferred leader (README "Background agent"). */
   kind?: 'window' | 'agent';
+  /**
+   * Save and text-search tasks.db in a worker thread (openTaskStore's `worker`): the extension
+   * host sets it, as its thread is every extension's; the agent does not (memory).
+   */
+  storeWorker?: boolean;
   /** Catch-ups retry an unreachable destination after these delays (BackupService); the agent sets it. */
   catchUpRetryDelaysMs?: readonly number[];
   /** This build's version, published to the others while leading. */
@@ -143,12 +148,17 @@ export class Coordinator implements Backups {
    */
   readonly reader: TaskReader = {
     queryTasks: (q) => this.inner.backups.reader.queryTasks(q),
+    searchTasks: (q) => this.inner.backups.reader.searchTasks(q),
     getTask: (id) => this.inner.backups.reader.getTask(id),
     lastSucceeded: (envId, kind) => this.inner.backups.reader.lastSucceeded(envId, kind),
     logAfter: (id, afterSeq, limit) => this.inner.backups.reader.logAfter(id, afterSeq, limit),
     changesSince: (revision) => this.inner.backups.reader.changesSince(revision),
     recentRuns: (envId, limit) => this.inner.backups.reader.recentRuns(envId, limit),
   };
+  /** The leader's history is saved and text-searched in the store worker (tests and diagnostics). */
+  get storeInWorker(): boolean {
+    return this.inner.role === 'leader' && this.inner.store.inWorker;
+  }
   /** The leader's own service (tests and diagnostics); undefined in a follower. */
   get service(): BackupService | undefined {
     return this.inner.role === 'leader' ? this.inner.service : undefined;
@@ -404,6 +414,7 @@ export class Coordinator implements Backups {
       bounds: this.opts.bounds,
       wasmPath: this.opts.wasmPath,
       canPersist: () => this.election.isLeader(),
+      worker: this.opts.storeWorker,
       onSaveError: (m) => this.opts.onStoreWarning?.(m),
     });
     if (readOnly) {

@@ -90,7 +90,8 @@ export function readHandlers(backups: LocalBackups, about: () => LeaderAbout): R
   return {
     [READ_METHODS.status]: async (): Promise<StatusReply> => ({ leader: about(), running: backups.activeTasks(), environments: environments() }),
     [READ_METHODS.environments]: async () => environments(),
-    [READ_METHODS.tasks]: async (p) => backups.reader.queryTasks(checkTaskQuery(p)),
+    // A follower's Task Log text search: off the leader's thread when its store has a worker.
+    [READ_METHODS.tasks]: async (p) => backups.reader.searchTasks(checkTaskQuery(p)),
     [READ_METHODS.task]: async (p) => {
       const id = taskId(obj(p));
       return backups.liveRecord(id) ?? backups.reader.getTask(id) ?? null;

@@ -55,6 +55,7 @@ export class ReplicaStore implements TaskReader {
   }
 
   queryTasks: TaskReader['queryTasks'] = (q) => this.store?.queryTasks(q) ?? { rows: [], total: 0 };
+  searchTasks: TaskReader['searchTasks'] = async (q) => this.queryTasks(q);
   getTask: TaskReader['getTask'] = (id) => this.store?.getTask(id);
   lastSucceeded: TaskReader['lastSucceeded'] = (envId, kind) => this.store?.lastSucceeded(envId, kind);
   recentRuns: TaskReader['recentRuns'] = (envId, limit) => this.store?.recentRuns(envId, limit) ?? [];

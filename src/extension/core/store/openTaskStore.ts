@@ -6,6 +6,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Clock, Logger } from '../ports';
 import { DEFAULT_READ_RETRY_MS, moveAside, readIfExists, removeStaleTemp, type ReadFile } from './persist';
@@ -32,6 +33,15 @@ export interface TaskStoreOptions {
   onSaveError?: (message: string) => void;
   /** Delays between retries of a transient read error (EMFILE, EIO, ...). */
   readRetryMs?: readonly number[];
+  /**
+   * Save and text-search in a worker thread (storeWorker.ts) that holds a copy of the database:
+   * the extension host, whose thread every extension shares. The background agent leaves it off:
+   * it blocks no one, and the copy would double its memory.
+   */
+  worker?: boolean;
+  /** Tests: another worker script (one that fails to start), and the started worker. */
+  workerScript?: string;
+  onWorker?: (worker: Worker) => void;
   /** Tests only: stands in for fs.readFile to produce errors a real disk rarely shows on demand. */
   readFile?: ReadFile;
 }
@@ -64,6 +74,7 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   // Old history past the bounds goes now; a new or migrated file is written once. A healthy
   // file with nothing to prune is not written at all.
   store.applyBounds(options.clock.now());
+  if (options.worker) store.useWorker({ wasmPath: options.wasmPath ?? defaultWasmPath(), script: options.workerScript, onStarted: options.onWorker });
   if (needsWrite) store.markDirty();
   return { store, warnings, readOnly };
 }

@@ -14,9 +14,10 @@ export function tempPathOf(path: string, pid: number = process.pid): string {
 /**
  * temp file -> fsync -> rename over `path` -> fsync the folder (so the rename itself survives a
  * power cut). `beforeRename` is asked once the bytes are safely on disk, right before they
- * replace the file: false (this window no longer leads) drops them.
+ * replace the file: false (this window no longer leads) drops them. The store worker asks the
+ * host's thread, which knows the leadership, and waits for its answer.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRename?: () => boolean): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRename?: () => boolean | Promise<boolean>): Promise<void> {
   const tmp = tempPathOf(path);
   try {
     const fh = await fs.open(tmp, 'w');
@@ -26,7 +27,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, beforeRen
     } finally {
       await fh.close();
     }
-    if (beforeRename && !beforeRename()) throw new Error('another window leads now; this one no longer writes the history');
+    if (beforeRename && !(await beforeRename())) throw new Error('another window leads now; this one no longer writes the history');
     await fs.rename(tmp, path);
   } catch (e) {
     // A failed save (disk full, the file replaced by a folder, lost leadership) leaves nothing

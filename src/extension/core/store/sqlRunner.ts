@@ -1,9 +1,22 @@
 // Prepared statements over a sql.js Database, kept and reused: preparing costs more than running
 // most of the store's statements. Values are always bound, never spliced into SQL text.
+// Every statement the store runs passes here, so this is also the one funnel through which each
+// write reaches the store worker's replica (replica.ts): a write made any other way would let the
+// copy that is saved drift from the one that is read.
 import type { Database, SqlValue, Statement } from 'sql.js';
+
+/** Told of each write statement after it succeeded, in order (transaction control included). */
+export type WriteJournal = (sql: string, params: SqlValue[]) => void;
+
+/** A plain SELECT or a PRAGMA that only reads (no value, no argument); everything else writes. */
+export function isReadOnlySql(sql: string): boolean {
+  return /^\s*(SELECT\b|PRAGMA\s+\w+\s*;?\s*$)/i.test(sql);
+}
 
 export class SqlRunner {
   private readonly statements = new Map<string, Statement>();
+  /** Set while a replica follows this database. */
+  journal: WriteJournal | undefined;
 
   /** A small cap, because filter combinations make many distinct page queries. */
   constructor(
@@ -20,17 +33,21 @@ export class SqlRunner {
     } finally {
       s.reset();
     }
+    this.wrote(sql, params);
     return out;
   }
 
   first(sql: string, params: SqlValue[]): SqlValue[] | undefined {
     const s = this.statement(sql);
+    let row: SqlValue[] | undefined;
     try {
       s.bind(params);
-      return s.step() ? s.get() : undefined;
+      row = s.step() ? s.get() : undefined;
     } finally {
       s.reset();
     }
+    this.wrote(sql, params);
+    return row;
   }
 
   scalar(sql: string, params: SqlValue[]): SqlValue | undefined {
@@ -45,16 +62,30 @@ export class SqlRunner {
     } finally {
       s.reset();
     }
+    this.wrote(sql, params);
+  }
+
+  /** A statement not worth keeping prepared (a PRAGMA, a delete of one slice's ids). */
+  exec(sql: string, params: SqlValue[] = []): void {
+    // Without parameters every step runs (PRAGMA incremental_vacuum frees its pages one step each).
+    if (params.length) this.db.run(sql, params);
+    else this.db.exec(sql);
+    this.wrote(sql, params);
+  }
+
+  /** Rows changed by the last write (sql.js counts them per connection). */
+  rowsModified(): number {
+    return this.db.getRowsModified();
   }
 
   /** All or nothing, and one journal commit instead of one per statement. */
   transaction(fn: () => void): void {
-    this.db.exec('BEGIN');
+    this.exec('BEGIN');
     try {
       fn();
-      this.db.exec('COMMIT');
+      this.exec('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      this.exec('ROLLBACK');
       throw e;
     }
   }
@@ -62,6 +93,10 @@ export class SqlRunner {
   freeAll(): void {
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
+  }
+
+  private wrote(sql: string, params: SqlValue[]): void {
+    if (this.journal && !isReadOnlySql(sql)) this.journal(sql, params);
   }
 
   private statement(sql: string): Statement {

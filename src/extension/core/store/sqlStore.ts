@@ -1,15 +1,18 @@
 // TaskStore over an in-memory sql.js database. Every method is synchronous against memory; the
 // Coalescer copies the database to tasks.db at most once per window. Opening (and recovering
 // from a bad file) is in openTaskStore.ts.
+import type { Worker } from 'node:worker_threads';
 import type { Database, SqlValue } from 'sql.js';
 import { FINAL_STATUSES, LOG_LEVELS, type LogLevel, type LogLine, type TaskKind, type TaskPage, type TaskQuery, type TaskRecord, type TaskStatus } from '../../../shared/model';
 import type { Clock, Logger } from '../ports';
 import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
+import { ReplicaGone, StoreReplica } from './replica';
 import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
-import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
+import { countRows, readPage, stepsOf } from './pageReader';
+import type { WhereSql } from './taskQuery';
 import type { ChangeSet, HistoryBounds, NewTask, RunRows, TaskPatch, TaskStore } from './taskStore';
 import { runOutcome } from '../../../shared/runs';
 
@@ -64,15 +67,19 @@ const DAY_MS = 86_400_000;
 const MAX_LINE_CHARS = 4000;
 const FINISHED = `status NOT IN ('queued', 'running')`;
 const COUNT_CACHE = 32;
-/** Tasks deleted per applyBounds: about 100 ms of work at most. */
+/** Tasks looked up per applyBounds. */
 const PRUNE_SLICE = 1000;
-/** Pages given back per save: 8 MiB of 16 KiB pages. */
-const VACUUM_PAGES_PER_SAVE = 512;
+/** Tasks deleted per transaction, and how long one batch of pruning may hold the thread. */
+const PRUNE_CHUNK = 25;
+const PRUNE_BUDGET_MS = 8;
+/** Pages given back per step (0.1 ms to tens of ms a page); steps go on until the batch's budget is spent. */
+const VACUUM_STEP_PAGES = 32;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
 const MAX_PENDING_LINES = 1000;
 
 interface Snapshot {
-  bytes: Uint8Array;
+  /** Undefined when the store worker exports its copy instead. */
+  bytes: Uint8Array | undefined;
   revision: number;
   exportMs: number;
   blockedMs: number;
@@ -99,6 +106,9 @@ export class SqlTaskStore implements TaskStore {
   /** Characters of log text in the database, kept in step with every insert and delete. */
   private totalChars: number;
   private drainTimer: NodeJS.Immediate | undefined;
+  private maintainTimer: NodeJS.Immediate | undefined;
+  /** stopWriting() was called: no more background pruning either. */
+  private stopped = false;
   private boundsDue = true;
   private freedPages = false;
   private followUp = false;
@@ -107,6 +117,8 @@ export class SqlTaskStore implements TaskStore {
   /** A save failed and none has worked since: the user has been told once. */
   private saveFailing = false;
   private saveErrorsLogged = 0;
+  /** The store worker's copy, while it lives: saves and text searches run there. */
+  private replica: StoreReplica | undefined;
 
   constructor(
     private readonly db: Database,
@@ -130,6 +142,39 @@ export class SqlTaskStore implements TaskStore {
         else options.logger.debug(message);
       },
     });
+  }
+
+  /**
+   * From now on the database is saved, and text-searched, by a worker thread holding a copy that
+   * follows every write (replica.ts): the host's thread never runs db.export() or a LIKE over the
+   * logs. Costs one export now (the copy's start) and the copy's memory. If the worker cannot
+   * start or stops, the store goes on in this thread with a warning; nothing is lost, as this
+   * copy is always complete.
+   */
+  useWorker(options: { wasmPath: string; script?: string; onStarted?: (worker: Worker) => void }): void {
+    if (this.replica || this.closed || this.options.readOnly) return;
+    try {
+      const replica = new StoreReplica(
+        { bytes: this.db.export(), wasmPath: options.wasmPath },
+        { script: options.script, onStarted: options.onStarted, canPersist: () => this.options.canPersist?.() ?? true, onGone: (reason) => this.replicaLost(reason) },
+      );
+      this.replica = replica;
+      this.sql.journal = replica.journal;
+      this.freedPages = false; // the worker gives them back (see deleteTasks)
+    } catch (e) {
+      this.replicaLost(`the store worker could not start (${(e as Error).message})`);
+    }
+  }
+
+  /** True while saves and text searches run in the store worker. */
+  get inWorker(): boolean {
+    return this.replica?.alive === true;
+  }
+
+  private replicaLost(reason: string): void {
+    this.replica = undefined;
+    this.sql.journal = undefined;
+    if (!this.closed) this.options.logger.warn(`${reason}; the task history is saved and searched in the extension host's thread from now on`);
   }
 
   /** Marks the database as needing a first write (a new or migrated file). */
@@ -185,7 +230,7 @@ export class SqlTaskStore implements TaskStore {
     const revision = this.revision + 1;
     set('revision', revision);
     this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
-    if (this.db.getRowsModified() === 0) throw new Error(`No task ${id} in the history`);
+    if (this.sql.rowsModified() === 0) throw new Error(`No task ${id} in the history`);
     this.changed(revision, patch.status);
     if (patch.status !== undefined) {
       const parent = this.sql.scalar('SELECT parent_id FROM tasks WHERE id = ?', [id]) as number | null;
@@ -220,15 +265,24 @@ export class SqlTaskStore implements TaskStore {
 
   queryTasks(query: TaskQuery): TaskPage {
     this.drainLogs();
-    const where = buildWhere(query);
-    const page = buildPage(query);
-    const total = this.count(where);
-    if (total <= page.offset) return query.runs ? { rows: [], total, steps: [] } : { rows: [], total };
-    const all = where.params.length ? this.count(buildWhere({ runs: query.runs })) : total;
-    const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
-    const rows = this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]).map(toTaskRecord);
-    if (!query.runs) return { rows, total };
-    return { rows, total, steps: this.stepsOf(rows.map((r) => r.id)) };
+    return readPage(this.sql, query, (w) => this.count(w));
+  }
+
+  /**
+   * queryTasks, but a text filter (a scan of every summary and log line, up to a second at 100k
+   * tasks) runs in the store worker, off the host's thread. It has seen every write made before
+   * this call. Without a text filter, or without the worker, the answer comes from this thread.
+   */
+  async searchTasks(query: TaskQuery): Promise<TaskPage> {
+    const replica = this.replica;
+    if (!query.text?.trim() || !replica) return this.queryTasks(query);
+    this.drainLogs(); // buffered lines are searched too
+    try {
+      return await replica.search(query);
+    } catch (e) {
+      if (e instanceof ReplicaGone) return this.queryTasks(query);
+      throw e;
+    }
   }
 
   /**
@@ -241,7 +295,7 @@ export class SqlTaskStore implements TaskStore {
     const key = `${where.sql}\u0000${JSON.stringify(where.params)}`;
     const hit = textFilter ? undefined : this.counts.get(key);
     if (hit && hit.epoch === this.countEpoch) return hit.total;
-    const total = this.sql.scalar(`SELECT count(*) FROM tasks ${where.sql}`, where.params) as number;
+    const total = countRows(this.sql, where);
     if (!textFilter) {
       if (this.counts.size >= COUNT_CACHE) this.counts.delete(this.counts.keys().next().value as string);
       this.counts.set(key, { epoch: this.countEpoch, total });
@@ -272,15 +326,8 @@ export class SqlTaskStore implements TaskStore {
     return heads.map((head) => ({ head, steps: steps.filter((s) => s.parentId === head.id) }));
   }
 
-  /** Follow-ups of the given runs, by id (tasks_runs: one index probe per run). */
   private stepsOf(headIds: number[]): TaskRecord[] {
-    if (headIds.length === 0) return [];
-    const out: TaskRecord[] = [];
-    for (let i = 0; i < headIds.length; i += 500) {
-      const chunk = headIds.slice(i, i + 500);
-      out.push(...this.sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks WHERE parent_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id`, chunk).map(toTaskRecord));
-    }
-    return out.sort((a, b) => a.id - b.id);
+    return stepsOf(this.sql, headIds);
   }
 
   /** Keeps a run's outcome on its first task; a change bumps that row's revision so the panel's row updates. */
@@ -346,21 +393,67 @@ export class SqlTaskStore implements TaskStore {
     this.assertOpen();
     this.drainLogs();
     this.boundsDue = false;
+    // The host's thread is every extension's: a backlog (bounds just lowered, an old file) goes
+    // in batches of a few milliseconds, the next one on a later turn of the event loop, while
+    // saves go on at their own pace.
+    const deadline = performance.now() + PRUNE_BUDGET_MS;
+    const ids = this.pruneCandidates(now);
+    let done = 0;
+    // At least one chunk per call, so a slow machine still gets through the backlog.
+    while (done < ids.length && (done === 0 || performance.now() < deadline)) {
+      this.deleteTasks(ids.slice(done, done + PRUNE_CHUNK));
+      done += PRUNE_CHUNK;
+    }
+    if (done < ids.length || ids.length === PRUNE_SLICE) this.boundsDue = true;
+    else if (this.totalChars > this.bounds.maxTotalLogChars && !this.nothingToCompact) this.compactOldLogs(now, deadline);
+    if (this.boundsDue || this.freedPages) this.maintainLater();
+  }
+
+  /** Finished tasks past the bounds, at most PRUNE_SLICE: too old, then the oldest past maxTasks. */
+  private pruneCandidates(now: number): number[] {
     const ids = new Set<number>();
     const cutoff = now - this.bounds.maxAgeDays * DAY_MS;
     // Two index range scans (finished_at, or queued_at when a task never finished) rather than a
     // scan of the table for coalesce(...).
     for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE finished_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
     for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE finished_at IS NULL AND queued_at < ? AND ${FINISHED} LIMIT ?`, [cutoff, PRUNE_SLICE])) ids.add(id as number);
-    // The oldest by id (creation order) go first; running and queued tasks never count and never go.
-    const excess = (this.sql.scalar(`SELECT count(*) FROM tasks WHERE ${FINISHED}`, []) as number) - this.bounds.maxTasks;
-    if (excess > 0) for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id LIMIT ?`, [Math.min(excess, PRUNE_SLICE)])) ids.add(id as number);
-    const slice = [...ids].slice(0, PRUNE_SLICE);
-    this.deleteTasks(slice);
-    // A large backlog (bounds just lowered, an old file) goes over several saves, a slice each, so
-    // that no single pause of the host is long.
-    if (slice.length === PRUNE_SLICE) this.boundsDue = true;
-    else if (this.totalChars > this.bounds.maxTotalLogChars && !this.nothingToCompact) this.compactOldLogs(now);
+    // The oldest by id (creation order) go first; running and queued tasks never count and never
+    // go. The newest maxTasks finished tasks stay: found by walking back from the newest id,
+    // which costs maxTasks rows, where a count(*) of finished tasks costs the whole table.
+    // No id span wider than maxTasks: there cannot be too many (two index probes).
+    const [lo, hi] = this.sql.first('SELECT (SELECT min(id) FROM tasks), (SELECT max(id) FROM tasks)', []) as (number | null)[];
+    const fits = lo === null || hi === null || hi - lo < this.bounds.maxTasks;
+    const keptFrom = fits ? undefined : (this.sql.scalar(`SELECT id FROM tasks WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`, [this.bounds.maxTasks - 1]) as number | undefined);
+    if (keptFrom !== undefined) {
+      for (const [id] of this.sql.rows(`SELECT id FROM tasks WHERE id < ? AND ${FINISHED} ORDER BY id LIMIT ?`, [keptFrom, PRUNE_SLICE])) ids.add(id as number);
+    }
+    return [...ids].slice(0, PRUNE_SLICE);
+  }
+
+  /**
+   * The next batch of a backlog (tasks to prune, logs to shorten, then free pages to give back),
+   * on a later turn of the event loop; a save also takes one. Each batch marks the store dirty,
+   * so `pendingWrite` stays true until the backlog is gone and saved.
+   */
+  private maintainLater(): void {
+    this.writer.markDirty();
+    this.maintainTimer ??= setImmediate(() => {
+      this.maintainTimer = undefined;
+      if (this.closed || this.stopped) return;
+      if (this.boundsDue) return this.applyBounds(this.options.clock.now());
+      if (!this.freedPages) return;
+      this.vacuum(performance.now() + PRUNE_BUDGET_MS);
+      if (this.freedPages) this.maintainLater();
+      else this.writer.markDirty(); // the smaller file
+    });
+  }
+
+  /** Gives free pages back so the file (and every later export) shrinks, a step at a time until `deadline`. */
+  private vacuum(deadline: number): void {
+    do {
+      this.sql.exec(`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`);
+      this.freedPages = (this.sql.scalar('PRAGMA freelist_count', []) as number) > 0;
+    } while (this.freedPages && performance.now() < deadline);
   }
 
   clearHistory(filter?: { envIds?: string[]; before?: number }): number {
@@ -394,6 +487,7 @@ export class SqlTaskStore implements TaskStore {
    */
   async stopWriting(write: boolean): Promise<void> {
     if (this.closed) return;
+    this.stopped = true;
     this.writer.stop();
     if (write) await this.writer.flush();
   }
@@ -403,7 +497,9 @@ export class SqlTaskStore implements TaskStore {
     if (this.closed) return;
     this.writer.stop();
     if (this.drainTimer) clearImmediate(this.drainTimer);
+    if (this.maintainTimer) clearImmediate(this.maintainTimer);
     this.closed = true;
+    void this.replica?.stop();
     this.sql.freeAll();
     this.db.close();
   }
@@ -412,10 +508,12 @@ export class SqlTaskStore implements TaskStore {
     if (this.closed) return;
     this.writer.stop();
     if (this.drainTimer) clearImmediate(this.drainTimer);
+    if (this.maintainTimer) clearImmediate(this.maintainTimer);
     try {
       await this.writer.flush();
     } finally {
       this.closed = true;
+      await this.replica?.stop();
       this.sql.freeAll();
       this.db.close();
     }
@@ -487,14 +585,14 @@ export class SqlTaskStore implements TaskStore {
   }
 
   /** Over the log text budget: shorten the logs of the oldest finished tasks until 90% of it is left. */
-  private compactOldLogs(now: number): void {
+  private compactOldLogs(now: number, deadline: number): void {
     const keep = Math.min(this.bounds.maxLinesPerTask, 100);
     const goal = Math.floor(this.bounds.maxTotalLogChars * 0.9);
     let trimmed = 0;
     this.sql.transaction(() => {
       while (this.totalChars > goal) {
-        // Like pruning, a big backlog goes a slice per save.
-        if (trimmed >= PRUNE_SLICE / 5) {
+        // Like pruning, a big backlog goes in batches.
+        if (trimmed >= PRUNE_SLICE / 5 || performance.now() >= deadline) {
           this.boundsDue = true;
           return;
         }
@@ -512,6 +610,10 @@ export class SqlTaskStore implements TaskStore {
           this.sql.run('UPDATE tasks SET revision = ? WHERE id = ?', [revision, id]);
           this.changed(revision);
           if (this.totalChars <= goal) break;
+          if (performance.now() >= deadline) {
+            this.boundsDue = true;
+            return;
+          }
         }
       }
     });
@@ -524,15 +626,18 @@ export class SqlTaskStore implements TaskStore {
         const chunk = ids.slice(i, i + 500);
         const marks = chunk.map(() => '?').join(', ');
         this.totalChars -= this.sql.scalar(`SELECT coalesce(sum(length(text)), 0) FROM log_lines WHERE task_id IN (${marks})`, chunk) as number;
-        this.db.run(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
-        this.db.run(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
+        this.sql.exec(`DELETE FROM log_lines WHERE task_id IN (${marks})`, chunk);
+        this.sql.exec(`DELETE FROM tasks WHERE id IN (${marks})`, chunk);
         // Follow-ups whose backup went (pruned first: it is older) become runs of their own, or
         // a page of runs would never show them.
-        this.db.run(`UPDATE tasks SET parent_id = NULL, run_status = status WHERE parent_id IN (${marks})`, chunk);
+        this.sql.exec(`UPDATE tasks SET parent_id = NULL, run_status = status WHERE parent_id IN (${marks})`, chunk);
       }
     });
     this.removedRevision = this.revision + 1;
-    this.freedPages = true;
+    // With a worker, its copy gives the pages back before each save (storeWorker.ts): moving one
+    // page can cost tens of milliseconds (its children's pointers move too), more than one batch
+    // may hold the host's thread. This copy keeps them free for reuse; they are never written.
+    this.freedPages = !this.replica;
     this.countEpoch++;
     this.changed(this.removedRevision);
   }
@@ -541,12 +646,10 @@ export class SqlTaskStore implements TaskStore {
     const start = performance.now();
     const cpu = process.cpuUsage();
     this.drainLogs();
-    if (this.boundsDue) this.applyBounds(this.options.clock.now());
-    if (this.freedPages) {
-      // Gives free pages back so the file (and every later export) shrinks; capped per save.
-      this.db.exec(`PRAGMA incremental_vacuum(${VACUUM_PAGES_PER_SAVE})`);
-      this.freedPages = (this.sql.scalar('PRAGMA freelist_count', []) as number) > 0;
-    }
+    // A batch already queued does it: two batches back to back (this one in the save, that one
+    // on the same turn of the event loop) would hold the thread twice as long.
+    if (this.boundsDue && !this.maintainTimer) this.applyBounds(this.options.clock.now());
+    if (this.freedPages) this.vacuum(performance.now() + PRUNE_BUDGET_MS);
     // Changes made here are in this export; only unfinished work (more to prune or give back)
     // asks for another save, once this one is on disk (see write()).
     this.followUp = this.boundsDue || this.freedPages;
@@ -555,7 +658,7 @@ export class SqlTaskStore implements TaskStore {
       String(this.removedRevision),
     ]);
     const t0 = performance.now();
-    const bytes = this.db.export();
+    const bytes = this.replica ? undefined : this.db.export();
     const end = performance.now();
     const used = process.cpuUsage(cpu);
     return { bytes, revision: this.revision, exportMs: end - t0, blockedMs: end - start, blockedCpuMs: (used.user + used.system) / 1000 };
@@ -565,8 +668,11 @@ export class SqlTaskStore implements TaskStore {
     if (this.options.readOnly) throw new Error('a read-only copy of the history is never written');
     if (this.options.canPersist && !this.options.canPersist()) throw new Error('another window leads now; this one no longer writes the history');
     const t0 = performance.now();
+    let size = s.bytes?.byteLength ?? 0;
+    let exportMs = s.exportMs;
     try {
-      await writeFileAtomic(this.path, s.bytes, this.options.canPersist);
+      if (s.bytes) await writeFileAtomic(this.path, s.bytes, this.options.canPersist);
+      else ({ bytes: size, exportMs } = await this.persistInWorker());
     } catch (e) {
       const fenced = this.options.canPersist && !this.options.canPersist();
       if (!fenced && !this.saveFailing) {
@@ -577,11 +683,26 @@ export class SqlTaskStore implements TaskStore {
     }
     this.saveFailing = false;
     this.saveErrorsLogged = 0;
-    const { bytes, ...times } = s;
-    this.options.onPersist?.({ ...times, bytes: bytes.byteLength, writeMs: performance.now() - t0 });
+    const { bytes: _, ...times } = s;
+    this.options.onPersist?.({ ...times, exportMs, bytes: size, writeMs: performance.now() - t0 });
     if (this.followUp) {
       this.followUp = false;
       this.writer.markDirty();
+    }
+  }
+
+  /** The worker exports and writes; if it is gone, this thread does (it holds every change). */
+  private async persistInWorker(): Promise<{ bytes: number; exportMs: number }> {
+    try {
+      if (!this.replica) throw new ReplicaGone('no store worker');
+      return await this.replica.persist(this.path);
+    } catch (e) {
+      if (!(e instanceof ReplicaGone)) throw e;
+      const t0 = performance.now();
+      const bytes = this.db.export();
+      const exportMs = performance.now() - t0;
+      await writeFileAtomic(this.path, bytes, this.options.canPersist);
+      return { bytes: bytes.byteLength, exportMs };
     }
   }
 

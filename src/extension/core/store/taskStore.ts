@@ -58,6 +58,11 @@ export interface TaskStore {
   appendLog(taskId: number, level: LogLevel, text: string, time: number): void;
   getTask(id: number): TaskRecord | undefined;
   queryTasks(query: TaskQuery): TaskPage;
+  /**
+   * queryTasks for a caller that can wait: a text filter (a scan of every summary and log line)
+   * may run off the caller's thread (the extension host's store worker). Same answer.
+   */
+  searchTasks(query: TaskQuery): Promise<TaskPage>;
   /** Log lines with seq > afterSeq, ascending, at most `limit`. */
   logAfter(taskId: number, afterSeq: number, limit: number): LogLine[];
   changesSince(revision: number): ChangeSet;

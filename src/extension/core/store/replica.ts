@@ -1,0 +1,157 @@
+// The host's side of the store worker (storeWorker.ts). The worker holds a copy of tasks.db that
+// follows every write the store makes (forwarded through SqlRunner's journal, in order), so the
+// two slow things that need the whole database run on its thread, not on the extension host's,
+// which every extension shares: the save (db.export() of up to ~200 MB and the atomic write) and
+// a text search (LIKE over summaries and every log line). Messages keep their order, so a save
+// or a search asked for after a write always sees it.
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { SqlValue } from 'sql.js';
+import type { TaskPage, TaskQuery } from '../../../shared/model';
+
+/** Where the worker's script is: beside this module in tests, beside extension.js in the bundle. */
+export const STORE_WORKER_SCRIPT = join(__dirname, 'storeWorker.js');
+
+export type ReplicaOp = [sql: string, params: SqlValue[]];
+
+export interface ReplicaStart {
+  /** The database the writes start from (an export of the host's copy). */
+  bytes: Uint8Array;
+  wasmPath: string;
+}
+
+export type ToWorker =
+  | { kind: 'ops'; ops: ReplicaOp[] }
+  | { kind: 'persist'; id: number; path: string }
+  | { kind: 'search'; id: number; query: TaskQuery }
+  | { kind: 'fence'; id: number; ok: boolean };
+
+export type FromWorker =
+  | { kind: 'persisted'; id: number; bytes: number; exportMs: number }
+  | { kind: 'page'; id: number; page: TaskPage }
+  | { kind: 'failed'; id: number; message: string }
+  | { kind: 'canPersist'; id: number }
+  /** A forwarded write failed there: the copy can no longer be trusted. */
+  | { kind: 'diverged'; message: string };
+
+/** The worker stopped (or never started): the caller does the work in its own thread instead. */
+export class ReplicaGone extends Error {
+  override readonly name = 'ReplicaGone';
+}
+
+export interface ReplicaOptions {
+  script?: string;
+  /** Fencing: asked by the worker right before its write replaces tasks.db. */
+  canPersist: () => boolean;
+  /** Once, when the worker is lost for any reason but stop(). */
+  onGone: (reason: string) => void;
+  /** Diagnostics and tests. */
+  onStarted?: (worker: Worker) => void;
+}
+
+/** Writes are sent in batches: one message per statement would cost more than the statement. */
+const MAX_BATCH = 2000;
+
+export class StoreReplica {
+  private readonly worker: Worker;
+  private batch: ReplicaOp[] = [];
+  private sendTimer: NodeJS.Immediate | undefined;
+  private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private gone: string | undefined;
+
+  constructor(start: ReplicaStart, private readonly options: ReplicaOptions) {
+    // The bytes are moved, not copied: the host's thread does not pay for a second copy.
+    const bytes = start.bytes;
+    this.worker = new Worker(options.script ?? STORE_WORKER_SCRIPT, { workerData: { bytes, wasmPath: start.wasmPath }, transferList: [bytes.buffer as ArrayBuffer] });
+    // Never keeps the process alive on its own (a test, the command line).
+    this.worker.unref();
+    this.worker.on('message', (m: FromWorker) => this.receive(m));
+    this.worker.on('error', (e) => this.lose(`the store worker failed: ${e.message}`));
+    this.worker.on('exit', (code) => this.lose(`the store worker stopped (exit code ${code})`));
+    options.onStarted?.(this.worker);
+  }
+
+  get alive(): boolean {
+    return this.gone === undefined;
+  }
+
+  /** SqlRunner's journal: one write, after it succeeded in the host's copy. */
+  readonly journal = (sql: string, params: SqlValue[]): void => {
+    if (this.gone) return;
+    this.batch.push([sql, params]);
+    if (this.batch.length >= MAX_BATCH) this.send();
+    else this.sendTimer ??= setImmediate(() => this.send());
+  };
+
+  /** Exports the copy and replaces `path` with it (fenced by canPersist). */
+  async persist(path: string): Promise<{ bytes: number; exportMs: number }> {
+    const m = await this.request((id) => ({ kind: 'persist', id, path }));
+    if (m.kind !== 'persisted') throw new Error('unexpected reply from the store worker');
+    return { bytes: m.bytes, exportMs: m.exportMs };
+  }
+
+  async search(query: TaskQuery): Promise<TaskPage> {
+    const m = await this.request((id) => ({ kind: 'search', id, query }));
+    if (m.kind !== 'page') throw new Error('unexpected reply from the store worker');
+    return m.page;
+  }
+
+  /** Ends the worker; what it was asked and has not answered fails with ReplicaGone. */
+  async stop(): Promise<void> {
+    this.lose('the store was closed', false);
+    await this.worker.terminate();
+  }
+
+  private request(make: (id: number) => ToWorker): Promise<FromWorker> {
+    if (this.gone) return Promise.reject(new ReplicaGone(this.gone));
+    this.send(); // the writes before this request first, so it sees them
+    const id = this.nextId++;
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage(make(id));
+    });
+  }
+
+  private send(): void {
+    if (this.sendTimer) clearImmediate(this.sendTimer);
+    this.sendTimer = undefined;
+    if (this.batch.length === 0 || this.gone) return;
+    const ops = this.batch;
+    this.batch = [];
+    this.worker.postMessage({ kind: 'ops', ops } satisfies ToWorker);
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.kind === 'diverged') return this.lose(`the store worker's copy of the history no longer matches (${m.message})`);
+    if (m.kind === 'canPersist') {
+      let ok = false;
+      try {
+        ok = this.options.canPersist();
+      } catch {
+        ok = false;
+      }
+      this.worker.postMessage({ kind: 'fence', id: m.id, ok } satisfies ToWorker);
+      return;
+    }
+    const w = this.waiting.get(m.id);
+    if (!w) return;
+    this.waiting.delete(m.id);
+    if (m.kind === 'failed') w.reject(new Error(m.message));
+    else w.resolve(m);
+  }
+
+  private lose(reason: string, tell = true): void {
+    if (this.gone) return;
+    this.gone = reason;
+    if (this.sendTimer) clearImmediate(this.sendTimer);
+    this.sendTimer = undefined;
+    this.batch = [];
+    for (const w of this.waiting.values()) w.reject(new ReplicaGone(reason));
+    this.waiting.clear();
+    if (tell) {
+      void this.worker.terminate();
+      this.options.onGone(reason);
+    }
+  }
+}
