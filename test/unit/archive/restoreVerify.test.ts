@@ -105,6 +105,24 @@ describe('restore', function () {
     assert.ok(lstatSync(join(target, 'a.txt')).isFile());
   });
 
+  it('keeping existing files, a link in the target (even one to nothing) is kept and never written through', async () => {
+    const src = tempDir();
+    mkdirSync(join(src, 'sub'));
+    writeFileSync(join(src, 'sub/a.txt'), 'from backup');
+    writeFileSync(join(src, 'b.txt'), 'from backup');
+    const r = await backupOf(src);
+    const outside = tempDir();
+    const target = tempDir();
+    mkdirSync(join(target, 'sub'));
+    symlinkSync(join(outside, 'created-through-link.txt'), join(target, 'sub/a.txt')); // dangling
+    const ctx = makeCtx();
+    await restoreArchive(ctx, { archivePath: r.archivePath!, target, overwrite: false });
+    assert.deepEqual(readdirSync(outside), []);
+    assert.ok(lstatSync(join(target, 'sub/a.txt')).isSymbolicLink());
+    assert.equal(readFileSync(join(target, 'b.txt'), 'utf8'), 'from backup');
+    assert.deepEqual(ctx.warnings(), ['Kept existing sub/a.txt (not overwritten)']);
+  });
+
   it('hostile archives write nothing outside the target and every refusal is logged', async () => {
     const base = tempDir();
     const outside = join(base, 'outside');

@@ -14,7 +14,7 @@ import { checkBeforeWriting, decideExisting, DEFAULT_RESTORE_LIMITS, FATAL_WRITE
 import { FILE_TYPES, TarReader, type TarEntry } from './tarReader';
 
 /** The synchronous file-system calls a restore makes; tests inject failures through it. */
-export type RestoreFs = Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'closeSync' | 'futimesSync' | 'mkdirSync' | 'symlinkSync' | 'linkSync' | 'renameSync' | 'unlinkSync' | 'rmdirSync' | 'lstatSync' | 'chmodSync' | 'utimesSync' | 'readSync'> & {
+export type RestoreFs = Pick<typeof nodeFs, 'openSync' | 'writeSync' | 'closeSync' | 'futimesSync' | 'mkdirSync' | 'symlinkSync' | 'linkSync' | 'renameSync' | 'unlinkSync' | 'rmdirSync' | 'lstatSync' | 'chmodSync' | 'utimesSync' | 'readSync' | 'opendirSync'> & {
   freeSpace?: (path: string) => FreeSpace | undefined;
 };
 
@@ -107,11 +107,14 @@ function planOrRefuse(job: RestoreJob, picked: TarEntry[], limits: RestoreLimits
   const sizes: number[] = [];
   let bytes = 0;
   let creates = 0;
+  // Into an empty folder (a new one: the usual restore) every entry is a create: nothing to look
+  // up. Whatever appears there meanwhile is still met when its entry is written.
+  const empty = isEmptyDir(fs, job.root);
   for (const e of picked) {
     if (FILE_TYPES.has(e.type)) bytes += e.size;
     const abs = resolve(job.root, normalizeEntryPath(e.path));
     if (!inside(job.root, abs)) continue; // refused when its turn comes; never looked at outside the target
-    const d = decideExisting(lstatIfAny(fs, abs), e.type === 'Directory', job.overwrite);
+    const d = empty ? ({ action: 'create' } as const) : decideExisting(lstatIfAny(fs, abs), e.type === 'Directory', job.overwrite);
     if (d.action === 'create' || d.action === 'replace') {
       creates++;
       if (FILE_TYPES.has(e.type)) sizes.push(e.size);
@@ -120,6 +123,15 @@ function planOrRefuse(job: RestoreJob, picked: TarEntry[], limits: RestoreLimits
   const why = checkBeforeWriting({ entries: picked.length, bytes, needed: spaceNeeded(sizes, free?.blockSize ?? 4096), creates }, free, limits);
   if (why) throw new RestoreRefused(`Restore refused before writing anything: ${why}`);
   return bytes;
+}
+
+function isEmptyDir(fs: RestoreFs, dir: string): boolean {
+  const d = fs.opendirSync(dir);
+  try {
+    return d.readSync() === null;
+  } finally {
+    d.closeSync();
+  }
 }
 
 /** lstat, or undefined when nothing is there (also when a parent is a file: ENOTDIR). */
@@ -243,6 +255,16 @@ class Extractor {
     const abs = resolve(this.job.root, rel);
     const isDir = e.type === 'Directory';
     if (!this.ensureParent(rel)) return;
+    if (FILE_TYPES.has(e.type)) {
+      // Create first, look only when something is there: O_EXCL fails on any name that exists (a
+      // link, even a dangling one, included) and never writes through it. A new file costs one
+      // call instead of an lstat and an open; the decision below is the same for what exists.
+      try {
+        return this.startFile(rel, abs, e, false);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return this.failed(rel, err);
+      }
+    }
     const d = decideExisting(lstatIfAny(this.fs, abs), isDir, this.job.overwrite);
     if (d.action === 'conflict') {
       this.conflicts++;
