@@ -321,7 +321,7 @@ async function main(): Promise<void> {
   console.log(row('backup, deflate all', m('oursDeflateAll'), m('gnu'), results.ratios.backupDeflateAllVsGnu));
   console.log(`${'unchanged re-run'.padEnd(26)}${m('unchanged').toFixed(3).padStart(10)}${''.padStart(10)}${results.ratios.unchangedVsFullBackup.toFixed(3).padStart(8)}   (vs our full backup) target <= 0.02`);
   console.log(row('restore', m('restore'), m('gnuRestore'), results.ratios.restoreVsGnu, 0.5));
-  if (PIGZ) {
+  if (PIGZ && !ONLY_RESTORE) {
     console.log(`${'backup vs tar | pigz -6'.padEnd(26)}${m('ours').toFixed(3).padStart(10)}${m('pigz').toFixed(3).padStart(10)}${results.ratios.backupVsPigz!.toFixed(2).padStart(8)}   target <= 0.9 (pigz column)`);
     console.log(`${'many files vs tar | pigz'.padEnd(26)}${m('manyOurs').toFixed(3).padStart(10)}${m('manyPigz').toFixed(3).padStart(10)}${results.ratios.manyFilesVsPigz!.toFixed(2).padStart(8)}   target <= 0.9 (${many!.files} files, ${(many!.bytes / 1e6).toFixed(1)} MB; CPU ours ${m('manyOurs', 'cpu').toFixed(2)} s, tar+pigz ${m('manyPigz', 'cpu').toFixed(2)} s)`);
   } else console.log('tar | pigz columns left out: pigz is not installed');
