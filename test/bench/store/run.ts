@@ -260,26 +260,30 @@ async function main(): Promise<void> {
   // during text searches; the prune below gets its own. Goal (issue 19 item 2): <= 20 ms each.
   const idleMs = await idleMaxBlock();
   full.store.markDirty();
-  const exportBlock = (await eventLoopMaxBlock(() => full.store.flush())).maxBlockMs;
-  let searchBlock = 0;
+  // maxBlockCpuMs: the most CPU the main thread itself used inside one gap (on a loaded machine a
+  // gap is mostly other processes running).
+  const block = (b: { maxBlockMs: number; maxBlockCpuMs?: number }) => ({ maxBlockMs: round(b.maxBlockMs), ...(b.maxBlockCpuMs !== undefined ? { maxBlockCpuMs: round(b.maxBlockCpuMs) } : {}) });
+  const exportBlock = block(await eventLoopMaxBlock(() => full.store.flush()));
+  let searchBlock = { maxBlockMs: 0 } as ReturnType<typeof block>;
   for (const text of ['No space left', 'file-123456.ts', 'module-5/file']) {
-    searchBlock = Math.max(searchBlock, (await eventLoopMaxBlock(() => full.store.searchTasks({ text, limit: 50 }))).maxBlockMs);
+    const b = block(await eventLoopMaxBlock(() => full.store.searchTasks({ text, limit: 50 })));
+    searchBlock = { maxBlockMs: Math.max(searchBlock.maxBlockMs, b.maxBlockMs), ...(b.maxBlockCpuMs !== undefined ? { maxBlockCpuMs: Math.max(searchBlock.maxBlockCpuMs ?? 0, b.maxBlockCpuMs) } : {}) };
   }
 
-  // 4: the same history under the default bounds. 95k tasks to prune: it goes a slice per save.
+  // 4: the same history under the default bounds. 95k tasks to prune: in batches of about 8 ms.
   let t0 = performance.now();
   full.persists.length = 0;
-  const pruneBlock = (await eventLoopMaxBlock(async () => {
+  const pruneBlock = block(await eventLoopMaxBlock(async () => {
     full.store.setBounds(DEFAULT_BOUNDS);
     while (full.store.pendingWrite) await full.store.flush();
-  })).maxBlockMs;
+  }));
   const pruneMs = performance.now() - t0;
   results.eventLoop = {
     goalMs: 20,
     idleBaselineMs: round(idleMs),
-    export100k: { maxBlockMs: round(exportBlock) },
-    textSearch100k: { maxBlockMs: round(searchBlock) },
-    prune100kTo5k: { maxBlockMs: round(pruneBlock) },
+    export100k: exportBlock,
+    textSearch100k: searchBlock,
+    prune100kTo5k: pruneBlock,
   };
   const pruned = full.persists.splice(0);
   // Then an ordinary save of the history as the bounds left it (5000 tasks, 10 lines each).
@@ -388,6 +392,7 @@ async function main(): Promise<void> {
     textSearchAtMost50ms: Math.max(...Object.values((results.pageQuery as { textSearchMs: Record<string, number> }).textSearchMs)) <= 50,
     // Issue 19 item 2: the host thread never stalls over 20 ms for an export, a search or a prune.
     eventLoopAtMost20ms: Object.values(results.eventLoop as Record<string, unknown>).every((v) => typeof v !== 'object' || (v as { maxBlockMs: number }).maxBlockMs <= 20),
+    eventLoopAtMost20msCpu: Object.values(results.eventLoop as Record<string, unknown>).every((v) => typeof v !== 'object' || ((v as { maxBlockCpuMs?: number }).maxBlockCpuMs ?? Infinity) <= 20),
     // The Task Log panel's poll at 100k tasks: the overview of 20 environments, and a page of runs.
     overviewAndRunsPageP95Under50ms: Math.max((results.runs as { overviewReply20Envs: { p95: number } }).overviewReply20Envs.p95, (results.runs as { runsPage: { p95: number } }).runsPage.p95, (results.runs as { panelPollReply: { p95: number } }).panelPollReply.p95) < 50,
   };
