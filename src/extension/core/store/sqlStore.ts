@@ -71,7 +71,7 @@ const COUNT_CACHE = 32;
 const PRUNE_SLICE = 1000;
 /** Tasks deleted per transaction, and how long one batch of pruning may hold the thread. */
 const PRUNE_CHUNK = 25;
-const PRUNE_BUDGET_MS = 8;
+const PRUNE_BUDGET_MS = 5;
 /** Pages given back per step (0.1 ms to tens of ms a page); steps go on until the batch's budget is spent. */
 const VACUUM_STEP_PAGES = 32;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
