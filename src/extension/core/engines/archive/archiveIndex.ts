@@ -59,8 +59,15 @@ export function onArchive<T>(archivePath: string, fn: () => Promise<T>, signal?:
 
 /** Entry path as BackupEntry has it: '/'-separated, no leading './' or '/', no trailing '/'. */
 export function normalizeEntryPath(p: string): string {
+  // Most paths are normal already (a folder's only with its trailing '/'): a restore asks this
+  // of every entry several times, and splitting each one cost a restore's worker ~10 ms.
+  const q = p.endsWith('/') ? p.slice(0, -1) : p;
+  if (!NOT_NORMAL.test(q)) return q;
   return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.').join('/');
 }
+
+/** A backslash, an empty or '.' segment, a leading or trailing '/': what the split above removes. */
+const NOT_NORMAL = /\\|\/\/|(?:^|\/)\.(?:\/|$)|^\/|\/$|^$/;
 
 async function tailHash(fh: fsp.FileHandle, size: number): Promise<string> {
   const n = Math.min(size, TAIL_BYTES);

@@ -2,7 +2,8 @@
 // node-tar's Parser hides offsets, and the archive index, random reads and the restore worker all
 // need them. Header blocks are decoded by node-tar's Header (checksums, base-256 numbers, ustar
 // prefix) and pax bodies by its Pax; GNU long names ('L'/'K') are handled here.
-import { Header, Pax, type HeaderData } from 'tar';
+import { Header, type HeaderData } from 'tar/header';
+import { Pax } from 'tar/pax';
 
 export const BLOCK = 512;
 
