@@ -110,13 +110,19 @@ describe('folder backup', function () {
     const src = tempDir();
     makeTree(src);
     execFileSync('mkfifo', [join(src, 'src/a-fifo')]);
-    const runs = await Promise.all([undefined, 3].map(async (keptEntries) => {
+    // A previous manifest that differs: the walk comes first (skipIfUnchanged must see it whole),
+    // and with room for 3 entries the archive pass walks again. Without one the walk runs ahead
+    // of the archive pass, held to 3 entries ahead.
+    const differs = { skipIfUnchanged: true, previous: { manifestHash: 'another tree', finishedAt: 0 } };
+    const runs = await Promise.all([{}, { keptEntries: 3, ...differs }, { keptEntries: 3 }].map(async (extra) => {
       const ctx = makeCtx();
-      const r = await runFolderBackup(ctx, opts(src, tempDir(), { keptEntries }));
+      const r = await runFolderBackup(ctx, opts(src, tempDir(), extra));
       return { ctx, r, listed: gnuList(r.archivePath!) };
     }));
-    const [kept, again] = runs;
+    const [kept, again, ahead] = runs;
     assert.deepEqual(again.listed, kept.listed);
+    assert.deepEqual(ahead.listed, kept.listed);
+    assert.equal(ahead.r.manifestHash, kept.r.manifestHash);
     assert.equal(kept.listed.length, 16); // 7 files, 3 links, 6 folders
     for (const { ctx, r } of runs) {
       assert.deepEqual(ctx.warnings(), ['Skipped src/a-fifo: not a regular file, folder or link (FIFO, socket or device)']);
@@ -127,6 +133,28 @@ describe('folder backup', function () {
     gnuExtract(kept.r.archivePath!, out);
     rmSync(join(src, 'src/a-fifo'));
     assert.deepEqual(treeDigest(out), treeDigest(src));
+  });
+
+  it('a tree of thousands of entries is archived while the rest is walked: the whole tree, progress up to 100 %', async () => {
+    const src = tempDir();
+    for (let d = 0; d < 40; d++) {
+      mkdirSync(join(src, `pkg${d}`, 'lib'), { recursive: true });
+      for (let f = 0; f < 40; f++) writeFileSync(join(src, `pkg${d}`, f % 2 ? 'lib' : '', `f${f}.js`), `module.exports = ${d * 100 + f};\n`.repeat(f));
+    }
+    writeFileSync(join(src, 'pkg39', '.gitignore'), '*.log\n');
+    writeFileSync(join(src, 'pkg39', 'debug.log'), 'left out\n');
+    const ctx = makeCtx();
+    const r = await runFolderBackup(ctx, opts(src, tempDir()));
+    assert.equal(r.fileCount, 40 * 40 + 1);
+    const out = tempDir();
+    gnuExtract(r.archivePath!, out);
+    rmSync(join(src, 'pkg39', 'debug.log'));
+    assert.deepEqual(treeDigest(out), treeDigest(src));
+    assert.deepEqual(ctx.warnings(), []);
+    const percents = ctx.progressCalls.map((p) => p.percent).filter((p) => p !== undefined);
+    assert.ok(percents.length > 0 && percents.every((p, i) => i === 0 || p! >= percents[i - 1]!), 'percentages never go back');
+    assert.equal(ctx.progressCalls.at(-1)?.percent, 100);
+    assert.ok(ctx.logs.some((l) => /^Source .*: 1601 files, /.test(l.text)), 'the source line is logged once the walk has counted');
   });
 
   it('cancelled in the middle: throws and leaves no file in the destination', async () => {

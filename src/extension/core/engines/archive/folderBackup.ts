@@ -1,7 +1,9 @@
-// Folder backup: walks the source once to learn the manifest and totals, so skipIfUnchanged costs
-// only a stat pass and progress can show a percentage; the archive pass then reuses the walk's
-// entries (a second walk only for trees too large to keep in memory). Small files are read ahead
-// (smallFiles.ts); large ones are read straight into the chunk being compressed.
+// Folder backup: with skipIfUnchanged and a previous manifest, walks the source once first to
+// learn the manifest, so an unchanged run costs only a stat pass; the archive pass then reuses
+// the walk's entries (a second walk only for trees too large to keep in memory). Otherwise the
+// walk runs ahead of the archive pass (walkAhead.ts), and progress shows a percentage once it
+// has counted the tree. Small files are read ahead (smallFiles.ts); large ones are read straight
+// into the chunk being compressed.
 import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { TaskResult } from '../../../../shared/model';
@@ -16,6 +18,7 @@ import { archiveName, assertEnvId } from './naming';
 import { openSourceHandle } from './openSource';
 import { SlabPool, SmallFileReader, type SmallRead } from './smallFiles';
 import { TarGzWriter } from './tarGzWriter';
+import { WalkAhead } from './walkAhead';
 import { child, Lstatter, ManifestHasher, walkTree, type EntryStat, type TreeEntry } from '../../source/walk';
 
 export interface FolderBackupOptions {
@@ -83,6 +86,17 @@ const MAX_KEPT_ENTRIES = 100_000;
 /** A walk entry as kept: one flat object (its own stat), no absolute path, no Stats object. */
 type Kept = EntryStat & Pick<TreeEntry, 'rel' | 'type' | 'linkTarget'>;
 
+/** Kept entries in walk order: all of them at once (walked before), or as a walk ahead lists them. */
+interface Feed<K> {
+  take(): K | undefined;
+  more(): Promise<boolean>;
+}
+
+function arrayFeed<K>(items: K[]): Feed<K> {
+  let i = 0;
+  return { take: () => items[i++], more: async () => false };
+}
+
 function keep(e: TreeEntry): Kept {
   const { size, mtimeMs, mode, uid, gid, dev, ino } = e.stat;
   return { rel: e.rel, type: e.type, linkTarget: e.linkTarget, size, mtimeMs, mode, uid, gid, dev, ino };
@@ -93,9 +107,12 @@ function keep(e: TreeEntry): Kept {
  * listed is skipped whole, with the warning a second walk gives: its files would otherwise be
  * refused one by one (each file opened must still be the one listed, openSource.ts).
  */
-async function* replay(root: string, entries: Kept[], run: <T>(fn: () => Promise<T>) => Promise<T>, lstat: Lstatter, warn: (t: string) => void): AsyncGenerator<TreeEntry> {
+async function* replay(root: string, entries: Feed<Kept>, run: <T>(fn: () => Promise<T>) => Promise<T>, lstat: Lstatter, warn: (t: string) => void): AsyncGenerator<TreeEntry> {
   let skipUnder: string | undefined;
-  for (const k of entries) {
+  for (;;) {
+    // Synchronous while entries are at hand: an await per entry is measurable on 16k files.
+    const k = entries.take() ?? ((await entries.more()) ? entries.take() : undefined);
+    if (k === undefined) return;
     if (skipUnder !== undefined && k.rel.startsWith(skipUnder)) continue;
     skipUnder = undefined;
     const e: TreeEntry = { rel: k.rel, abs: child(root, sep === '/' ? k.rel : k.rel.replaceAll('/', sep)), type: k.type, linkTarget: k.linkTarget, stat: k };
@@ -130,6 +147,9 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
   const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
 
+  // Without a previous manifest to compare, the archive is written whatever the walk finds: the
+  // walk runs ahead of the archive pass instead of before it (walkAhead.ts).
+  const mayBeUnchanged = opts.skipIfUnchanged && opts.previous?.manifestHash !== undefined;
   // The walk: manifest and totals, and the entries for the archive pass. Its warnings are kept
   // back (the first ones and a count) until we know whether an archive is written.
   const scanWarnings = new FirstOf<string>();
@@ -138,7 +158,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   let totalBytes = 0;
   let kept: Kept[] | undefined = [];
   ctx.progress({ current: 'scanning source' });
-  for await (const e of walkTree(source, { ...walkOpts, warn: (t) => void scanWarnings.add(t) })) {
+  for await (const e of mayBeUnchanged ? walkTree(source, { ...walkOpts, warn: (t) => void scanWarnings.add(t) }) : []) {
     scan.add(e);
     if (kept && kept.length < (opts.keptEntries ?? MAX_KEPT_ENTRIES)) kept.push(keep(e));
     else kept = undefined;
@@ -149,7 +169,8 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     if (ctx.signal.aborted) throw new CancelledError(what);
   }
   const scanHash = scan.digest();
-  ctx.log('info', `Source ${source}: ${plural(totalFiles, 'file')}, ${formatBytes(totalBytes)}`);
+  const sourceLine = (files: number, size: number) => ctx.log('info', `Source ${source}: ${plural(files, 'file')}, ${formatBytes(size)}`);
+  if (mayBeUnchanged) sourceLine(totalFiles, totalBytes);
 
   if (opts.skipIfUnchanged && opts.previous?.manifestHash === scanHash) {
     const stillThere = opts.previous.archivePath === undefined || (await fsGuard.run(destination, 'destination', () => fsp.stat(opts.previous!.archivePath!), ctx.signal).then(() => true, (e: unknown) => {
@@ -173,7 +194,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const warn = (t: string) => {
     if (shown.add(true)) ctx.log('warn', t);
   };
-  if (kept) {
+  if (mayBeUnchanged && kept) {
     // The walk's warnings now (a second walk, for a tree too large to keep, gives them again).
     for (const w of scanWarnings.kept) warn(w);
     shown.total += scanWarnings.dropped;
@@ -191,8 +212,18 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const slabs = new SlabPool();
   const reader = new SmallFileReader(run, walkOpts.asyncOnly);
   let queuedBytes = 0;
-  const it = kept ? replay(source, kept, run, new Lstatter(undefined, walkOpts.asyncOnly), warn) : walkTree(source, { ...walkOpts, warn });
+  const ahead = mayBeUnchanged
+    ? undefined
+    : new WalkAhead(walkTree(source, { ...walkOpts, warn }), keep, opts.keptEntries ?? MAX_KEPT_ENTRIES, (w) => {
+        totalFiles = w.files;
+        totalBytes = w.bytes;
+        sourceLine(w.files, w.bytes);
+      });
+  const lstat = new Lstatter(undefined, walkOpts.asyncOnly);
+  const it = ahead ? replay(source, ahead, run, lstat, warn) : kept ? replay(source, arrayFeed(kept), run, lstat, warn) : walkTree(source, { ...walkOpts, warn });
   let walkDone = false;
+  /** Until the walk ahead has counted the tree, progress has no percentage. */
+  const percent = () => (totalBytes && (!ahead || ahead.done) ? Math.min(100, (100 * bytes) / totalBytes) : undefined);
 
   /** Tops the read-ahead up once it is half used: small files are read in batches. */
   async function refill(): Promise<void> {
@@ -259,6 +290,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   }
 
   try {
+    await ahead?.ready();
     await refill();
     while (queue.length) {
       throwIfAborted(ctx.signal, what);
@@ -287,7 +319,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
         stored.add(e);
       }
       if (e.type === 'file') {
-        ctx.progress({ files, bytes, current: e.rel, percent: totalBytes ? Math.min(100, (100 * bytes) / totalBytes) : undefined });
+        ctx.progress({ files, bytes, current: e.rel, percent: percent() });
       }
       await refill();
     }
@@ -316,6 +348,7 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     await writer.abandon();
     await file.discard();
     await it.return(undefined).catch(() => undefined);
+    await ahead?.stop();
     await Promise.allSettled(queue.map((q) => q.read?.data));
     if (ctx.signal.aborted) throw new CancelledError(what);
     throw e;
