@@ -70,7 +70,7 @@ describe('Verify Backup compares with the recorded backup', function () {
 
   it('an archive whose backup left the history is still read back in full', async () => {
     const b = await run(service.runNow('docs'));
-    store.clearHistory();
+    await store.clearHistory();
     const v = await run(service.verify(service.environment('docs')!, b.result!.archivePath!));
     assert.equal(v.status, 'succeeded', v.error ?? '');
     assert.match(v.result?.summary ?? '', /2 files read back, SHA-256 [0-9a-f]{64}/);

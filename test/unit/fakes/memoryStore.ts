@@ -75,7 +75,7 @@ export class MemoryStore implements TaskStore {
   }
   applyBounds(): void {}
   setBounds(_b: HistoryBounds): void {}
-  clearHistory(): number {
+  async clearHistory(): Promise<number> {
     return 0;
   }
   async flush(): Promise<void> {}

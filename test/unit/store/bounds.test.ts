@@ -147,10 +147,32 @@ describe('store: bounded history', function () {
     store.createTask(task({ envId: 'a', queuedAt: 300, finishedAt: 300 }));
     store.createTask(task({ envId: 'b', queuedAt: 100, finishedAt: 100 }));
     store.createTask(task({ envId: 'a', status: 'running', queuedAt: 50 }));
-    assert.equal(store.clearHistory({ envIds: ['a'], before: 200 }), 1);
+    assert.equal(await store.clearHistory({ envIds: ['a'], before: 200 }), 1);
     assert.equal(store.getTask(a1.id), undefined);
-    assert.equal(store.clearHistory(), 2);
+    assert.equal(await store.clearHistory(), 2);
     assert.deepEqual(store.queryTasks({}).rows.map((r) => r.status), ['running']);
+    await store.dispose();
+  });
+
+  it('a large Clear History goes in batches: the window reads meanwhile, and what changes during it stays', async () => {
+    const { store } = await openStore(tempDir());
+    const at = task().queuedAt; // recent: nothing here is old enough to be pruned meanwhile
+    const running = store.createTask(task({ envId: 'a', status: 'running', queuedAt: at }));
+    for (let i = 0; i < 3000; i++) {
+      const t = store.createTask(task({ envId: i % 2 ? 'a' : 'b', queuedAt: at + i, finishedAt: at + i + 1 }));
+      for (let l = 0; l < 5; l++) store.appendLog(t.id, 'info', `line ${l} of task ${i}`, l);
+    }
+    const b = store.queryTasks({ envIds: ['b'] }).total;
+    const clearing = store.clearHistory({ envIds: ['a'] });
+    const left = store.queryTasks({ envIds: ['a'] }).total;
+    assert.ok(left > 1, `a batch, not all of it, before the event loop turns (${left} left)`);
+    // Made while the clear is under way: a new finished task, and the running one finishing.
+    const late = store.createTask(task({ envId: 'a', queuedAt: at + 10_000, finishedAt: at + 10_000 }));
+    store.updateTask(running.id, { status: 'succeeded', finishedAt: at + 10_001 });
+    assert.equal(await clearing, 1500);
+    assert.deepEqual(store.queryTasks({ envIds: ['a'] }).rows.map((r) => r.id).sort(), [running.id, late.id].sort());
+    assert.equal(store.queryTasks({ envIds: ['b'] }).total, b, 'other environments keep theirs');
+    assert.deepEqual(store.logAfter(late.id - 1, 0, 10), [], 'the log lines went with their tasks');
     await store.dispose();
   });
 

@@ -123,13 +123,13 @@ describe('store: queries', function () {
     assert.equal(store.queryTasks({ sort: 'bogus' as SortColumn, limit: 3 }).rows.length, 3);
   });
 
-  it('logAfter returns lines after a seq, in order, at most limit', () => {
+  it('logAfter returns lines after a seq, in order, at most limit', async () => {
     const t = store.createTask(task({ status: 'running' }));
     for (let i = 1; i <= 10; i++) store.appendLog(t.id, i === 4 ? 'error' : 'info', `l${i}`, i);
     assert.deepEqual(store.logAfter(t.id, 3, 4).map((l) => [l.seq, l.text, l.level]), [[4, 'l4', 'error'], [5, 'l5', 'info'], [6, 'l6', 'info'], [7, 'l7', 'info']]);
     assert.deepEqual(store.logAfter(t.id, 10, 5), []);
     assert.deepEqual(store.logAfter(9999, 0, 5), []);
-    store.clearHistory(); // leaves the running task
+    await store.clearHistory(); // leaves the running task
   });
 
   it('lastSucceeded finds the newest good run of an environment and kind', () => {
@@ -153,7 +153,7 @@ describe('store: page totals', function () {
     assert.equal(store.queryTasks(failed).total, 1);
     store.createTask(task({ status: 'failed' }));
     assert.equal(store.queryTasks({ ...failed, offset: 1 }).total, 2);
-    store.clearHistory();
+    await store.clearHistory();
     assert.deepEqual(store.queryTasks(failed), { rows: [], total: 0 });
     await store.dispose();
   });
@@ -189,7 +189,7 @@ describe('store: changesSince (the UI poll cursor)', function () {
     const { store } = await openStore(tempDir());
     store.createTask(task());
     const before = store.changesSince(0).revision;
-    store.clearHistory();
+    await store.clearHistory();
     const after = store.changesSince(before);
     assert.equal(after.removed, true);
     assert.equal(store.changesSince(after.revision).removed, false);

@@ -7,6 +7,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../../src/extension/core/ports';
+import { defaultWasmPath, loadSqlJs } from '../../../src/extension/core/store/openTaskStore';
+import { StoreReplica } from '../../../src/extension/core/store/replica';
+import { fingerprint, openSeed, readWithIdentity } from '../../../src/extension/core/store/replicaSeed';
+import { MIGRATIONS } from '../../../src/extension/core/store/schema';
 import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import type { TaskQuery } from '../../../src/shared/model';
 import { manualClock, openStore, removeTempDirs, sleep, sqlite3, task, tempDir } from './helpers';
@@ -55,9 +59,9 @@ describe('store: saves and text searches in a worker thread', function () {
     assert.equal(store.inWorker, true);
     writeMix(store, clock.now() - 30 * DAY, 60);
     store.applyBounds(clock.now()); // prunes by age and count, and shortens old logs past the text budget
-    assert.equal(store.clearHistory({ envIds: ['env-1'], before: clock.now() - 25 * DAY }) >= 0, true);
+    assert.equal((await store.clearHistory({ envIds: ['env-1'], before: clock.now() - 25 * DAY })) >= 0, true);
     writeMix(store, clock.now(), 10);
-    store.clearHistory({ envIds: ['env-2'] });
+    await store.clearHistory({ envIds: ['env-2'] });
     while (store.pendingWrite) await store.flush(); // pruning and shortening logs go in batches
     const byWorker = dump(dir);
     assert.equal(store.inWorker, true, 'the worker saved');
@@ -173,5 +177,77 @@ describe('store: saves and text searches in a worker thread', function () {
     assert.equal(store.inWorker, true);
     store.close();
     assert.ok(existsSync(join(dir, 'tasks.db')));
+  });
+  it('the worker starts from the file as read and migrates it as the window did: no export on the window\'s thread', async () => {
+    const dir = tempDir();
+    // A history written by the first release (schema 1), with backups and their verifies.
+    sqlite3(join(dir, 'tasks.db'), `PRAGMA page_size = 16384; PRAGMA auto_vacuum = INCREMENTAL; ${MIGRATIONS[0]} PRAGMA user_version = 1;
+      INSERT INTO tasks (env_id, kind, trigger, status, queued_at, started_at, finished_at, revision) VALUES
+        ('docs', 'backup', 'scheduled', 'succeeded', 1000, 1000, 2000, 1), ('docs', 'verify', 'scheduled', 'succeeded', 3000, 3000, 4000, 2),
+        ('mail', 'backup', 'manual', 'failed', 5000, 5000, 6000, 3);
+      INSERT INTO log_lines VALUES (1, 1, 1500, 'info', 'adding notes.md'), (3, 1, 5500, 'error', 'No space left on device');
+      INSERT INTO meta VALUES ('revision', '3');`);
+    const SQL = await loadSqlJs(defaultWasmPath());
+    const realExport = SQL.Database.prototype.export;
+    let exports = 0;
+    SQL.Database.prototype.export = function (this: InstanceType<typeof SQL.Database>) {
+      exports++;
+      return realExport.call(this);
+    };
+    let opened: Awaited<ReturnType<typeof openWithWorker>>;
+    try {
+      opened = await openWithWorker(dir, { bounds: { maxAgeDays: 1_000_000, maxTasks: 5000, maxLinesPerTask: 2000 } }); // the 1970 tasks stay
+    } finally {
+      SQL.Database.prototype.export = realExport;
+    }
+    const { store, worker, logger } = opened;
+    assert.equal(exports, 0, 'the window did not export its copy to start the worker');
+    // Schema 2's columns exist in the worker's copy too: these writes use them.
+    writeMix(store, Date.UTC(2026, 10, 1), 8);
+    await store.flush();
+    const byWorker = dump(dir);
+    assert.equal(store.inWorker, true);
+    assert.deepEqual(logger.warnings, []);
+    assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT parent_id FROM tasks WHERE id = 2'), '1', 'the migration linked the old verify in the saved file');
+    await worker().terminate();
+    store.markDirty();
+    await store.flush();
+    assert.equal(dump(dir), byWorker, 'the file the window writes itself is the same');
+    await store.dispose();
+  });
+
+  describe('a worker whose copy would not start where the window\'s did is not used', () => {
+    const startReplica = (start: ConstructorParameters<typeof StoreReplica>[0]) =>
+      new Promise<string>((resolve) => void new StoreReplica(start, { canPersist: () => true, onGone: resolve }));
+
+    it('another database than the window\'s', async () => {
+      const dir = tempDir();
+      const { store } = await openStore(dir);
+      store.createTask(task());
+      await store.flush();
+      const SQL = await loadSqlJs(defaultWasmPath());
+      const empty = await openSeed(SQL, { kind: 'new' });
+      // The worker reads the file (one task); the window's copy is said to be a new history.
+      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity: (await readWithIdentity(store.path)).identity }, fingerprint: fingerprint(empty), wasmPath: defaultWasmPath() });
+      assert.match(lost, /no longer matches \(it did not start from the same database\)/);
+      empty.close();
+      await store.dispose();
+    });
+
+    it('tasks.db replaced after the window read it', async () => {
+      const dir = tempDir();
+      const { store } = await openStore(dir);
+      store.createTask(task());
+      await store.flush();
+      const SQL = await loadSqlJs(defaultWasmPath());
+      const { bytes, identity } = await readWithIdentity(store.path);
+      const asRead = await openSeed(SQL, { kind: 'bytes', bytes: new Uint8Array(bytes) });
+      store.createTask(task()); // another save (a rename over tasks.db) before the worker reads it
+      await store.flush();
+      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity }, fingerprint: fingerprint(asRead), wasmPath: defaultWasmPath() });
+      assert.match(lost, /tasks\.db changed on disk before the store worker read it/);
+      asRead.close();
+      await store.dispose();
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Clock, Logger } from '../ports';
 import { DEFAULT_READ_RETRY_MS, moveAside, readIfExists, removeStaleTemp, type ReadFile } from './persist';
+import { IN_MEMORY_PRAGMAS, readWithIdentity, type FileIdentity, type ReplicaSeed } from './replicaSeed';
 import { NewerSchemaError, prepareForReading, prepareSchema, SchemaError } from './schema';
 import { SqlTaskStore, type PersistEvent } from './sqlStore';
 import type { HistoryBounds } from './taskStore';
@@ -65,27 +66,34 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   const path = join(options.dir, DB_FILE);
   await removeStaleTemp(path);
   const warnings: string[] = [];
-  const { db, needsWrite, readOnly } = await loadDatabase(SQL, path, options, warnings);
-  // The in-memory copy needs no journal on disk nor syncs: durability comes from the atomic file
-  // replace in persist.ts. Without this every autocommit statement writes a journal in WASM memory.
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
+  const { db, needsWrite, readOnly, seed } = await loadDatabase(SQL, path, options, warnings);
+  // Without this every autocommit statement writes a journal in WASM memory.
+  db.exec(IN_MEMORY_PRAGMAS);
   const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000, readOnly });
   if (readOnly) return { store, warnings, readOnly };
+  // Before any write: the worker's copy starts from the same bytes and schema steps (replicaSeed.ts).
+  if (options.worker) store.useWorker({ seed, wasmPath: options.wasmPath ?? defaultWasmPath(), script: options.workerScript, onStarted: options.onWorker });
   // Old history past the bounds goes now; a new or migrated file is written once. A healthy
   // file with nothing to prune is not written at all.
   store.applyBounds(options.clock.now());
-  if (options.worker) store.useWorker({ wasmPath: options.wasmPath ?? defaultWasmPath(), script: options.workerScript, onStarted: options.onWorker });
   if (needsWrite) store.markDirty();
   return { store, warnings, readOnly };
 }
 
-type Loaded = { db: Database; needsWrite: boolean; readOnly: boolean };
+/** seed: where `db` came from, prepareSchema aside (undefined: unknown, the worker starts from an export). */
+type Loaded = { db: Database; needsWrite: boolean; readOnly: boolean; seed?: ReplicaSeed };
 
 async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOptions, warnings: string[]): Promise<Loaded> {
   let problem: string | undefined;
   let bytes: Uint8Array | undefined;
+  let identity: FileIdentity | undefined;
+  const read: ReadFile = options.readFile ?? (async (p) => {
+    const r = await readWithIdentity(p);
+    identity = r.identity; // what the store worker checks before it reads the file (replicaSeed.ts)
+    return r.bytes;
+  });
   try {
-    bytes = await readIfExists(path, options.readRetryMs ?? DEFAULT_READ_RETRY_MS, options.readFile);
+    bytes = await readIfExists(path, options.readRetryMs ?? DEFAULT_READ_RETRY_MS, read);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // A folder in its place is not a history; anything else (EACCES, EIO that persists) may be.
@@ -93,7 +101,7 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
     problem = 'a folder is where the file should be';
   }
   if (!problem) {
-    if (bytes === undefined) return { db: fresh(SQL), needsWrite: true, readOnly: false };
+    if (bytes === undefined) return { db: fresh(SQL), needsWrite: true, readOnly: false, seed: { kind: 'new' } };
     // SQLite opens an empty file as an empty database; for us it is a history that was lost.
     if (bytes.length === 0) problem = 'the file is empty';
     else {
@@ -102,7 +110,7 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
         db = new SQL.Database(bytes);
         checkIntegrity(db);
         const outcome = prepareSchema(db);
-        return { db, needsWrite: outcome !== 'current', readOnly: false };
+        return { db, needsWrite: outcome !== 'current', readOnly: false, seed: identity && { kind: 'file', path, identity } };
       } catch (e) {
         if (e instanceof NewerSchemaError) return openNewer(db!, e, path, options, warnings);
         db?.close();
@@ -120,7 +128,7 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
   }
   options.logger.warn(warning);
   warnings.push(warning);
-  return { db: fresh(SQL), needsWrite: true, readOnly: false };
+  return { db: fresh(SQL), needsWrite: true, readOnly: false, seed: { kind: 'new' } };
 }
 
 function openNewer(db: Database, e: NewerSchemaError, path: string, options: TaskStoreOptions, warnings: string[]): Loaded {

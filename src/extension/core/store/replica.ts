@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { SqlValue } from 'sql.js';
 import type { TaskPage, TaskQuery } from '../../../shared/model';
+import type { ReplicaSeed } from './replicaSeed';
 
 /** Where the worker's script is: beside this module in tests, beside extension.js in the bundle. */
 export const STORE_WORKER_SCRIPT = join(__dirname, 'storeWorker.js');
@@ -15,8 +16,10 @@ export const STORE_WORKER_SCRIPT = join(__dirname, 'storeWorker.js');
 export type ReplicaOp = [sql: string, params: SqlValue[]];
 
 export interface ReplicaStart {
-  /** The database the writes start from (an export of the host's copy). */
-  bytes: Uint8Array;
+  /** What the writes start from (replicaSeed.ts): the file as the host opened it, a new history, or an export. */
+  seed: ReplicaSeed;
+  /** The host's copy at that point (replicaSeed.ts's fingerprint): the worker's must match. */
+  fingerprint: string;
   wasmPath: string;
 }
 
@@ -61,9 +64,9 @@ export class StoreReplica {
   private gone: string | undefined;
 
   constructor(start: ReplicaStart, private readonly options: ReplicaOptions) {
-    // The bytes are moved, not copied: the host's thread does not pay for a second copy.
-    const bytes = start.bytes;
-    this.worker = new Worker(options.script ?? STORE_WORKER_SCRIPT, { workerData: { bytes, wasmPath: start.wasmPath }, transferList: [bytes.buffer as ArrayBuffer] });
+    // An export's bytes are moved, not copied: the host's thread does not pay for a second copy.
+    const transferList = start.seed.kind === 'bytes' ? [start.seed.bytes.buffer as ArrayBuffer] : [];
+    this.worker = new Worker(options.script ?? STORE_WORKER_SCRIPT, { workerData: start, transferList });
     // Never keeps the process alive on its own (a test, the command line).
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.receive(m));

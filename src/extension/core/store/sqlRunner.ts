@@ -17,6 +17,8 @@ export class SqlRunner {
   private readonly statements = new Map<string, Statement>();
   /** Set while a replica follows this database. */
   journal: WriteJournal | undefined;
+  /** Writes run so far: a replica may start from the opened bytes only while this is 0. */
+  writes = 0;
 
   /** A small cap, because filter combinations make many distinct page queries. */
   constructor(
@@ -96,7 +98,9 @@ export class SqlRunner {
   }
 
   private wrote(sql: string, params: SqlValue[]): void {
-    if (this.journal && !isReadOnlySql(sql)) this.journal(sql, params);
+    if (isReadOnlySql(sql)) return;
+    this.writes++;
+    this.journal?.(sql, params);
   }
 
   private statement(sql: string): Statement {

@@ -9,6 +9,7 @@ import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
 import { ReplicaGone, StoreReplica } from './replica';
+import { fingerprint, type ReplicaSeed } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
 import { countRows, readPage, stepsOf } from './pageReader';
@@ -72,6 +73,8 @@ const PRUNE_SLICE = 1000;
 /** Tasks deleted per transaction, and how long one batch of pruning may hold the thread. */
 const PRUNE_CHUNK = 25;
 const PRUNE_BUDGET_MS = 5;
+/** Ids a batch of Clear History looks at per step. */
+const CLEAR_SCAN = 2000;
 /** Pages given back per step (0.1 ms to tens of ms a page); steps go on until the batch's budget is spent. */
 const VACUUM_STEP_PAGES = 32;
 /** Past this many buffered lines, append drains at once: bounds memory and how long one drain blocks. */
@@ -147,15 +150,18 @@ export class SqlTaskStore implements TaskStore {
   /**
    * From now on the database is saved, and text-searched, by a worker thread holding a copy that
    * follows every write (replica.ts): the host's thread never runs db.export() or a LIKE over the
-   * logs. Costs one export now (the copy's start) and the copy's memory. If the worker cannot
-   * start or stops, the store goes on in this thread with a warning; nothing is lost, as this
-   * copy is always complete.
+   * logs. The copy starts from `seed`, the file this database was opened from or a new one
+   * (replicaSeed.ts), when nothing was written since; otherwise (or without a seed) from an
+   * export now, which blocks this thread (~200 ms at 100k tasks). Costs the copy's memory. If the
+   * worker cannot start or stops, the store goes on in this thread with a warning; nothing is
+   * lost, as this copy is always complete.
    */
-  useWorker(options: { wasmPath: string; script?: string; onStarted?: (worker: Worker) => void }): void {
+  useWorker(options: { seed?: ReplicaSeed; wasmPath: string; script?: string; onStarted?: (worker: Worker) => void }): void {
     if (this.replica || this.closed || this.options.readOnly) return;
     try {
+      const seed: ReplicaSeed = options.seed && this.sql.writes === 0 ? options.seed : { kind: 'bytes', bytes: this.db.export() };
       const replica = new StoreReplica(
-        { bytes: this.db.export(), wasmPath: options.wasmPath },
+        { seed, fingerprint: fingerprint(this.db), wasmPath: options.wasmPath },
         { script: options.script, onStarted: options.onStarted, canPersist: () => this.options.canPersist?.() ?? true, onGone: (reason) => this.replicaLost(reason) },
       );
       this.replica = replica;
@@ -456,11 +462,17 @@ export class SqlTaskStore implements TaskStore {
     } while (this.freedPages && performance.now() < deadline);
   }
 
-  clearHistory(filter?: { envIds?: string[]; before?: number }): number {
+  /**
+   * In batches of about PRUNE_BUDGET_MS, one per turn of the event loop, walking ids upwards: all
+   * at once, a clear of 100k tasks held the host's thread for 5 s. What it deletes is what
+   * matched when it was asked: a task created or changed since (one that was running and has
+   * finished) is newer than the request and stays. Reads meanwhile see the history part-cleared.
+   */
+  async clearHistory(filter?: { envIds?: string[]; before?: number }): Promise<number> {
     this.assertOpen();
     this.drainLogs();
-    const clauses = [FINISHED];
-    const params: SqlValue[] = [];
+    const clauses = [FINISHED, 'revision <= ?'];
+    const params: SqlValue[] = [this.revision];
     if (filter?.envIds?.length) {
       clauses.push(`env_id IN (${filter.envIds.map(() => '?').join(', ')})`);
       params.push(...filter.envIds);
@@ -469,9 +481,26 @@ export class SqlTaskStore implements TaskStore {
       clauses.push('coalesce(finished_at, queued_at) < ?');
       params.push(filter.before);
     }
-    const ids = this.sql.rows(`SELECT id FROM tasks WHERE ${clauses.join(' AND ')}`, params).map((r) => r[0] as number);
-    this.deleteTasks(ids);
-    return ids.length;
+    const last = (this.sql.scalar('SELECT max(id) FROM tasks', []) as number | null) ?? 0;
+    // Ids are looked at CLEAR_SCAN at a time, so a batch that finds few matches stays short too.
+    const next = `SELECT id FROM tasks WHERE id > ? AND id <= ? AND ${clauses.join(' AND ')} ORDER BY id LIMIT ${PRUNE_CHUNK}`;
+    let after = 0;
+    let removed = 0;
+    for (;;) {
+      const deadline = performance.now() + PRUNE_BUDGET_MS;
+      do {
+        const upTo = Math.min(after + CLEAR_SCAN, last);
+        const ids = this.sql.rows(next, [after, upTo, ...params]).map((r) => r[0] as number);
+        this.deleteTasks(ids);
+        removed += ids.length;
+        after = ids.length === PRUNE_CHUNK ? ids[ids.length - 1] : upTo;
+      } while (after < last && performance.now() < deadline);
+      if (after >= last) return removed;
+      await new Promise((r) => setImmediate(r));
+      // Closed or stopped meanwhile (the window changed role): what is deleted stays deleted.
+      if (this.closed || this.stopped) return removed;
+      this.drainLogs();
+    }
   }
 
   async flush(): Promise<void> {

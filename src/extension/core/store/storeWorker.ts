@@ -8,6 +8,7 @@ import { loadSqlJs } from './openTaskStore';
 import { countRows, readPage } from './pageReader';
 import { writeFileAtomic } from './persist';
 import type { FromWorker, ReplicaStart, ToWorker } from './replica';
+import { fingerprint, openSeed, SeedMismatch } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
 
 const port = parentPort!;
@@ -32,9 +33,15 @@ port.on('message', (m: ToWorker) => (handle ? handle(m) : early.push(m)));
 
 async function main(): Promise<void> {
   const SQL = await loadSqlJs(start.wasmPath);
-  const db: Database = new SQL.Database(start.bytes);
-  // As the host's copy (openTaskStore.ts): the journal in memory, no syncs.
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
+  // The host's copy before its first journaled write (replicaSeed.ts).
+  let db: Database;
+  try {
+    db = await openSeed(SQL, start.seed);
+    if (fingerprint(db) !== start.fingerprint) throw new SeedMismatch('it did not start from the same database');
+  } catch (e) {
+    if (!(e instanceof SeedMismatch)) throw e;
+    return post({ kind: 'diverged', message: e.message });
+  }
   const sql = new SqlRunner(db);
   // Saves one at a time, in the order asked (the host's Coalescer never overlaps them anyway).
   let saving: Promise<void> = Promise.resolve();

@@ -81,8 +81,8 @@ export interface TaskStore {
   /** Applies the history bounds now (also done on its own after writes). */
   applyBounds(now: number): void;
   setBounds(bounds: HistoryBounds): void;
-  /** Deletes finished tasks matching the filter (all finished when omitted); returns how many. */
-  clearHistory(filter?: { envIds?: string[]; before?: number }): number;
+  /** Deletes finished tasks matching the filter (all finished when omitted) as they are now; returns how many. */
+  clearHistory(filter?: { envIds?: string[]; before?: number }): Promise<number>;
   /** Writes pending changes to disk now. */
   flush(): Promise<void>;
   /** Flushes and closes. */
