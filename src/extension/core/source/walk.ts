@@ -270,11 +270,19 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
  */
 export class ManifestHasher {
   private readonly h: Hash = createHash('sha256');
+  /** Lines not hashed yet: one update per ~16 KB, not per entry (the digest is the same). */
+  private pending = '';
   /** `size`: bytes actually stored, when a file changed size between stat and read. */
   add(e: TreeEntry, size = e.type === 'file' ? e.stat.size : 0): void {
-    this.h.update(`${e.type}\0${e.rel}\0${size}\0${e.stat.mtimeMs}\0${e.stat.mode}\0${e.linkTarget ?? ''}\n`);
+    this.pending += `${e.type}\0${e.rel}\0${size}\0${e.stat.mtimeMs}\0${e.stat.mode}\0${e.linkTarget ?? ''}\n`;
+    if (this.pending.length >= 16384) this.flush();
   }
   digest(): string {
+    this.flush();
     return this.h.digest('hex');
+  }
+  private flush(): void {
+    if (this.pending) this.h.update(this.pending);
+    this.pending = '';
   }
 }

@@ -18,6 +18,7 @@ import { archiveName, assertEnvId } from './naming';
 import { openSourceHandle } from './openSource';
 import { SlabPool, SmallFileReader, type SmallRead } from './smallFiles';
 import { TarGzWriter } from './tarGzWriter';
+import type { PlainHeader } from './ustarHeader';
 import { WalkAhead } from './walkAhead';
 import { child, Lstatter, ManifestHasher, walkTree, type EntryStat, type TreeEntry } from '../../source/walk';
 
@@ -126,12 +127,19 @@ async function* replay(root: string, entries: Feed<Kept>, run: <T>(fn: () => Pro
   }
 }
 
-function headerFor(e: TreeEntry, size: number) {
-  // new Date(Math.round(mtimeMs)) is what Stats.mtime holds.
-  const base = { mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtime: new Date(Math.round(e.stat.mtimeMs)) };
-  if (e.type === 'dir') return { ...base, path: `${e.rel}/`, type: 'Directory' as const, size: 0 };
-  if (e.type === 'symlink') return { ...base, path: e.rel, type: 'SymbolicLink' as const, size: 0, linkpath: e.linkTarget };
-  return { ...base, path: e.rel, type: 'File' as const, size };
+function headerFor(e: TreeEntry, size: number): PlainHeader {
+  const st = e.stat;
+  // One object of one shape per entry (spreading a shared base cost ~2.5 us each on 16k files).
+  return {
+    path: e.type === 'dir' ? `${e.rel}/` : e.rel,
+    type: e.type === 'dir' ? 'Directory' : e.type === 'symlink' ? 'SymbolicLink' : 'File',
+    size: e.type === 'file' ? size : 0,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    mtime: new Date(Math.round(st.mtimeMs)), // what Stats.mtime holds
+    linkpath: e.type === 'symlink' ? e.linkTarget : undefined,
+  };
 }
 
 export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOptions): Promise<FolderBackupResult> {
