@@ -56,6 +56,22 @@ describe('archive index and random reads', function () {
     assert.ok(stored.members.c.length > 10, `only ${stored.members.c.length} members`);
   });
 
+  it('the index the backup writes matches the archive on disk, whatever the size of its last members', async () => {
+    // The backup hashes the archive's last 4 KB from what it wrote, without reading it back: a
+    // one-member archive smaller than that, members of 1 KB, and the ordinary case.
+    const small = tempDir();
+    writeFileSync(join(small, 'notes.txt'), 'environment 1\n'.repeat(200));
+    for (const [src, chunkSize] of [[small, 64 * 1024], [tree().src, 1024], [tree().src, 64 * 1024]] as const) {
+      const { archive } = await backup(src, chunkSize);
+      const written = await readIndexFile(archive);
+      assert.ok(written, `the index of ${archive} (${chunkSize} B members) does not match it`);
+      unlinkSync(`${archive}.idx`);
+      clearArchiveIndexCache();
+      await archiveIndex(archive);
+      assert.equal((await readIndexFile(archive))!.tailHash, written.tailHash);
+    }
+  });
+
   it('reads the first, a middle, the last, a spanning and a long-named file byte-identical', async () => {
     const { src, contents } = tree();
     const { archive } = await backup(src);

@@ -9,6 +9,16 @@ export async function gitIgnoreCase(source: string, platform: NodeJS.Platform = 
   return set ?? (platform === 'darwin' || platform === 'win32');
 }
 
+/**
+ * The walk's ignore-case rule, looked up only when the first .gitignore is found: the lookup
+ * climbs to the file system's root one stat at a time (a dozen thread-pool round trips on a
+ * busy host), which a tree without a .gitignore never needs. Asked again, the same answer.
+ */
+export function ignoreCaseOnce(source: string, known: boolean | undefined, run: <T>(fn: () => Promise<T>) => Promise<T>): () => Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  return () => (answer ??= known !== undefined ? Promise.resolve(known) : run(() => gitIgnoreCase(source)));
+}
+
 /** core.ignorecase of the repository that holds `dir` (its own or an enclosing one), if set. */
 async function repositoryIgnoreCase(dir: string): Promise<boolean | undefined> {
   for (let d = dir; ; d = dirname(d)) {

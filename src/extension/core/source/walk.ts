@@ -9,7 +9,7 @@ import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { SyncSlices, UnresponsiveError } from '../fsguard';
 import { CancelledError, errCode, errorText } from '../util/errors';
-import { gitIgnoreCase } from './gitConfig';
+import { ignoreCaseOnce } from './gitConfig';
 import { isRestoreStaging } from '../restore/staging';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
@@ -87,13 +87,13 @@ export async function gitignoreLayer(
   dirents: Dirent[],
   parentLayer: GitignoreLayer | undefined,
   opts: Pick<WalkOptions, 'useGitignore' | 'warn'>,
-  ignorecase: boolean,
+  ignorecase: () => Promise<boolean>,
   run: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<GitignoreLayer | undefined> {
   if (!opts.useGitignore || !dirents.some((d) => d.name === '.gitignore' && d.isFile())) return parentLayer;
   try {
     const text = await run(() => fsp.readFile(join(abs, '.gitignore'), 'utf8'));
-    return { base: rel, ig: ignore({ allowRelativePaths: true, ignorecase }).add(text), parent: parentLayer };
+    return { base: rel, ig: ignore({ allowRelativePaths: true, ignorecase: await ignorecase() }).add(text), parent: parentLayer };
   } catch (e) {
     if (fatal(e)) throw e;
     opts.warn(`Cannot read ${rel ? `${rel}/` : ''}.gitignore: ${errorText(e)} (its rules are not applied)`);
@@ -180,7 +180,7 @@ export async function* walkTree(source: string, opts: WalkOptions): AsyncGenerat
   const lstat = new Lstatter(undefined, opts.asyncOnly);
   const run = opts.run ?? (<T>(fn: () => Promise<T>) => fn());
   // The `ignore` package compares without case by default; git on Linux does not (UPPER.LOG is kept with *.log).
-  const ignorecase = opts.useGitignore && (opts.ignoreCase ?? (await run(() => gitIgnoreCase(source))));
+  const ignorecase = ignoreCaseOnce(source, opts.ignoreCase, run);
 
   function list(abs: string): Promise<Listing> {
     return run(() => fsp.readdir(abs, { withFileTypes: true })).then(

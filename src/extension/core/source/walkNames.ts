@@ -5,7 +5,7 @@
 import { promises as fsp, type Dirent } from 'node:fs';
 import { resolve } from 'node:path';
 import { errCode, errorText } from '../util/errors';
-import { gitIgnoreCase } from './gitConfig';
+import { ignoreCaseOnce } from './gitConfig';
 import { child, excludeMatcher, fatal, gitignoreLayer, keptEntries, type GitignoreLayer, type WalkOptions } from './walk';
 
 export interface NameCounts {
@@ -26,7 +26,7 @@ export async function walkNames(source: string, opts: WalkOptions & { signal?: A
   const excluded = excludeMatcher(opts.exclude);
   const skip = new Set(opts.skipAbs ?? []);
   const run = opts.run ?? (<T>(fn: () => Promise<T>) => fn());
-  const ignorecase = opts.useGitignore && (opts.ignoreCase ?? (await run(() => gitIgnoreCase(source))));
+  const ignorecase = ignoreCaseOnce(source, opts.ignoreCase, run);
   const counts: NameCounts = { files: 0, dirs: 0, symlinks: 0 };
 
   const list = (abs: string): Promise<Dirent[] | Error> =>

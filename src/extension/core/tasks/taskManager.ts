@@ -2,6 +2,14 @@
 // (never two tasks of one environment at once; different environments in parallel, up to
 // `maxParallel`, the rest queued), wires cancellation and timeouts through an AbortSignal, and
 // throttles progress so a backup of 100k files does not mean 100k store writes.
+//
+// A task that is still running after `longRunningMs` gives its place back (up to `maxParallel`
+// such long tasks at once): a 150 MB backup that runs for 10 s must not hold one of the places
+// that the 30 small runs falling due beside it each need for a tenth of a second. This is how a
+// runtime scheduler treats a thread blocked in a long call (Go hands its processor to another):
+// the limit keeps bursts of work from piling onto the machine; it is not meant to make short
+// work queue behind long work. So at most `maxParallel` tasks in their first `longRunningMs`,
+// plus at most `maxParallel` long ones.
 import type { LogLevel, TaskKind, TaskProgress, TaskRecord, TaskResult, TaskTrigger } from '../../../shared/model';
 import type { Clock, Logger, TaskContext } from '../ports';
 import type { TaskStore } from '../store/taskStore';
@@ -33,8 +41,13 @@ export interface TaskManagerOptions {
   store: TaskStore;
   clock: Clock;
   logger: Logger;
-  /** At most this many tasks of different environments run at once (default 4). */
+  /**
+   * At most this many tasks of different environments run at once (default 4), not counting
+   * up to as many more that have run longer than `longRunningMs`.
+   */
   maxParallel?: number;
+  /** A task running this long gives its place to a waiting one, while fewer than `maxParallel` long ones run (default 1000 ms). */
+  longRunningMs?: number;
   /** Progress reaches the store at most this often per task (default 1000 ms). */
   progressIntervalMs?: number;
   /**
@@ -77,6 +90,9 @@ interface Running {
   /** Cleanups the work registered for the case it is abandoned (its partial file). */
   cleanups: Set<() => unknown>;
   abandon?: (reason: unknown) => void;
+  /** Set once the work has run for `longRunningMs`: from then on it may leave its place. */
+  pastLong: boolean;
+  longTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export const DEFAULT_STALL_MS = 30 * 60_000;
@@ -95,10 +111,13 @@ export class TaskManager {
   private readonly progressIntervalMs: number;
   private readonly stallMs: () => number;
   private readonly abandonAfterMs: number;
+  private readonly longRunningMs: number;
   private stallWatch: ReturnType<typeof setInterval> | undefined;
   /** Environment id -> the task holding it (running or queued, including a chain's follow-ups). */
   private readonly holders = new Map<string, number>();
   private readonly running = new Map<number, Running>();
+  /** Running tasks that gave their place back (they ran longer than `longRunningMs`). */
+  private readonly long = new Set<number>();
   private readonly waiting: Waiting[] = [];
   private readonly changed = new Emitter<TaskRecord>();
   private disposed = false;
@@ -114,6 +133,7 @@ export class TaskManager {
     this.progressIntervalMs = options.progressIntervalMs ?? 1000;
     this.stallMs = options.stallMs ?? (() => DEFAULT_STALL_MS);
     this.abandonAfterMs = options.abandonAfterMs ?? 30_000;
+    this.longRunningMs = options.longRunningMs ?? 1000;
   }
 
   /** Marks what a crashed or killed host left running as interrupted. Call once at start-up. */
@@ -220,10 +240,19 @@ export class TaskManager {
   }
 
   private pump(): void {
-    while (this.running.size < this.maxParallel && this.waiting.length > 0) {
+    while (this.running.size - this.long.size < this.maxParallel && this.waiting.length > 0) {
       const w = this.waiting.shift()!;
       void this.execute(w.task, w.spec).then(w.resolve);
     }
+  }
+
+  /** Moves tasks past `longRunningMs` out of their places while the long ones leave room, oldest first. */
+  private releaseLongPlaces(): void {
+    for (const entry of this.running.values()) {
+      if (this.long.size >= this.maxParallel) break;
+      if (entry.pastLong) this.long.add(entry.task.id);
+    }
+    this.pump();
   }
 
   private async execute(queued: TaskRecord, spec: TaskSpec): Promise<TaskRecord> {
@@ -238,8 +267,16 @@ export class TaskManager {
       lastActivityAt: this.clock.now(),
       stalled: false,
       cleanups: new Set(),
+      pastLong: false,
+      longTimer: undefined,
     };
     this.running.set(queued.id, entry);
+    // The timer, not a clock comparison, says when: a timer may fire a little before the clock agrees.
+    entry.longTimer = setTimeout(() => {
+      entry.pastLong = true;
+      this.releaseLongPlaces();
+    }, this.longRunningMs);
+    (entry.longTimer as { unref?: () => void }).unref?.();
     this.watchStalls();
     const startedAt = this.clock.now();
     entry.task = this.store.updateTask(queued.id, { status: 'running', startedAt });
@@ -288,9 +325,12 @@ export class TaskManager {
       }
     } finally {
       if (timer) clearTimeout(timer);
+      clearTimeout(entry.longTimer);
       abandoned.dispose();
     }
     this.running.delete(queued.id);
+    // A long one ending makes room for another that waits, still in its place, to leave it.
+    if (this.long.delete(queued.id)) this.releaseLongPlaces();
     this.holders.delete(spec.envId);
     // Follow-ups take the environment over directly, before anything waiting can grab it.
     for (const next of followUps) {

@@ -115,9 +115,10 @@ export class AtomicFile {
   /**
    * fsyncs the data, then links the file under its final name (never replacing an existing
    * file: the next free second is taken), removes the temporary name and fsyncs the folder.
-   * Returns the final path.
+   * `alongside(finalPath)` runs while the folder is fsynced (the archive's index); it must not
+   * reject. Returns the final path.
    */
-  async commit(nameFor: (bumpSeconds: number) => string): Promise<string> {
+  async commit(nameFor: (bumpSeconds: number) => string, alongside?: (finalPath: string) => Promise<void>): Promise<string> {
     try {
       const fh = this.fh ?? (await onDest(this.destination, () => fsp.open(this.tempPath, 'r')));
       await onDest(this.destination, () => fh.sync());
@@ -126,7 +127,7 @@ export class AtomicFile {
       const finalPath = await this.publish(nameFor);
       this.published = true;
       liveTemps.delete(this.tempPath);
-      await this.syncDir();
+      await Promise.all([this.syncDir(), alongside?.(finalPath)]);
       return finalPath;
     } catch (e) {
       throw destinationError(e, this.destination);

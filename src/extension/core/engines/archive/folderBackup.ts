@@ -13,6 +13,7 @@ import { writeArchiveIndex } from './archiveIndex';
 import { AtomicFile, ensureDestination, removeStalePartials } from './atomicFile';
 import { CancelledError, errCode, errorText, throwIfAborted } from '../../util/errors';
 import { formatBytes } from '../../util/format';
+import { allInOrder } from '../../util/allInOrder';
 import { FirstOf, moreWarnings } from '../../util/firstOf';
 import { archiveName, assertEnvId } from './naming';
 import { openSourceHandle } from './openSource';
@@ -148,12 +149,17 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
   const what = 'Backup';
   const source = resolve(opts.source);
   const destination = resolve(opts.destination);
-  await checkSource(source, ctx.signal);
+  await checkSource(source, ctx.signal); // first: a missing source must not leave a new destination folder behind
   await ensureDestination(destination, ctx.signal);
-  await removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t));
-  const skipAbs = await destinationInsideSource(source, destination, ctx.signal);
+  // The other checks run side by side: on a busy host each call is a wait in the thread pool's
+  // queue, and a small folder's backup is mostly such waits. Failures read as if they ran in turn.
   const run = <T>(fn: () => Promise<T>) => onSource(source, fn, ctx.signal);
-  const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly: await onNetworkFs(source, run) };
+  const [, skipAbs, asyncOnly] = await allInOrder([
+    removeStalePartials(destination, opts.envId, (t) => ctx.log('info', t)),
+    destinationInsideSource(source, destination, ctx.signal),
+    onNetworkFs(source, run),
+  ] as const);
+  const walkOpts = { exclude: opts.exclude, useGitignore: opts.useGitignore, skipAbs, run, asyncOnly };
 
   // Without a previous manifest to compare, the archive is written whatever the walk finds: the
   // walk runs ahead of the archive pass instead of before it (walkAhead.ts).
@@ -333,16 +339,15 @@ export async function runFolderBackup(ctx: TaskContext, opts: FolderBackupOption
     }
     const { size, sha256 } = await writer.finish();
     throwIfAborted(ctx.signal, what);
-    const archivePath = await file.commit(nameFor);
     // The index lets a single file be read (and a restore run) without inflating everything.
+    // It is written while the folder is fsynced. Its hash goes into the history with the
+    // archive's: a reader uses only the recorded index.
     const index = writer.indexData();
-    // Its hash goes into the history with the archive's: a reader uses only the recorded index.
-    const indexSha256 = index
-      ? await fsGuard.run(destination, 'destination', () => writeArchiveIndex(archivePath, index, sha256), ctx.signal).then(
-          (w) => w.sha256,
-          (err) => void ctx.log('warn', `Index of ${archivePath} not written (${errorText(err)}); it is rebuilt when needed`),
-        )
-      : undefined;
+    let indexSha256: string | undefined;
+    const archivePath = await file.commit(nameFor, index && ((path) => fsGuard.run(destination, 'destination', () => writeArchiveIndex(path, index, sha256, writer.writtenTail), ctx.signal).then(
+      (w) => void (indexSha256 = w.sha256),
+      (err) => void ctx.log('warn', `Index of ${path} not written (${errorText(err)}); it is rebuilt when needed`),
+    )));
     const manifestHash = stored.digest();
     const warnings = shown.total;
     const more = moreWarnings(shown.dropped);

@@ -6,15 +6,22 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { deflateRaw as deflateRawCb, gzip as gzipCb, type ZlibOptions } from 'node:zlib';
+import { deflateRaw as deflateRawCb, gzip as gzipCb, gzipSync, type ZlibOptions } from 'node:zlib';
 import { Header } from 'tar/header';
 import { Pax } from 'tar/pax';
-import type { IndexData } from './archiveIndex';
+import { TAIL_BYTES, type IndexData } from './archiveIndex';
 import type { TarEntry } from './tarReader';
 import { plainUstar, type PlainHeader } from './ustarHeader';
 
 const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
 const deflateRaw = promisify<Buffer, ZlibOptions, Buffer>(deflateRawCb);
+
+/**
+ * A member this small (a small folder's whole archive, or the end of any archive) is compressed
+ * on the calling thread: that takes well under a millisecond, where a trip through the thread
+ * pool waits behind whatever else it runs (another backup's 1 MB members, fsyncs).
+ */
+const SYNC_MEMBER_BYTES = 32 * 1024;
 
 const PROBE_SAMPLES = 3;
 const PROBE_BYTES = 16 * 1024;
@@ -77,6 +84,8 @@ export class TarGzWriter {
   written = 0;
   /** Uncompressed tar bytes produced so far. */
   tarBytes = 0;
+  /** The last bytes written (up to the index's TAIL_BYTES): the index hashes them without reading the archive back. */
+  private lastBytes = Buffer.alloc(0);
 
   constructor(private readonly sink: Sink, opts: TarGzOptions) {
     this.level = opts.level;
@@ -90,6 +99,7 @@ export class TarGzWriter {
     // zlib's default 16 KB output buffer makes the thread pool hand back to the main thread
     // every 16 KB; 1 MB makes that a few round trips per member, without large idle buffers.
     const chunkSize = 1024 * 1024;
+    if (data.length <= SYNC_MEMBER_BYTES) return gzipSync(data, { level: this.level });
     if (this.level > 0 && this.skipIncompressible && (await incompressible(data))) {
       this.storedMembers++;
       return gzip(data, { level: 0, chunkSize });
@@ -122,6 +132,11 @@ export class TarGzWriter {
       headerOffset,
       dataOffset: this.tarBytes + this.pos,
     });
+  }
+
+  /** After finish(): the archive's size and its last bytes, for the index. */
+  get writtenTail(): { size: number; tail: Buffer } {
+    return { size: this.written, tail: this.lastBytes };
   }
 
   /** After finish(): the index of what was written, or undefined when it grew too large to keep. */
@@ -212,6 +227,7 @@ export class TarGzWriter {
       this.hash.update(member);
       await this.sink.write(member);
       this.written += member.length;
+      this.lastBytes = member.length >= TAIL_BYTES ? Buffer.from(member.subarray(member.length - TAIL_BYTES)) : Buffer.concat([this.lastBytes, member]).subarray(-TAIL_BYTES);
     } catch (e) {
       this.failed = e;
       throw e;
