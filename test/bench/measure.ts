@@ -16,10 +16,11 @@ export function fresh(d: string): void {
   mkdirSync(d, { recursive: true });
 }
 
-/** CPU time of this process's main thread, in ms (Linux schedstat, nanoseconds); undefined elsewhere. */
-function mainThreadCpuMs(): number | undefined {
+/** The main thread's CPU time and time spent runnable but waiting for a core, in ms (Linux schedstat, nanoseconds); undefined elsewhere. */
+function mainThreadSched(): { cpu: number; wait: number } | undefined {
   try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    const [cpu, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpu: cpu / 1e6, wait: wait / 1e6 };
   } catch {
     return undefined;
   }
@@ -31,28 +32,34 @@ function mainThreadCpuMs(): number | undefined {
  * other extension, so this is what a user feels (completions, git) while an operation runs.
  * maxBlockCpuMs is the most CPU time the main thread itself used inside one gap: on a loaded
  * machine a gap is mostly the OS running other processes, and this tells our own blocking apart
- * (on a quiet machine the two agree). Undefined where schedstat does not exist.
+ * (on a quiet machine the two agree). maxBlockWaitMs is how much of the longest gap the main
+ * thread was ready to run but had no core (schedstat's run-queue time): the rest of a gap beyond
+ * CPU and wait is the thread asleep (a lock, a page fault). Undefined where schedstat does not exist.
  */
-export async function eventLoopMaxBlock<T>(fn: () => Promise<T>): Promise<{ result: T; maxBlockMs: number; maxBlockCpuMs?: number }> {
+export async function eventLoopMaxBlock<T>(fn: () => Promise<T>): Promise<{ result: T; maxBlockMs: number; maxBlockCpuMs?: number; maxBlockWaitMs?: number }> {
   let last = performance.now();
-  let lastCpu = mainThreadCpuMs();
+  let lastSched = mainThreadSched();
   let worst = 0;
+  let worstWait = 0;
   let worstCpu = 0;
   const tick = () => {
     const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
+    const sched = lastSched && mainThreadSched()!;
+    if (now - last - 1 > worst) {
+      worst = now - last - 1;
+      if (sched) worstWait = sched.wait - lastSched!.wait;
+    }
     last = now;
-    if (lastCpu !== undefined) {
-      const cpu = mainThreadCpuMs()!;
-      worstCpu = Math.max(worstCpu, cpu - lastCpu);
-      lastCpu = cpu;
+    if (sched) {
+      worstCpu = Math.max(worstCpu, sched.cpu - lastSched!.cpu);
+      lastSched = sched;
     }
   };
   const timer = setInterval(tick, 1);
   try {
     const result = await fn();
     tick(); // a stall at the very end counts too
-    return { result, maxBlockMs: Math.max(0, worst), ...(lastCpu !== undefined ? { maxBlockCpuMs: worstCpu } : {}) };
+    return { result, maxBlockMs: Math.max(0, worst), ...(lastSched !== undefined ? { maxBlockCpuMs: worstCpu, maxBlockWaitMs: worstWait } : {}) };
   } finally {
     clearInterval(timer);
   }
