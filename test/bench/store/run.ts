@@ -13,7 +13,7 @@ import { SORT_COLUMNS, TASK_KINDS, TASK_STATUSES, TASK_TRIGGERS, type TaskQuery 
 import { environmentOverview, OverviewCache } from '../../../src/extension/core/health/overview';
 import { TaskLogController } from '../../../src/extension/ui/taskLogController';
 import type { ChangesReply } from '../../../src/shared/protocol';
-import { eventLoopMaxBlock, idleMaxBlock } from '../measure';
+import { eventLoopMaxBlock, idleMaxBlock, median } from '../measure';
 
 // BENCH_SCALE=0.05 for a quick dry run of the script itself; the reported figures use 1.
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -103,7 +103,8 @@ function pageQueries(store: SqlTaskStore): void {
     perShape[name] = { firstPageP95: round(pct(c, 95), 2), nextPageP95: round(pct(w, 95), 2), max: round(Math.max(...c, ...w), 2) };
   }
   const all = [...cold, ...warm];
-  // Text search scans; reported apart from the page target.
+  // The window's own copy scanning (no worker: the agent, or a worker lost); the Task Log's
+  // search runs in the worker (workerTextSearch below). Reported apart from the page target.
   const text: Record<string, number> = {};
   for (const [name, q] of [['text in error/summary (no match in logs needed)', { text: 'No space left', limit: 50 }], ['text only in log lines', { text: 'file-123456.ts', limit: 50 }]] as const) {
     const t0 = performance.now();
@@ -117,6 +118,56 @@ function pageQueries(store: SqlTaskStore): void {
     cpuTime: { p50: round(pct(cpu, 50), 2), p95: round(pct(cpu, 95), 2) },
     perShape, textSearchMs: text,
   };
+}
+
+/** Text searches as the Task Log asks them, the answer in the store worker; goal (issue 19 item 4) <= 50 ms. */
+const SEARCHES: [string, TaskQuery][] = [
+  ['text in error/summary', { text: 'No space left', limit: 50 }],
+  ['text only in log lines', { text: 'file-123456.ts', limit: 50 }],
+  ['part of a path in 1k lines', { text: 'module-5/file', limit: 50 }],
+  ['runs, text in log lines', { text: 'file-123456.ts', runs: true, limit: 50 }],
+  ['in every task (100k matches)', { text: 'adding src', limit: 50 }],
+  ['two characters (no index: scan of the copy in memory)', { text: 'zq', limit: 50 }],
+];
+
+type WorkerStats = Awaited<ReturnType<SqlTaskStore['workerStats']>>;
+/** Undefined before the store worker had an index (the figures "before"). */
+const workerStats = (store: SqlTaskStore): Promise<WorkerStats> => (typeof store.workerStats === 'function' ? store.workerStats() : Promise.resolve(undefined));
+
+/** Waits for the worker's index (built when the worker starts), and says how long it took and what it holds. */
+async function indexReady(store: SqlTaskStore) {
+  const t0 = performance.now();
+  let s = await workerStats(store);
+  while (s && !s.index.ready) {
+    await sleep(20);
+    s = await workerStats(store);
+  }
+  return s && { waitedMs: round(performance.now() - t0), buildMs: round(s.index.lastBuildMs), buildBusyMs: round(s.index.lastBuildBusyMs), indexMB: s.index.approxMB, chars: s.index.chars, blocks: s.index.blocks, workerHeapMB: s.heapUsedMB, workerExternalMB: s.externalMB, processRssMB: s.rssMB };
+}
+
+type SearchFigures = { wallMs: number; workerMs?: number; workerCpuMs?: number; indexed?: boolean; total: number };
+async function workerTextSearch(store: SqlTaskStore): Promise<Record<string, SearchFigures>> {
+  const out: Record<string, SearchFigures> = {};
+  for (const [name, q] of SEARCHES) {
+    const walls: number[] = [];
+    const inWorker: number[] = [];
+    const cpu: number[] = [];
+    let total = 0;
+    let indexed: boolean | undefined;
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now();
+      total = (await store.searchTasks(q)).total;
+      walls.push(performance.now() - t0);
+      const s = await workerStats(store);
+      if (s) {
+        inWorker.push(s.lastSearch.ms);
+        if (s.lastSearch.cpuMs !== undefined) cpu.push(s.lastSearch.cpuMs);
+        indexed = s.lastSearch.indexed;
+      }
+    }
+    out[name] = { wallMs: round(median(walls)), ...(inWorker.length ? { workerMs: round(median(inWorker)), indexed } : {}), ...(cpu.length ? { workerCpuMs: round(median(cpu)) } : {}), total };
+  }
+  return out;
 }
 
 /**
@@ -337,6 +388,9 @@ async function main(): Promise<void> {
   const f = full.persists.at(-1)!;
   results.persistFull = saveFigures(f);
   pageQueries(full.store);
+  results.textIndexAt100k = (await indexReady(full.store)) ?? null;
+  results.processRssMBAt100k = round(process.memoryUsage().rss / 2 ** 20); // both threads, both copies of the database
+  results.textSearch = { goalMs: 50, at100k: await workerTextSearch(full.store) };
 
   const pruneMs = await eventLoopAt100k(full);
   const pruned = full.persists.splice(0);
@@ -381,6 +435,8 @@ async function main(): Promise<void> {
     text[name] = round((c.user + c.system) / 1000);
   }
   results.textSearchAtBoundsCpuMs = text;
+  results.textIndexAtBounds = (await indexReady(worst.store)) ?? null;
+  (results.textSearch as Record<string, unknown>).atBoundsWorstCase = await workerTextSearch(worst.store);
 
   const running = ENVS.slice(0, 4).map((envId) => worst.store.createTask({ envId, kind: 'backup', trigger: 'manual', status: 'running', queuedAt: Date.now(), startedAt: Date.now() }));
   worst.persists.length = 0;
@@ -443,7 +499,7 @@ async function main(): Promise<void> {
       Math.max((results.persistAtDefaultBounds as { blockedMs: number }).blockedMs, (results.persistAtBoundsWorstCase as { blockedMs: number }).blockedMs, (results.flood as { saveBlockedMsMax: number }).saveBlockedMsMax) <= 30,
     idleZeroWrites: (results.idle as { writes: number }).writes === 0,
     // Issue 19 item 4: a text search at 100k tasks / 1M log lines, both shapes.
-    textSearchAtMost50ms: Math.max(...Object.values((results.pageQuery as { textSearchMs: Record<string, number> }).textSearchMs)) <= 50,
+    textSearchAtMost50ms: Object.values((results.textSearch as { at100k: Record<string, { wallMs: number }> }).at100k).every((x) => x.wallMs <= 50),
     // Issue 19 item 2: the host thread never stalls over 20 ms for an export, a search or a prune.
     eventLoopAtMost20ms: Object.values(results.eventLoop as Record<string, unknown>).every((v) => typeof v !== 'object' || (v as { maxBlockMs: number }).maxBlockMs <= 20),
     eventLoopAtMost20msCpu: Object.values(results.eventLoop as Record<string, unknown>).every((v) => typeof v !== 'object' || ((v as { maxBlockCpuMs?: number }).maxBlockCpuMs ?? Infinity) <= 20),
@@ -453,6 +509,7 @@ async function main(): Promise<void> {
   // The same targets judged on CPU time: what they would be on an idle machine.
   Object.assign(targets, {
     pageP95AtMost10msCpu: (results.pageQuery as { cpuTime: { p95: number } }).cpuTime.p95 <= 10,
+    textSearchAtMost50msCpu: Object.values((results.textSearch as { at100k: Record<string, SearchFigures> }).at100k).every((x) => (x.workerCpuMs ?? Infinity) <= 50),
     noPersistBlockOver30msAtDefaultBoundsCpu:
       Math.max((results.persistAtDefaultBounds as { blockedCpuMs: number }).blockedCpuMs, (results.persistAtBoundsWorstCase as { blockedCpuMs: number }).blockedCpuMs, (results.flood as { saveBlockedCpuMsMax: number }).saveBlockedCpuMsMax) <= 30,
   });
@@ -496,7 +553,17 @@ function printTable(): void {
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${String(v)}`);
   console.log('targets:', JSON.stringify(results.targets));
-  console.log('text search at 100k tasks / 1M lines, wall ms (goal <= 50):', JSON.stringify(r.pageQuery.textSearchMs));
+  const ts = r.textSearch as Record<string, Record<string, SearchFigures>>;
+  for (const [where, figures] of Object.entries(ts).filter(([k]) => k !== 'goalMs')) {
+    console.log(`text search in the store worker, ${where === 'at100k' ? `${TASKS} tasks / ${LINES} lines` : 'default bounds, worst case'} (goal <= ${ts.goalMs} ms at 100k):`);
+    for (const [name, f] of Object.entries(figures)) {
+      const how = f.indexed === undefined ? '' : f.indexed ? ', index' : ', scan';
+      const worker = f.workerMs !== undefined ? `, in the worker ${f.workerMs} ms${f.workerCpuMs !== undefined ? ` (CPU ${f.workerCpuMs} ms)` : ''}` : '';
+      console.log(`  ${name.padEnd(56)} ${String(f.wallMs).padStart(7)} ms wall${worker}${how} (${f.total} tasks)  goal <= 50 ms: ${f.wallMs <= 50 ? 'met' : 'NOT met'}${f.workerCpuMs !== undefined ? `, on CPU: ${f.workerCpuMs <= 50 ? 'met' : 'NOT met'}` : ''}`);
+    }
+  }
+  console.log('text index (worker memory; build when the worker starts) at 100k / at the bounds:', JSON.stringify(results.textIndexAt100k), JSON.stringify(results.textIndexAtBounds));
+  console.log('text search in the window\'s own thread (no worker), wall ms:', JSON.stringify(r.pageQuery.textSearchMs));
   console.log('eventLoop.maxBlockMs (goal <= 20):', JSON.stringify(results.eventLoop));
   console.log('text search at the default bounds (worst case), cpu ms:', JSON.stringify(results.textSearchAtBoundsCpuMs));
   console.log('per query shape:', JSON.stringify(r.pageQuery.perShape));

@@ -3,16 +3,17 @@
 import type { TaskPage, TaskQuery, TaskRecord } from '../../../shared/model';
 import { TASK_COLUMNS, toTaskRecord } from './rows';
 import type { SqlRunner } from './sqlRunner';
-import { buildPage, buildWhere, preferSortIndex, type WhereSql } from './taskQuery';
+import { buildPage, buildWhere, preferSortIndex, type TextSource, type WhereSql } from './taskQuery';
 
 /** `count` may answer from a cache; the rows are always read. */
-export function readPage(sql: SqlRunner, query: TaskQuery, count: (where: WhereSql) => number): TaskPage {
-  const where = buildWhere(query);
+export function readPage(sql: SqlRunner, query: TaskQuery, count: (where: WhereSql) => number, textFrom: TextSource = 'like'): TaskPage {
+  const where = buildWhere(query, false, textFrom);
   const page = buildPage(query);
   const total = count(where);
   if (total <= page.offset) return query.runs ? { rows: [], total, steps: [] } : { rows: [], total };
-  const all = where.params.length ? count(buildWhere({ runs: query.runs })) : total;
-  const rowsWhere = where.params.length && preferSortIndex(query, page, total, all) ? buildWhere(query, true) : where;
+  const filtered = where.params.length > 0 || (textFrom === 'hits' && !!query.text?.trim());
+  const all = filtered ? count(buildWhere({ runs: query.runs })) : total;
+  const rowsWhere = filtered && preferSortIndex(query, page, total, all) ? buildWhere(query, true, textFrom) : where;
   const rows = sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]).map(toTaskRecord);
   if (!query.runs) return { rows, total };
   return { rows, total, steps: stepsOf(sql, rows.map((r) => r.id)) };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { SqlValue } from 'sql.js';
 import type { TaskPage, TaskQuery } from '../../../shared/model';
 import type { ReplicaSeed } from './replicaSeed';
+import type { TextIndexStats } from './textIndex';
 
 /** Where the worker's script is: beside this module in tests, beside extension.js in the bundle. */
 export const STORE_WORKER_SCRIPT = join(__dirname, 'storeWorker.js');
@@ -27,15 +28,28 @@ export type ToWorker =
   | { kind: 'ops'; ops: ReplicaOp[] }
   | { kind: 'persist'; id: number; path: string }
   | { kind: 'search'; id: number; query: TaskQuery }
+  | { kind: 'stats'; id: number }
   | { kind: 'fence'; id: number; ok: boolean };
 
 export type FromWorker =
   | { kind: 'persisted'; id: number; bytes: number; exportMs: number }
   | { kind: 'page'; id: number; page: TaskPage }
+  | { kind: 'stats'; id: number; stats: WorkerStats }
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'canPersist'; id: number }
   /** A forwarded write failed there: the copy can no longer be trusted. */
   | { kind: 'diverged'; message: string };
+
+/** For the benchmark and diagnostics: the text index and the worker's memory. */
+export interface WorkerStats {
+  index: TextIndexStats;
+  /** The last search in the worker: wall time, the process's CPU time meanwhile, and whether the index answered it (or a scan). */
+  lastSearch: { ms: number; cpuMs?: number; indexed: boolean };
+  /** The worker's own V8 heap; WASM memory (the copy of tasks.db) is in external. rss is the process's. */
+  heapUsedMB: number;
+  externalMB: number;
+  rssMB: number;
+}
 
 /** The worker stopped (or never started): the caller does the work in its own thread instead. */
 export class ReplicaGone extends Error {
@@ -98,6 +112,12 @@ export class StoreReplica {
     const m = await this.request((id) => ({ kind: 'search', id, query }));
     if (m.kind !== 'page') throw new Error('unexpected reply from the store worker');
     return m.page;
+  }
+
+  async stats(): Promise<WorkerStats> {
+    const m = await this.request((id) => ({ kind: 'stats', id }));
+    if (m.kind !== 'stats') throw new Error('unexpected reply from the store worker');
+    return m.stats;
   }
 
   /** Ends the worker; what it was asked and has not answered fails with ReplicaGone. */

@@ -8,7 +8,7 @@ import type { Clock, Logger } from '../ports';
 import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
-import { ReplicaGone, StoreReplica } from './replica';
+import { ReplicaGone, StoreReplica, type WorkerStats } from './replica';
 import { fingerprint, type ReplicaSeed } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
@@ -289,6 +289,12 @@ export class SqlTaskStore implements TaskStore {
       if (e instanceof ReplicaGone) return this.queryTasks(query);
       throw e;
     }
+  }
+
+  /** The store worker's text index and memory (the benchmark); undefined without a worker. */
+  async workerStats(): Promise<WorkerStats | undefined> {
+    this.drainLogs();
+    return this.replica?.stats();
   }
 
   /**

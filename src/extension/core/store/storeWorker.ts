@@ -1,15 +1,18 @@
 // Entry point of the store worker thread (bundled as dist/storeWorker.js beside extension.js; in
 // tests it sits beside replica.js). It holds a copy of tasks.db, applies the host's writes in the
 // order they were made, and does what would block the host's thread: the save (export and
-// atomic write) and text searches. See replica.ts for the host's side.
+// atomic write) and text searches, through an index kept in this thread's memory (textIndex.ts).
+// See replica.ts for the host's side.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import { loadSqlJs } from './openTaskStore';
 import { countRows, readPage } from './pageReader';
 import { writeFileAtomic } from './persist';
-import type { FromWorker, ReplicaStart, ToWorker } from './replica';
+import type { FromWorker, ReplicaStart, ToWorker, WorkerStats } from './replica';
 import { fingerprint, openSeed, SeedMismatch } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
+import { buildWhere } from './taskQuery';
+import { TextIndex } from './textIndex';
 
 const port = parentPort!;
 const start = workerData as ReplicaStart;
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
     return post({ kind: 'diverged', message: e.message });
   }
   const sql = new SqlRunner(db);
+  const index = new TextIndex(db, sql);
+  let lastSearch: WorkerStats['lastSearch'] = { ms: 0, indexed: false };
   // Saves one at a time, in the order asked (the host's Coalescer never overlaps them anyway).
   let saving: Promise<void> = Promise.resolve();
   let diverged = false;
@@ -61,15 +66,28 @@ async function main(): Promise<void> {
           return;
         }
       }
+      index.afterWrites();
     } else if (m.kind === 'fence') {
       fences.get(m.id)?.(m.ok);
       fences.delete(m.id);
     } else if (m.kind === 'search') {
       try {
-        post({ kind: 'page', id: m.id, page: readPage(sql, m.query, (w) => countRows(sql, w)) });
+        const t0 = performance.now();
+        const cpu0 = processCpuMs();
+        const hits = index.matching(m.query.text?.trim() ?? '');
+        if (hits) index.loadHits(hits);
+        // The index found exactly the tasks that exist and match: with no other filter, that is the total.
+        const textOnly = hits && !m.query.runs ? buildWhere({ text: m.query.text }, false, 'hits').sql : undefined;
+        const page = readPage(sql, m.query, (w) => (w.sql === textOnly ? hits!.length : countRows(sql, w)), hits ? 'hits' : 'like');
+        const cpu1 = processCpuMs();
+        lastSearch = { ms: performance.now() - t0, cpuMs: cpu1 - cpu0, indexed: hits !== undefined };
+        post({ kind: 'page', id: m.id, page });
       } catch (e) {
         post({ kind: 'failed', id: m.id, message: (e as Error).message });
       }
+    } else if (m.kind === 'stats') {
+      const mem = process.memoryUsage();
+      post({ kind: 'stats', id: m.id, stats: { index: index.stats(), lastSearch, heapUsedMB: mb(mem.heapUsed), externalMB: mb(mem.external), rssMB: mb(mem.rss) } });
     } else if (m.kind === 'persist') {
       // Exported now, before any later write arrives: the file holds exactly what the host had
       // when it asked.
@@ -95,6 +113,18 @@ async function main(): Promise<void> {
   };
   for (const m of early.splice(0)) handle(m);
 }
+
+/**
+ * CPU time of the process (getrusage: exact, where a thread's schedstat lags by up to a scheduler
+ * tick). Taken around a search, while the host's thread waits for the answer, it is about this
+ * thread's: steadier than wall time on a busy machine.
+ */
+function processCpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 main().catch((e) => {
   // The host sees the thread exit and goes on in its own thread.

@@ -33,13 +33,16 @@ export interface WhereSql {
   params: SqlValue[];
 }
 
+/** Where a text filter's matches come from: a LIKE over every text, or temp.text_hits (the worker's index). */
+export type TextSource = 'like' | 'hits';
+
 /**
  * `walkSortIndex` writes the filter columns as `+column`, which keeps SQLite from using their
  * indexes: it then walks the sort column's index and tests the filter row by row. That wins when
  * the filter keeps many rows (the first page is found after a few hundred rows) and loses when it
  * keeps few; see preferSortIndex.
  */
-export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortColumn }, walkSortIndex = false): WhereSql {
+export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortColumn }, walkSortIndex = false, textFrom: TextSource = 'like'): WhereSql {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
   const runs = filter.runs === true;
@@ -72,7 +75,11 @@ export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortCol
     params.push(filter.to);
   }
   const text = filter.text?.trim();
-  if (text) {
+  if (text && textFrom === 'hits') {
+    // The store worker's index (textIndex.ts) found the matching tasks; for runs, a run matches
+    // when its first task or one of its steps does, as below.
+    clauses.push(runs ? `tasks.id IN (SELECT coalesce(t.parent_id, t.id) FROM tasks t WHERE t.id IN temp.text_hits)` : `${col('tasks.id')} IN temp.text_hits`);
+  } else if (text) {
     // SQLite's LIKE is case-insensitive for ASCII; the escape makes % and _ in the text literal.
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const on = (t: string) =>

@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInflateRaw, crc32 } from 'node:zlib';
 import { fsGuard, UnresponsiveError } from '../../fsguard';
 import { errCode, errorText, throwIfAborted } from '../../util/errors';
+import { lastAtOrBefore } from '../../util/sortedSearch';
 import { indexPathOf } from './naming';
 import { TarReader, type TarEntry } from './tarReader';
 
@@ -434,15 +435,7 @@ async function loadIndex(archivePath: string, signal: AbortSignal | undefined, o
 
 /** Index of the member holding tar offset `u` (the last member starting at or before it). */
 export function memberAt(idx: IndexData, u: number): number {
-  const us = idx.members.u;
-  let lo = 0;
-  let hi = us.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (us[mid] <= u) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return lastAtOrBefore(idx.members.u, u);
 }
 
 export function entryByPath(idx: ArchiveIndex, path: string): TarEntry | undefined {

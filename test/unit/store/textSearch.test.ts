@@ -1,0 +1,147 @@
+// The Task Log's text search through the store worker's index (textIndex.ts, textMirror.ts)
+// must answer exactly as the LIKE scan it replaces: the same tasks, totals, order and pages.
+// Each search is asked twice, of the worker (the index) and of the window's own copy (the
+// scan, queryTasks), over generated histories with the awkward cases: LIKE's special
+// characters, case outside ASCII, texts that only match across two lines or two fields, short
+// texts, logs that were trimmed, summaries that were replaced, tasks pruned and cleared.
+import * as assert from 'node:assert/strict';
+import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
+import { SORT_COLUMNS, type TaskQuery } from '../../../src/shared/model';
+import { manualClock, openStore, removeTempDirs, sleep, task, tempDir } from './helpers';
+
+const DAY = 86_400_000;
+const WORDS = [
+  'adding', 'src/module-7/file-12.ts', 'No space left on device', 'ÉTÉ', 'été', 'straße', 'STRASSE', '\u212Aelvin', 'İstanbul', 'istanbul',
+  '100%', 'a_b', 'a%b', 'back\\slash', '😀 done', 'tab\there', 'CamelCase', 'camelcase', 'x', 'xy', 'end-of-line', 'start', '.', '%', '_',
+];
+const QUERIES = [
+  'a', 'A', 'e', 'é', 'É', 'x', 'xy', '%', '_', '\\', '.', '%_', 'a_b', 'a%b', 'A_B', '100%', 'back\\s', 'ss', 'ß', 'k', 'K', '\u212A', 'i̇', 'İ',
+  'no space', 'NO SPACE LEFT', 'module-7/file', 'SRC/MODULE', 'file-12.ts', '😀', 'line\nstart', 'end-of-linestart', 'summarypart', 'done.', 'tab\th',
+  'camelcase', 'replaced-old', 'replaced-new', 'trimmed-away', 'never-there', 'files, 1',
+];
+
+let seed = 7;
+const rnd = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)];
+const phrase = () => Array.from({ length: 1 + rnd(4) }, () => pick(WORDS)).join(pick([' ', '', '/', '-']));
+
+/** Tasks with errors, skip reasons, summaries and logs made of WORDS; some split across lines or fields. */
+function writeHistory(store: SqlTaskStore, start: number, n: number): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = start + i * 3_600_000;
+    const parent = i % 3 !== 0 && ids.length ? ids[ids.length - 1] : undefined;
+    const t = store.createTask(task({ envId: `env-${i % 3}`, kind: parent ? 'verify' : 'backup', status: 'running', queuedAt: at, startedAt: at, parentId: parent }));
+    ids.push(t.id);
+    const lines = rnd(12);
+    for (let l = 0; l < lines; l++) store.appendLog(t.id, 'info', phrase(), at + l);
+    // 'end-of-line' ends one line and 'start' begins the next: never one match.
+    if (i % 4 === 0) {
+      store.appendLog(t.id, 'info', 'text at the end-of-line', at + 20);
+      store.appendLog(t.id, 'info', 'start of the next', at + 21);
+    }
+    const failed = i % 5 === 0;
+    store.updateTask(t.id, {
+      status: failed ? 'failed' : i % 7 === 0 ? 'skipped' : 'succeeded',
+      finishedAt: at + 1000 + rnd(5000),
+      error: failed ? `${phrase()} summary` : null,
+      skipReason: i % 7 === 0 ? phrase() : null,
+      result: failed ? null : { size: rnd(1e6), summary: i % 6 === 0 ? 'part of a summary' : `${rnd(50)} files, ${phrase()}` },
+    });
+    // A summary replaced later: only the new one is found.
+    if (i % 9 === 0) {
+      store.updateTask(t.id, { result: { summary: 'replaced-old' } });
+      store.updateTask(t.id, { result: { summary: 'replaced-new' } });
+    }
+  }
+  return ids;
+}
+
+function queries(text: string): TaskQuery[] {
+  return [
+    { text, limit: 50 },
+    { text, limit: 7, offset: 7 },
+    { text, runs: true, limit: 20 },
+    { text, runs: true, limit: 5, offset: 5, sort: 'status' },
+    { text, envIds: ['env-1'], sort: pick(SORT_COLUMNS), descending: rnd(2) === 0, limit: 10 },
+    { text, statuses: ['failed', 'skipped'], kinds: ['backup'], limit: 1000 },
+  ];
+}
+
+async function untilIndexed(store: SqlTaskStore): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await store.workerStats())?.index.ready) return;
+    await sleep(10);
+  }
+  throw new Error('the text index was never ready');
+}
+
+/** Every query through the index and through the scan: the same page, and the index answered. */
+async function assertSameAnswers(store: SqlTaskStore, texts: string[]): Promise<void> {
+  await untilIndexed(store);
+  for (const text of texts) {
+    for (const q of queries(text)) {
+      const byIndex = await store.searchTasks(q);
+      assert.equal((await store.workerStats())!.lastSearch.indexed, true, `the index answered ${JSON.stringify(q)}`);
+      assert.deepEqual(byIndex, store.queryTasks(q), JSON.stringify(q));
+    }
+  }
+}
+
+describe('store: text search through the worker\'s index answers as the scan does', function () {
+  this.timeout(60_000);
+  afterEach(removeTempDirs);
+
+  it('same tasks, totals, order and pages, over LIKE specials, case, non-ASCII, short texts and texts split across lines or fields', async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 1));
+    const { store } = await openStore(tempDir(), { worker: true, clock, bounds: { maxAgeDays: 1000, maxTasks: 100_000, maxLinesPerTask: 100_000 } });
+    writeHistory(store, clock.now() - 10 * DAY, 300);
+    // Random parts of what was written, besides the fixed cases.
+    const found = (await store.searchTasks({ text: 'e', limit: 1000 })).total;
+    assert.ok(found > 100, 'a history with text in it');
+    const samples = Array.from({ length: 30 }, () => {
+      const w = phrase();
+      const from = rnd(w.length);
+      return w.slice(from, from + 1 + rnd(12));
+    });
+    await assertSameAnswers(store, [...QUERIES, ...samples]);
+    // Found at all: a text whose only match spans two lines or two fields is not one.
+    assert.equal((await store.searchTasks({ text: 'end-of-linestart' })).total, 0);
+    assert.ok((await store.searchTasks({ text: 'replaced-new' })).total > 0);
+    assert.equal((await store.searchTasks({ text: 'replaced-old' })).total, 0);
+    await store.dispose();
+  });
+
+  it('after logs are trimmed, tasks pruned and cleared, and lines still buffered, only what is left is found', async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 1));
+    const { store } = await openStore(tempDir(), { worker: true, clock, bounds: { maxAgeDays: 5, maxTasks: 150, maxLinesPerTask: 30, maxTotalLogChars: 20_000 } });
+    await untilIndexed(store);
+    const ids = writeHistory(store, clock.now() - 8 * DAY, 250);
+    // A long log: its early lines are trimmed away (the first few stay, see logTrim.ts).
+    const long = store.createTask(task({ status: 'running', queuedAt: clock.now(), startedAt: clock.now() }));
+    for (let l = 0; l < 200; l++) store.appendLog(long.id, 'info', l >= 25 && l < 100 ? `trimmed-away ${l}` : `kept ${l} ${phrase()}`, clock.now() + l);
+    store.applyBounds(clock.now()); // by age, by count, and logs over the text budget are shortened
+    store.clearHistory({ envIds: ['env-2'], before: clock.now() - 3 * DAY });
+    while (store.pendingWrite) await store.flush();
+    store.appendLog(ids[ids.length - 1], 'info', 'buffered NEVER-THERE-BEFORE', clock.now()); // not yet in the database
+    await assertSameAnswers(store, [...QUERIES, 'never-there-before', 'kept 1']);
+    assert.equal((await store.searchTasks({ text: 'trimmed-away' })).total, 0, 'trimmed lines are not found');
+    assert.equal((await store.searchTasks({ text: 'never-there-before' })).total, 1, 'buffered lines are');
+    await store.dispose();
+  });
+
+  it('a search asked while the index is still being built is answered by the scan, the same way', async () => {
+    const dir = tempDir();
+    const first = await openStore(dir, { bounds: { maxAgeDays: 1000, maxTasks: 100_000, maxLinesPerTask: 100_000 } });
+    writeHistory(first.store, Date.now() - 10 * DAY, 400);
+    await first.store.dispose();
+    const { store } = await openStore(dir, { worker: true, bounds: { maxAgeDays: 1000, maxTasks: 100_000, maxLinesPerTask: 100_000 } });
+    // Sent before the worker has even loaded: the build has not begun when it is answered.
+    const early = await store.searchTasks({ text: 'module-7', limit: 50 });
+    assert.equal((await store.workerStats())!.lastSearch.indexed, false);
+    assert.deepEqual(early, store.queryTasks({ text: 'module-7', limit: 50 }));
+    assert.ok(early.total > 0);
+    await assertSameAnswers(store, ['module-7', 'É']);
+    await store.dispose();
+  });
+});
