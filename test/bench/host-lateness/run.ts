@@ -61,19 +61,19 @@ function findFile(dir: string, name: string): string | undefined {
   return undefined;
 }
 
-interface Row { id: number; env: string; status: string; queuedAt: number; startedAt: number | null; occurrence: number }
+interface Row { id: number; env: string; status: string; queuedAt: number; startedAt: number | null; finishedAt: number | null; occurrence: number }
 
 async function readTasks(dbPath: string): Promise<{ rows: Row[]; skipped: { env: string; queuedAt: number }[] }> {
   const SQL = await initSqlJs({ locateFile: () => join(repoRoot, 'node_modules/sql.js/dist/sql-wasm.wasm') });
   const db = new SQL.Database(readFileSync(dbPath));
   try {
     const rows: Row[] = [];
-    const res = db.exec(`SELECT t.id, t.env_id, t.status, t.queued_at, t.started_at,
+    const res = db.exec(`SELECT t.id, t.env_id, t.status, t.queued_at, t.started_at, t.finished_at,
         (SELECT l.text FROM log_lines l WHERE l.task_id = t.id AND l.text LIKE 'scheduled run of %' ORDER BY l.seq LIMIT 1)
       FROM tasks t WHERE t.kind = 'backup' AND t.trigger = 'scheduled' AND t.status <> 'skipped' ORDER BY t.id`);
-    for (const [id, env, status, queuedAt, startedAt, line] of res[0]?.values ?? []) {
+    for (const [id, env, status, queuedAt, startedAt, finishedAt, line] of res[0]?.values ?? []) {
       const occurrence = typeof line === 'string' ? Date.parse(line.slice('scheduled run of '.length)) : NaN;
-      rows.push({ id: Number(id), env: String(env), status: String(status), queuedAt: Number(queuedAt), startedAt: startedAt === null ? null : Number(startedAt), occurrence });
+      rows.push({ id: Number(id), env: String(env), status: String(status), queuedAt: Number(queuedAt), startedAt: startedAt === null ? null : Number(startedAt), finishedAt: finishedAt === null ? null : Number(finishedAt), occurrence });
     }
     const sk = db.exec(`SELECT env_id, queued_at FROM tasks WHERE trigger = 'scheduled' AND status = 'skipped'`);
     const skipped = (sk[0]?.values ?? []).map(([env, at]) => ({ env: String(env), queuedAt: Number(at) }));
@@ -144,6 +144,9 @@ async function main(): Promise<void> {
   const started = inWindow.filter((r) => r.startedAt !== null).map((r) => r.startedAt! - r.occurrence);
   const bigStarted = inWindow.filter((r) => r.env === 'big' && r.startedAt !== null).map((r) => r.startedAt! - r.occurrence);
   const notStarted = inWindow.filter((r) => r.startedAt === null).length;
+  // How long a place is held: what the runs queued behind them wait for.
+  const smallRuns = inWindow.filter((r) => r.env !== 'big' && r.startedAt !== null && r.finishedAt !== null).map((r) => r.finishedAt! - r.startedAt!);
+  const smallRun = smallRuns.length ? { ...figures(smallRuns), meanMs: round(smallRuns.reduce((a, b) => a + b, 0) / smallRuns.length) } : null;
   const skipped = data.skipped.filter((s) => s.queuedAt >= from && s.queuedAt <= until);
   const q = figures(queued);
   const s = figures(started);
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
       goal: { p95Ms: GOAL.p95Ms, p95Met: q.p95Ms <= GOAL.p95Ms },
       started: { ...s, what: 'occurrence -> task started (4 places, a task running past 1 s leaves its place: 31 runs due together queue for them)', goal: { maxMs: GOAL.startedMaxMs, maxMet: s.maxMs <= GOAL.startedMaxMs && notStarted === 0 } },
       bigStarted: bigStarted.length ? figures(bigStarted) : null,
+      smallRun: smallRun && { ...smallRun, what: 'a small environment\'s backup, started -> finished' },
       percentileMethod: 'nearest rank',
     },
   };
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
     ['occurrence -> queued p50 / p95 / max (ms)', `${q.p50Ms} / ${q.p95Ms} / ${q.maxMs}  (goal p95 <= ${GOAL.p95Ms}: ${result.lateness.goal.p95Met ? 'met' : 'NOT met'})`],
     ['occurrence -> started p50 / p95 / max (ms)', `${s.p50Ms} / ${s.p95Ms} / ${s.maxMs}  (goal max <= ${GOAL.startedMaxMs}: ${result.lateness.started.goal.maxMet ? 'met' : 'NOT met'})`],
     ['150 MB environment: -> started p50 / max (ms)', result.lateness.bigStarted ? `${result.lateness.bigStarted.p50Ms} / ${result.lateness.bigStarted.maxMs}` : '-'],
+    ['small run started -> finished p50 / mean / max (ms)', smallRun ? `${smallRun.p50Ms} / ${smallRun.meanMs} / ${smallRun.maxMs}` : '-'],
     ['load average start / end', `${result.loadAvgAtStart.join(' ')} / ${result.loadAvgAtEnd.join(' ')}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
