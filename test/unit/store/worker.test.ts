@@ -3,9 +3,10 @@
 // differs from the history the window shows, a search that answers differently, a lost change
 // when the worker dies, or a save by a window that no longer leads.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import type { SqlValue } from 'sql.js';
 import type { Logger } from '../../../src/extension/core/ports';
 import { defaultWasmPath, loadSqlJs } from '../../../src/extension/core/store/openTaskStore';
 import { StoreReplica } from '../../../src/extension/core/store/replica';
@@ -216,9 +217,43 @@ describe('store: saves and text searches in a worker thread', function () {
     await store.dispose();
   });
 
+  it('the file\'s integrity is checked in the worker, and a damaged file is moved aside with the worker going on from a new history', async () => {
+    const dir = tempDir();
+    const first = await openStore(dir);
+    for (let i = 0; i < 300; i++) first.store.appendLog(first.store.createTask(task({ error: `error ${i}`.repeat(20) })).id, 'info', `line of ${i}`.repeat(20), i);
+    await first.store.dispose();
+    const SQL = await loadSqlJs(defaultWasmPath());
+    const realExec = SQL.Database.prototype.exec;
+    let checksHere = 0;
+    SQL.Database.prototype.exec = function (this: InstanceType<typeof SQL.Database>, sql: string, params?: SqlValue[]) {
+      if (/quick_check/.test(sql)) checksHere++;
+      return realExec.call(this, sql, params);
+    };
+    try {
+      const healthy = await openWithWorker(dir);
+      assert.equal(checksHere, 0, 'no quick_check on the window\'s thread');
+      assert.equal(healthy.store.queryTasks({}).total, 300);
+      assert.equal(healthy.store.inWorker, true);
+      await healthy.store.dispose();
+    } finally {
+      SQL.Database.prototype.exec = realExec;
+    }
+    truncateSync(join(dir, 'tasks.db'), Math.floor(statSync(join(dir, 'tasks.db')).size * 0.6));
+    const { store, warnings, logger } = await openWithWorker(dir);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /moved to tasks\.db\.corrupt-/);
+    assert.equal(store.queryTasks({}).total, 0);
+    store.createTask(task({ envId: 'after' }));
+    await store.flush();
+    assert.equal(store.inWorker, true, 'the worker saved the new history');
+    assert.deepEqual(logger.warnings.filter((w) => /store worker/.test(w)), []);
+    assert.equal(sqlite3(join(dir, 'tasks.db'), 'SELECT group_concat(env_id) FROM tasks'), 'after');
+    await store.dispose();
+  });
+
   describe('a worker whose copy would not start where the window\'s did is not used', () => {
-    const startReplica = (start: ConstructorParameters<typeof StoreReplica>[0]) =>
-      new Promise<string>((resolve) => void new StoreReplica(start, { canPersist: () => true, onGone: resolve }));
+    const startReplica = (start: ConstructorParameters<typeof StoreReplica>[0], expect?: string) =>
+      new Promise<string>((resolve) => new StoreReplica(start, { canPersist: () => true, onGone: resolve }).expect(expect ?? ''));
 
     it('another database than the window\'s', async () => {
       const dir = tempDir();
@@ -228,7 +263,7 @@ describe('store: saves and text searches in a worker thread', function () {
       const SQL = await loadSqlJs(defaultWasmPath());
       const empty = await openSeed(SQL, { kind: 'new' });
       // The worker reads the file (one task); the window's copy is said to be a new history.
-      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity: (await readWithIdentity(store.path)).identity }, fingerprint: fingerprint(empty), wasmPath: defaultWasmPath() });
+      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity: (await readWithIdentity(store.path)).identity }, wasmPath: defaultWasmPath() }, fingerprint(empty));
       assert.match(lost, /no longer matches \(it did not start from the same database\)/);
       empty.close();
       await store.dispose();
@@ -239,14 +274,11 @@ describe('store: saves and text searches in a worker thread', function () {
       const { store } = await openStore(dir);
       store.createTask(task());
       await store.flush();
-      const SQL = await loadSqlJs(defaultWasmPath());
-      const { bytes, identity } = await readWithIdentity(store.path);
-      const asRead = await openSeed(SQL, { kind: 'bytes', bytes: new Uint8Array(bytes) });
+      const { identity } = await readWithIdentity(store.path);
       store.createTask(task()); // another save (a rename over tasks.db) before the worker reads it
       await store.flush();
-      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity }, fingerprint: fingerprint(asRead), wasmPath: defaultWasmPath() });
+      const lost = await startReplica({ seed: { kind: 'file', path: store.path, identity }, wasmPath: defaultWasmPath() });
       assert.match(lost, /tasks\.db changed on disk before the store worker read it/);
-      asRead.close();
       await store.dispose();
     });
   });

@@ -10,7 +10,8 @@ import type { Worker } from 'node:worker_threads';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Clock, Logger } from '../ports';
 import { DEFAULT_READ_RETRY_MS, moveAside, readIfExists, removeStaleTemp, type ReadFile } from './persist';
-import { IN_MEMORY_PRAGMAS, readWithIdentity, type FileIdentity, type ReplicaSeed } from './replicaSeed';
+import { StoreReplica } from './replica';
+import { IN_MEMORY_PRAGMAS, integrityOf, readWithIdentity, type FileIdentity, type ReplicaSeed } from './replicaSeed';
 import { NewerSchemaError, prepareForReading, prepareSchema, SchemaError } from './schema';
 import { SqlTaskStore, type PersistEvent } from './sqlStore';
 import type { HistoryBounds } from './taskStore';
@@ -66,13 +67,25 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   const path = join(options.dir, DB_FILE);
   await removeStaleTemp(path);
   const warnings: string[] = [];
-  const { db, needsWrite, readOnly, seed } = await loadDatabase(SQL, path, options, warnings);
+  const wasmPath = options.wasmPath ?? defaultWasmPath();
+  // Started as soon as the file is read: it checks the file's integrity on its own thread (loadDatabase waits for it).
+  const startWorker = (seed: ReplicaSeed): StoreReplica | undefined => {
+    try {
+      return new StoreReplica({ seed, wasmPath }, { script: options.workerScript, onStarted: options.onWorker, canPersist: () => options.canPersist?.() ?? true, onGone: () => undefined });
+    } catch {
+      return undefined; // useWorker tries again and says why
+    }
+  };
+  const { db, needsWrite, readOnly, seed, started } = await loadDatabase(SQL, path, options, warnings, options.worker ? startWorker : undefined);
   // Without this every autocommit statement writes a journal in WASM memory.
   db.exec(IN_MEMORY_PRAGMAS);
   const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000, readOnly });
-  if (readOnly) return { store, warnings, readOnly };
+  if (readOnly) {
+    void started?.stop();
+    return { store, warnings, readOnly };
+  }
   // Before any write: the worker's copy starts from the same bytes and schema steps (replicaSeed.ts).
-  if (options.worker) store.useWorker({ seed, wasmPath: options.wasmPath ?? defaultWasmPath(), script: options.workerScript, onStarted: options.onWorker });
+  if (options.worker) store.useWorker({ seed, started, wasmPath, script: options.workerScript, onStarted: options.onWorker });
   // Old history past the bounds goes now; a new or migrated file is written once. A healthy
   // file with nothing to prune is not written at all.
   store.applyBounds(options.clock.now());
@@ -80,10 +93,19 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   return { store, warnings, readOnly };
 }
 
-/** seed: where `db` came from, prepareSchema aside (undefined: unknown, the worker starts from an export). */
-type Loaded = { db: Database; needsWrite: boolean; readOnly: boolean; seed?: ReplicaSeed };
+/**
+ * seed: where `db` came from, prepareSchema aside (undefined: unknown, the worker starts from an
+ * export); started: the worker that checked the file, seeded from it.
+ */
+type Loaded = { db: Database; needsWrite: boolean; readOnly: boolean; seed?: ReplicaSeed; started?: StoreReplica };
 
-async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOptions, warnings: string[]): Promise<Loaded> {
+async function loadDatabase(
+  SQL: SqlJsStatic,
+  path: string,
+  options: TaskStoreOptions,
+  warnings: string[],
+  startWorker?: (seed: ReplicaSeed) => StoreReplica | undefined,
+): Promise<Loaded> {
   let problem: string | undefined;
   let bytes: Uint8Array | undefined;
   let identity: FileIdentity | undefined;
@@ -106,13 +128,16 @@ async function loadDatabase(SQL: SqlJsStatic, path: string, options: TaskStoreOp
     if (bytes.length === 0) problem = 'the file is empty';
     else {
       let db: Database | undefined;
+      const seed: ReplicaSeed | undefined = identity && { kind: 'file', path, identity };
+      const started = seed && startWorker?.(seed);
       try {
         db = new SQL.Database(bytes);
-        checkIntegrity(db);
+        await checkIntegrity(db, started);
         const outcome = prepareSchema(db);
-        return { db, needsWrite: outcome !== 'current', readOnly: false, seed: identity && { kind: 'file', path, identity } };
+        return { db, needsWrite: outcome !== 'current', readOnly: false, seed, started };
       } catch (e) {
-        if (e instanceof NewerSchemaError) return openNewer(db!, e, path, options, warnings);
+        if (e instanceof NewerSchemaError) return { ...openNewer(db!, e, path, options, warnings), started };
+        void started?.stop(); // its copy is of the file that is moved aside
         db?.close();
         problem = e instanceof SchemaError ? e.message : `it is damaged (${(e as Error).message})`;
       }
@@ -150,11 +175,22 @@ function fresh(SQL: SqlJsStatic): Database {
   return db;
 }
 
-/** quick_check reads every page (O(file size)) but skips the index cross-check: what a start-up can afford. */
-function checkIntegrity(db: Database): void {
-  const res = db.exec('PRAGMA quick_check');
-  const first = res[0]?.values[0]?.[0];
-  if (first !== 'ok') throw new Error(`integrity check: ${String(first)}`);
+/** How long an open waits for the store worker's check before doing it itself (a worker that hangs must not hang the open). */
+const WORKER_CHECK_WAIT_MS = 15_000;
+
+/** By the store worker on its copy of the same file when there is one, else here (replicaSeed.ts's integrityOf). */
+async function checkIntegrity(db: Database, worker: StoreReplica | undefined): Promise<void> {
+  let integrity: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (worker) integrity = await Promise.race([worker.checked, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), WORKER_CHECK_WAIT_MS)))]);
+  } catch {
+    integrity = undefined; // the worker was lost first: useWorker says so
+  } finally {
+    clearTimeout(timer);
+  }
+  integrity ??= integrityOf(db);
+  if (integrity !== 'ok') throw new Error(integrity);
 }
 
 const sqlJsByWasm = new Map<string, Promise<SqlJsStatic>>();

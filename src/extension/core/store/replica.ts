@@ -19,12 +19,12 @@ export type ReplicaOp = [sql: string, params: SqlValue[]];
 export interface ReplicaStart {
   /** What the writes start from (replicaSeed.ts): the file as the host opened it, a new history, or an export. */
   seed: ReplicaSeed;
-  /** The host's copy at that point (replicaSeed.ts's fingerprint): the worker's must match. */
-  fingerprint: string;
   wasmPath: string;
 }
 
 export type ToWorker =
+  /** First of all: the host's copy when its journal starts (replicaSeed.ts's fingerprint); the worker's must match. */
+  | { kind: 'expect'; fingerprint: string }
   | { kind: 'ops'; ops: ReplicaOp[] }
   | { kind: 'persist'; id: number; path: string }
   | { kind: 'search'; id: number; query: TaskQuery }
@@ -32,6 +32,8 @@ export type ToWorker =
   | { kind: 'fence'; id: number; ok: boolean };
 
 export type FromWorker =
+  /** A file seed's PRAGMA quick_check, before anything else ('ok' or what is wrong). */
+  | { kind: 'checked'; integrity: string }
   | { kind: 'persisted'; id: number; bytes: number; exportMs: number }
   | { kind: 'page'; id: number; page: TaskPage }
   | { kind: 'stats'; id: number; stats: WorkerStats }
@@ -76,8 +78,13 @@ export class StoreReplica {
   private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private gone: string | undefined;
+  private onChecked: { resolve: (integrity: string) => void; reject: (e: Error) => void } | undefined;
+  /** A file seed's integrity as the worker found it; rejects with ReplicaGone if the worker is lost first. */
+  readonly checked: Promise<string>;
 
   constructor(start: ReplicaStart, private readonly options: ReplicaOptions) {
+    this.checked = new Promise((resolve, reject) => (this.onChecked = { resolve, reject }));
+    this.checked.catch(() => undefined); // asked only for a file seed
     // An export's bytes are moved, not copied: the host's thread does not pay for a second copy.
     const transferList = start.seed.kind === 'bytes' ? [start.seed.bytes.buffer as ArrayBuffer] : [];
     this.worker = new Worker(options.script ?? STORE_WORKER_SCRIPT, { workerData: start, transferList });
@@ -91,6 +98,20 @@ export class StoreReplica {
 
   get alive(): boolean {
     return this.gone === undefined;
+  }
+
+  get lostBecause(): string | undefined {
+    return this.gone;
+  }
+
+  /** Where the host's copy is when its journal starts: the worker checks its own against it before any write. */
+  expect(fingerprint: string): void {
+    if (!this.gone) this.worker.postMessage({ kind: 'expect', fingerprint } satisfies ToWorker);
+  }
+
+  /** Whom to tell when the worker is lost (the store, once it exists). */
+  set onGone(fn: (reason: string) => void) {
+    this.options.onGone = fn;
   }
 
   /** SqlRunner's journal: one write, after it succeeded in the host's copy. */
@@ -146,6 +167,7 @@ export class StoreReplica {
   }
 
   private receive(m: FromWorker): void {
+    if (m.kind === 'checked') return this.onChecked?.resolve(m.integrity);
     if (m.kind === 'diverged') return this.lose(`the store worker's copy of the history no longer matches (${m.message})`);
     if (m.kind === 'canPersist') {
       let ok = false;
@@ -172,6 +194,7 @@ export class StoreReplica {
     this.batch = [];
     for (const w of this.waiting.values()) w.reject(new ReplicaGone(reason));
     this.waiting.clear();
+    this.onChecked?.reject(new ReplicaGone(reason));
     if (tell) {
       void this.worker.terminate();
       this.options.onGone(reason);

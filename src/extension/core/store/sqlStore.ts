@@ -152,18 +152,25 @@ export class SqlTaskStore implements TaskStore {
    * follows every write (replica.ts): the host's thread never runs db.export() or a LIKE over the
    * logs. The copy starts from `seed`, the file this database was opened from or a new one
    * (replicaSeed.ts), when nothing was written since; otherwise (or without a seed) from an
-   * export now, which blocks this thread (~200 ms at 100k tasks). Costs the copy's memory. If the
+   * export now, which blocks this thread (~200 ms at 100k tasks). `started`: a worker already
+   * seeded from that file (it checked its integrity while the file was opened), used when nothing
+   * was written since and its copy's fingerprint matches. Costs the copy's memory. If the
    * worker cannot start or stops, the store goes on in this thread with a warning; nothing is
    * lost, as this copy is always complete.
    */
-  useWorker(options: { seed?: ReplicaSeed; wasmPath: string; script?: string; onStarted?: (worker: Worker) => void }): void {
+  useWorker(options: { seed?: ReplicaSeed; started?: StoreReplica; wasmPath: string; script?: string; onStarted?: (worker: Worker) => void }): void {
+    const fresh = this.sql.writes === 0;
+    if (this.replica || this.closed || this.options.readOnly || !fresh) void options.started?.stop();
     if (this.replica || this.closed || this.options.readOnly) return;
     try {
-      const seed: ReplicaSeed = options.seed && this.sql.writes === 0 ? options.seed : { kind: 'bytes', bytes: this.db.export() };
-      const replica = new StoreReplica(
-        { seed, fingerprint: fingerprint(this.db), wasmPath: options.wasmPath },
-        { script: options.script, onStarted: options.onStarted, canPersist: () => this.options.canPersist?.() ?? true, onGone: (reason) => this.replicaLost(reason) },
-      );
+      // One started while the file was opened (it checked the file's integrity: openTaskStore.ts), or a new one.
+      const seed = (): ReplicaSeed => (options.seed && fresh ? options.seed : { kind: 'bytes', bytes: this.db.export() });
+      const replica = options.started && fresh
+        ? options.started
+        : new StoreReplica({ seed: seed(), wasmPath: options.wasmPath }, { script: options.script, onStarted: options.onStarted, canPersist: () => this.options.canPersist?.() ?? true, onGone: () => undefined });
+      replica.onGone = (reason) => this.replicaLost(reason);
+      if (!replica.alive) return this.replicaLost(replica.lostBecause!);
+      replica.expect(fingerprint(this.db));
       this.replica = replica;
       this.sql.journal = replica.journal;
       this.freedPages = false; // the worker gives them back (see deleteTasks)

@@ -36,11 +36,10 @@ port.on('message', (m: ToWorker) => (handle ? handle(m) : early.push(m)));
 
 async function main(): Promise<void> {
   const SQL = await loadSqlJs(start.wasmPath);
-  // The host's copy before its first journaled write (replicaSeed.ts).
+  // The host's copy before its first journaled write (replicaSeed.ts); the host waits for a file's integrity.
   let db: Database;
   try {
-    db = await openSeed(SQL, start.seed);
-    if (fingerprint(db) !== start.fingerprint) throw new SeedMismatch('it did not start from the same database');
+    db = await openSeed(SQL, start.seed, (integrity) => post({ kind: 'checked', integrity }));
   } catch (e) {
     if (!(e instanceof SeedMismatch)) throw e;
     return post({ kind: 'diverged', message: e.message });
@@ -54,7 +53,11 @@ async function main(): Promise<void> {
 
   handle = (m: ToWorker) => {
     if (diverged) return;
-    if (m.kind === 'ops') {
+    if (m.kind === 'expect') {
+      if (fingerprint(db) === m.fingerprint) return;
+      diverged = true;
+      post({ kind: 'diverged', message: 'it did not start from the same database' });
+    } else if (m.kind === 'ops') {
       for (const [text, params] of m.ops) {
         try {
           // As SqlRunner ran it in the host: one step of a prepared statement, or every step.
