@@ -5,7 +5,12 @@
 // characters, case outside ASCII, texts that only match across two lines or two fields, short
 // texts, logs that were trimmed, summaries that were replaced, tasks pruned and cleared.
 import * as assert from 'node:assert/strict';
+import { defaultWasmPath, loadSqlJs } from '../../../src/extension/core/store/openTaskStore';
+import { prepareSchema } from '../../../src/extension/core/store/schema';
+import { SqlRunner } from '../../../src/extension/core/store/sqlRunner';
 import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
+import { buildWhere } from '../../../src/extension/core/store/taskQuery';
+import { TextIndex } from '../../../src/extension/core/store/textIndex';
 import { SORT_COLUMNS, type TaskQuery } from '../../../src/shared/model';
 import { manualClock, openStore, removeTempDirs, sleep, task, tempDir } from './helpers';
 
@@ -143,5 +148,58 @@ describe('store: text search through the worker\'s index answers as the scan doe
     assert.ok(early.total > 0);
     await assertSameAnswers(store, ['module-7', 'É']);
     await store.dispose();
+  });
+});
+
+describe('store: the text index follows deletes and rebuilds itself', function () {
+  this.timeout(60_000);
+
+  /** The worker's set-up without the worker: a database, its runner, the index on it. */
+  async function indexed(minDeadChars: number) {
+    const SQL = await loadSqlJs(defaultWasmPath());
+    const db = new SQL.Database();
+    prepareSchema(db);
+    const sql = new SqlRunner(db);
+    const index = new TextIndex(db, sql, { minDeadChars, idleMs: 5 });
+    const like = (text: string) =>
+      sql.rows(`SELECT id FROM tasks ${buildWhere({ text }).sql} ORDER BY id`, buildWhere({ text }).params).map((r) => r[0] as number);
+    const byIndex = (text: string) => index.matching(text)?.sort((a, b) => a - b);
+    return { db, sql, index, like, byIndex };
+  }
+
+  const addTask = (sql: SqlRunner, id: number, lines: string[], summary: string | null) => {
+    sql.run("INSERT INTO tasks (id, env_id, kind, trigger, status, queued_at, summary, revision) VALUES (?, 'e', 'backup', 'manual', 'succeeded', 1, ?, 1)", [id, summary]);
+    lines.forEach((l, i) => sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, 0, ?, ?)', [id, i + 1, 'info', l]));
+  };
+
+  it('after trims, replaced summaries and deleted tasks, and after the rebuild they cause, it finds what LIKE finds', async () => {
+    const { sql, index, like, byIndex } = await indexed(100);
+    while (!index.stats().ready) await sleep(5);
+    for (let id = 1; id <= 60; id++) addTask(sql, id, Array.from({ length: 20 }, (_, l) => `task ${id} line ${l} ${l % 2 ? 'Odd' : 'even'}`), `summary ${id}`);
+    index.afterWrites();
+    // Trim, as sqlStore.ts does it: lines 3-15 of every third task go, a marker comes, the task
+    // counts what was dropped; in the same batch as more lines.
+    for (let id = 3; id <= 60; id += 3) {
+      sql.run('DELETE FROM log_lines WHERE task_id = ? AND seq BETWEEN 3 AND 15', [id]);
+      sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, 21, 0, ?, ?)', [id, 'info', `marker of ${id}`]);
+      sql.run('UPDATE tasks SET dropped_lines = 13, marker_seq = 21 WHERE id = ?', [id]);
+      sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, 22, 0, ?, ?)', [id, 'info', `after the trim ${id}`]);
+    }
+    sql.run("UPDATE tasks SET summary = 'replaced ' || id WHERE id % 5 = 0", []);
+    sql.run('DELETE FROM log_lines WHERE task_id > 50', []);
+    sql.run('DELETE FROM tasks WHERE id > 50', []);
+    index.afterWrites();
+    const texts = ['line 4 ', 'line 14 odd', 'marker of', 'after the trim', 'summary 10', 'replaced', 'task 55', 'task 3 line 1', 'ODD', 'e'];
+    for (const t of texts) assert.deepEqual(byIndex(t), like(t), t);
+    // More gone than left: it rebuilds from the database once writes pause, scanning meanwhile.
+    sql.run('DELETE FROM log_lines WHERE task_id > 5', []);
+    sql.run('DELETE FROM tasks WHERE id > 5', []);
+    const builds = index.stats().builds;
+    index.afterWrites();
+    while (index.stats().builds === builds) await sleep(5);
+    assert.ok(index.stats().deadChars < 100, 'the rebuilt index holds no gone texts');
+    for (const t of texts) assert.deepEqual(byIndex(t), like(t), t);
+    assert.deepEqual(byIndex('task 3 line 1'), [3]);
+    index.close();
   });
 });

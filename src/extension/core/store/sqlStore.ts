@@ -621,6 +621,7 @@ export class SqlTaskStore implements TaskStore {
     const dropped = lastSeq - real; // every seq up to lastSeq was a real line once
     const marker = markerText(dropped, plan.head);
     this.sql.run('INSERT INTO log_lines (task_id, seq, time, level, text) VALUES (?, ?, ?, ?, ?)', [taskId, plan.markerSeq, time, 'info', marker]);
+    // Setting dropped_lines is how the store worker's text index learns that lines went (textIndex.ts).
     this.sql.run('UPDATE tasks SET log_count = ?, dropped_lines = ?, marker_seq = ? WHERE id = ?', [real + 1, dropped, plan.markerSeq, taskId]);
     this.totalChars += marker.length - goneChars;
     return real + 1;

@@ -5,8 +5,8 @@
 //
 // It is built from the worker's copy when the worker starts, a slice at a time so saves and
 // searches are not held up, and follows the copy through TEMP triggers (never in the file) that
-// call back into this module for every line added or deleted and every summary, error or skip
-// reason set or deleted. A search asked while it is being built, or for a text it cannot answer
+// call back into this module for every line added, every log trimmed and every summary, error or
+// skip reason set or deleted. A search asked while it is being built, or for a text it cannot answer
 // as SQLite would, gets undefined: the caller scans as before.
 import type { Database, SqlValue } from 'sql.js';
 import type { SqlRunner } from './sqlRunner';
@@ -18,19 +18,30 @@ const TASK_ROWS = 500;
 const LINE_ROWS = 2000;
 /** Rebuilt once gone texts outweigh live ones (and are worth it): pruning leaves most of them. */
 const MIN_DEAD_CHARS = 1_000_000;
-/** Tasks whose logs were trimmed are re-read this long after the last write (or before a search). */
-const RELOAD_AFTER_MS = 500;
+/** Trimmed logs are re-read, and a rebuild starts, this long after the last write (or before a search). */
+const IDLE_MS = 500;
 
 const LENGTHS = (t: string) => `coalesce(length(${t}.error), 0) + coalesce(length(${t}.skip_reason), 0) + coalesce(length(${t}.summary), 0)`;
+// Deletes are noted in SQL only, with no call into JavaScript per row, and taken in after each
+// batch of writes (afterWrites). Not one trigger per deleted line (a prune or a Clear History
+// deletes a million, and a trigger each made them 25-70% slower in the worker): lines of a task
+// that stays are only deleted by a trim (sqlStore.ts trimLog), which always sets dropped_lines;
+// lines of a deleted task go with it.
 const TRIGGERS = `
 CREATE TEMP TABLE IF NOT EXISTS text_hits (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE text_trimmed (task_id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE text_tasks_gone (id INTEGER PRIMARY KEY, chars INTEGER NOT NULL);
 CREATE TEMP TRIGGER text_ix_line_add AFTER INSERT ON main.log_lines BEGIN SELECT text_ix_line(NEW.task_id, NEW.seq, NEW.text); END;
-CREATE TEMP TRIGGER text_ix_line_del AFTER DELETE ON main.log_lines BEGIN SELECT text_ix_line_gone(OLD.task_id, length(OLD.text)); END;
+CREATE TEMP TRIGGER text_ix_trim AFTER UPDATE OF dropped_lines ON main.tasks BEGIN
+  INSERT OR IGNORE INTO text_trimmed (task_id) VALUES (NEW.id);
+END;
 CREATE TEMP TRIGGER text_ix_task_add AFTER INSERT ON main.tasks BEGIN SELECT text_ix_fields(NEW.id, NEW.error, NEW.skip_reason, NEW.summary, -1); END;
 CREATE TEMP TRIGGER text_ix_task_set AFTER UPDATE OF error, skip_reason, summary ON main.tasks
   WHEN NEW.error IS NOT OLD.error OR NEW.skip_reason IS NOT OLD.skip_reason OR NEW.summary IS NOT OLD.summary
   BEGIN SELECT text_ix_fields(NEW.id, NEW.error, NEW.skip_reason, NEW.summary, ${LENGTHS('OLD')}); END;
-CREATE TEMP TRIGGER text_ix_task_del AFTER DELETE ON main.tasks BEGIN SELECT text_ix_task_gone(OLD.id, ${LENGTHS('OLD')}); END;
+CREATE TEMP TRIGGER text_ix_task_del AFTER DELETE ON main.tasks BEGIN
+  INSERT OR REPLACE INTO text_tasks_gone (id, chars) VALUES (OLD.id, ${LENGTHS('OLD')});
+END;
 `;
 
 export interface TextIndexStats {
@@ -53,6 +64,8 @@ export class TextIndex {
   private readonly gone = new Set<number>();
   /** Tasks whose log lost lines (a trim): their other lines are re-read; new ones wait for that. */
   private readonly stale = new Set<number>();
+  /** Characters of each task's lines in the index now: what becomes dead when they go. */
+  private readonly lineChars = new Map<number, number>();
   private ready = false;
   /** While building: rows up to here were read; the triggers add only those (the build reads the rest). */
   private taskCursor = Infinity;
@@ -60,20 +73,19 @@ export class TextIndex {
   private lineSeq = Infinity;
   private buildStarted = 0;
   private busyMs = 0;
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly figures = { builds: 0, lastBuildMs: 0, lastBuildBusyMs: 0 };
 
   constructor(
     db: Database,
     private readonly sql: SqlRunner,
+    private readonly options: { minDeadChars?: number; idleMs?: number } = {},
   ) {
     db.create_function('text_ix_line', (task: number, seq: number, text: string | null) => this.lineAdded(task, seq, text));
-    db.create_function('text_ix_line_gone', (task: number, chars: number | null) => this.lineGone(task, chars ?? 0));
     db.create_function('text_ix_fields', (task: number, error: string | null, skip: string | null, summary: string | null, oldChars: number) =>
       this.fieldsSet(task, [error, skip, summary], oldChars),
     );
-    db.create_function('text_ix_task_gone', (task: number, chars: number) => this.taskGone(task, chars));
     db.exec(TRIGGERS);
     this.startBuild();
   }
@@ -99,14 +111,36 @@ export class TextIndex {
     if (ids.length) this.sql.run('INSERT INTO temp.text_hits (id) SELECT value FROM json_each(?)', [JSON.stringify(ids)]);
   }
 
-  /** After each batch of replayed writes. */
+  /** After each batch of replayed writes: takes in the deletes, and plans re-reads and rebuilds. */
   afterWrites(): void {
     if (this.closed) return;
-    if (this.stale.size) {
-      if (this.reloadTimer) this.reloadTimer.refresh();
-      else this.reloadTimer = setTimeout(() => this.reloadStale(), RELOAD_AFTER_MS).unref();
+    const trimmed = this.sql.rows('SELECT task_id FROM temp.text_trimmed', []);
+    if (trimmed.length) {
+      this.sql.exec('DELETE FROM temp.text_trimmed');
+      for (const [task] of trimmed as number[][]) this.trimmed(task);
     }
-    if (this.ready && (tooDead(this.lines) || tooDead(this.fields))) this.startBuild();
+    const tasksGone = this.sql.rows('SELECT id, chars FROM temp.text_tasks_gone', []);
+    if (tasksGone.length) {
+      this.sql.exec('DELETE FROM temp.text_tasks_gone');
+      for (const [task, chars] of tasksGone as number[][]) this.taskGone(task, chars);
+    }
+    // Both wait until writes pause (a prune, a flood of lines): by then there is less to read.
+    if (this.stale.size || this.tooDead()) {
+      if (this.idleTimer) this.idleTimer.refresh();
+      else this.idleTimer = setTimeout(() => this.whenIdle(), this.options.idleMs ?? IDLE_MS).unref();
+    }
+  }
+
+  private whenIdle(): void {
+    this.idleTimer = undefined;
+    if (this.closed) return;
+    if (this.tooDead()) this.startBuild();
+    else this.reloadStale();
+  }
+
+  private tooDead(): boolean {
+    const min = this.options.minDeadChars ?? MIN_DEAD_CHARS;
+    return this.ready && [this.lines, this.fields].some((m) => m.dead > min && m.dead > m.chars - m.dead);
   }
 
   stats(): TextIndexStats {
@@ -123,7 +157,7 @@ export class TextIndex {
 
   close(): void {
     this.closed = true;
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
   }
 
   // ---- building ----
@@ -137,6 +171,7 @@ export class TextIndex {
     lineGen.clear();
     gone.clear();
     this.stale.clear();
+    this.lineChars.clear();
     this.fields = new TextMirror((t) => (gone.has(t) ? -1 : (fieldGen.get(t) ?? 0)));
     this.lines = new TextMirror((t) => (gone.has(t) ? -1 : (lineGen.get(t) ?? 0)));
     this.ready = false;
@@ -177,7 +212,7 @@ export class TextIndex {
     this.figures.lastBuildBusyMs = this.busyMs;
   }
 
-  // ---- following the writes (called from SQLite, inside the statement that wrote) ----
+  // ---- following the writes (adds: called from SQLite, inside the statement that wrote) ----
 
   private lineAdded(task: number, seq: number, text: string | null): null {
     // Beyond the build's cursor the build reads it; a trimmed log is read whole again soon.
@@ -186,14 +221,14 @@ export class TextIndex {
     return null;
   }
 
-  private lineGone(task: number, chars: number): null {
-    this.lines.dead += chars;
+  private trimmed(task: number): void {
     if (!this.stale.has(task)) {
+      this.lines.dead += this.lineChars.get(task) ?? 0;
+      this.lineChars.delete(task);
       // Every line of the task read so far goes with it; those left are read again (reloadStale).
       this.stale.add(task);
       this.lineGen.set(task, (this.lineGen.get(task) ?? 0) + 1);
     }
-    return null;
   }
 
   private fieldsSet(task: number, values: SqlValue[], oldChars: number): null {
@@ -206,10 +241,11 @@ export class TextIndex {
     return null;
   }
 
-  private taskGone(task: number, chars: number): null {
+  private taskGone(task: number, chars: number): void {
     this.fields.dead += chars;
+    this.lines.dead += this.lineChars.get(task) ?? 0;
+    this.lineChars.delete(task);
     this.gone.add(task);
-    return null;
   }
 
   private addFields(task: number, values: SqlValue[]): void {
@@ -218,13 +254,13 @@ export class TextIndex {
   }
 
   private addLine(task: number, text: SqlValue): void {
-    if (typeof text === 'string') this.lines.add(task, this.lineGen.get(task) ?? 0, text);
+    if (typeof text !== 'string') return;
+    this.lines.add(task, this.lineGen.get(task) ?? 0, text);
+    this.lineChars.set(task, (this.lineChars.get(task) ?? 0) + text.length);
   }
 
   /** Reads again the logs that lost lines. Outside any statement: never from a trigger. */
   private reloadStale(): void {
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    this.reloadTimer = undefined;
     if (this.closed || this.stale.size === 0) return;
     const tasks = [...this.stale];
     this.stale.clear();
@@ -232,14 +268,9 @@ export class TextIndex {
       // Gone, or not reached by the build yet (it reads the lines then).
       if (this.gone.has(task) || task > this.lineTask) continue;
       const rows = this.sql.rows('SELECT text FROM log_lines WHERE task_id = ? ORDER BY seq', [task]);
-      for (const [text] of rows) {
-        this.addLine(task, text);
-        if (typeof text === 'string') this.lines.dead += text.length; // their earlier copies
-      }
+      for (const [text] of rows) this.addLine(task, text);
     }
   }
 }
 
-function tooDead(m: TextMirror): boolean {
-  return m.dead > MIN_DEAD_CHARS && m.dead > m.chars - m.dead;
-}
+
