@@ -10,7 +10,7 @@
 // as SQLite would, gets undefined: the caller scans as before.
 import type { Database, SqlValue } from 'sql.js';
 import type { SqlRunner } from './sqlRunner';
-import { foldCase, TextMirror } from './textMirror';
+import { FIELD_GRAM_BITS, foldCase, LINE_GRAM_BITS, TextMirror } from './textMirror';
 
 /** How long one slice of the build holds the worker's thread before letting messages in. */
 const BUILD_SLICE_MS = 8;
@@ -172,8 +172,8 @@ export class TextIndex {
     gone.clear();
     this.stale.clear();
     this.lineChars.clear();
-    this.fields = new TextMirror((t) => (gone.has(t) ? -1 : (fieldGen.get(t) ?? 0)));
-    this.lines = new TextMirror((t) => (gone.has(t) ? -1 : (lineGen.get(t) ?? 0)));
+    this.fields = new TextMirror((t) => (gone.has(t) ? -1 : (fieldGen.get(t) ?? 0)), FIELD_GRAM_BITS);
+    this.lines = new TextMirror((t) => (gone.has(t) ? -1 : (lineGen.get(t) ?? 0)), LINE_GRAM_BITS);
     this.ready = false;
     this.taskCursor = 0;
     this.lineTask = 0;

@@ -25,16 +25,17 @@ const BLOCK_CHARS = 16_384;
 /** Between two texts in a block: a match that spans it is rejected by its offsets anyway. */
 const SEP = '\n';
 
-/** Trigrams are hashed into this many buckets: two trigrams sharing one only add candidates. */
-const GRAM_BITS = 20;
+/**
+ * Trigrams are hashed into 2^bits buckets (two trigrams sharing one only add candidates). 2^20
+ * keeps log lines at 100k tasks selective and costs 12 MB of tables; summaries and errors are
+ * few enough for 2^16 (0.75 MB).
+ */
+export const LINE_GRAM_BITS = 20;
+export const FIELD_GRAM_BITS = 16;
 
 /** A trigram's bucket (multiplicative hashing of its three UTF-16 code units). */
-function hashGram(c0: number, c1: number, c2: number): number {
-  return Math.imul((c0 << 20) ^ (c1 << 10) ^ c2, 0x9e3779b1) >>> (32 - GRAM_BITS);
-}
-
-function gram(s: string, i: number): number {
-  return hashGram(s.charCodeAt(i), s.charCodeAt(i + 1), s.charCodeAt(i + 2));
+function hashGram(c0: number, c1: number, c2: number, shift: number): number {
+  return Math.imul((c0 << 20) ^ (c1 << 10) ^ c2, 0x9e3779b1) >>> shift;
 }
 
 interface Block {
@@ -65,9 +66,10 @@ export type CurrentGen = (task: number) => number;
 export class TextMirror {
   private readonly blocks: Block[] = [];
   /** Per trigram bucket, the sealed blocks holding it, ascending. */
-  private readonly postings: (Postings | undefined)[] = new Array<Postings | undefined>(1 << GRAM_BITS);
+  private readonly postings: (Postings | undefined)[];
   /** Per bucket, 1 + the last block that posted it: each block posts a bucket once, with no sort. */
-  private readonly stamp = new Int32Array(1 << GRAM_BITS);
+  private readonly stamp: Int32Array;
+  private readonly shift: number;
   // The open block, sealed once it holds BLOCK_CHARS.
   private parts: string[] = [];
   private openTasks: number[] = [];
@@ -79,7 +81,14 @@ export class TextMirror {
   dead = 0;
   private sealedBytes = 0;
 
-  constructor(private readonly currentGen: CurrentGen) {}
+  constructor(
+    private readonly currentGen: CurrentGen,
+    gramBits: number,
+  ) {
+    this.postings = new Array<Postings | undefined>(1 << gramBits);
+    this.stamp = new Int32Array(1 << gramBits);
+    this.shift = 32 - gramBits;
+  }
 
   /** `text` as stored; it is folded (foldCase) a block at a time, which keeps every offset. */
   add(task: number, gen: number, text: string): void {
@@ -131,7 +140,7 @@ export class TextMirror {
   /** Block numbers holding every trigram of `needle`, ascending. */
   private candidateBlocks(needle: string): Int32Array {
     const keys = new Set<number>();
-    for (let i = 0; i + 3 <= needle.length; i++) keys.add(gram(needle, i));
+    for (let i = 0; i + 3 <= needle.length; i++) keys.add(hashGram(needle.charCodeAt(i), needle.charCodeAt(i + 1), needle.charCodeAt(i + 2), this.shift));
     const lists: Postings[] = [];
     for (const k of keys) {
       const p = this.postings[k];
@@ -164,7 +173,7 @@ export class TextMirror {
       const c0 = c1;
       c1 = c2;
       c2 = t.charCodeAt(i);
-      const k = hashGram(c0, c1, c2);
+      const k = hashGram(c0, c1, c2, this.shift);
       if (this.stamp[k] === mark) continue;
       this.stamp[k] = mark;
       const p = (this.postings[k] ??= new Postings());
