@@ -145,27 +145,38 @@ async function indexReady(store: SqlTaskStore) {
   return s && { waitedMs: round(performance.now() - t0), buildMs: round(s.index.lastBuildMs), buildBusyMs: round(s.index.lastBuildBusyMs), indexMB: s.index.approxMB, chars: s.index.chars, blocks: s.index.blocks, workerHeapMB: s.heapUsedMB, workerExternalMB: s.externalMB, processRssMB: s.rssMB };
 }
 
-type SearchFigures = { wallMs: number; workerMs?: number; workerCpuMs?: number; indexed?: boolean; total: number };
+type SearchFigures = { wallMs: number; nextPageMs?: number; workerMs?: number; workerCpuMs?: number; indexed?: boolean; total: number };
 async function workerTextSearch(store: SqlTaskStore): Promise<Record<string, SearchFigures>> {
+  const walls = new Map<string, number[]>();
+  const inWorker = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const next = new Map<string, number[]>();
   const out: Record<string, SearchFigures> = {};
-  for (const [name, q] of SEARCHES) {
-    const walls: number[] = [];
-    const inWorker: number[] = [];
-    const cpu: number[] = [];
-    let total = 0;
-    let indexed: boolean | undefined;
-    for (let k = 0; k < 5; k++) {
-      const t0 = performance.now();
-      total = (await store.searchTasks(q)).total;
-      walls.push(performance.now() - t0);
+  const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+  // Round-robin, so that no search follows itself: the worker reuses a search's matches for its
+  // next page (nextPageMs) while nothing is written, and a repeat would measure that.
+  for (let k = 0; k < 5; k++) {
+    for (const [name, q] of SEARCHES) {
+      let t0 = performance.now();
+      const total = (await store.searchTasks(q)).total;
+      push(walls, name, performance.now() - t0);
       const s = await workerStats(store);
       if (s) {
-        inWorker.push(s.lastSearch.ms);
-        if (s.lastSearch.cpuMs !== undefined) cpu.push(s.lastSearch.cpuMs);
-        indexed = s.lastSearch.indexed;
+        push(inWorker, name, s.lastSearch.ms);
+        if (s.lastSearch.cpuMs !== undefined) push(cpu, name, s.lastSearch.cpuMs);
       }
+      t0 = performance.now();
+      await store.searchTasks({ ...q, offset: 50 });
+      push(next, name, performance.now() - t0);
+      out[name] = { wallMs: 0, total, ...(s ? { indexed: s.lastSearch.indexed } : {}) };
     }
-    out[name] = { wallMs: round(median(walls)), ...(inWorker.length ? { workerMs: round(median(inWorker)), indexed } : {}), ...(cpu.length ? { workerCpuMs: round(median(cpu)) } : {}), total };
+  }
+  for (const [name] of SEARCHES) {
+    const o = out[name];
+    o.wallMs = round(median(walls.get(name)!));
+    o.nextPageMs = round(median(next.get(name)!));
+    if (inWorker.has(name)) o.workerMs = round(median(inWorker.get(name)!));
+    if (cpu.has(name)) o.workerCpuMs = round(median(cpu.get(name)!));
   }
   return out;
 }
@@ -570,7 +581,7 @@ function printTable(): void {
     for (const [name, f] of Object.entries(figures)) {
       const how = f.indexed === undefined ? '' : f.indexed ? ', index' : ', scan';
       const worker = f.workerMs !== undefined ? `, in the worker ${f.workerMs} ms${f.workerCpuMs !== undefined ? ` (CPU ${f.workerCpuMs} ms)` : ''}` : '';
-      console.log(`  ${name.padEnd(56)} ${String(f.wallMs).padStart(7)} ms wall${worker}${how} (${f.total} tasks)  goal <= 50 ms: ${f.wallMs <= 50 ? 'met' : 'NOT met'}${f.workerCpuMs !== undefined ? `, on CPU: ${f.workerCpuMs <= 50 ? 'met' : 'NOT met'}` : ''}`);
+      console.log(`  ${name.padEnd(56)} ${String(f.wallMs).padStart(7)} ms wall${worker}${how}, next page ${f.nextPageMs} ms (${f.total} tasks)  goal <= 50 ms: ${f.wallMs <= 50 ? 'met' : 'NOT met'}${f.workerCpuMs !== undefined ? `, on CPU: ${f.workerCpuMs <= 50 ? 'met' : 'NOT met'}` : ''}`);
     }
   }
   console.log('text index (worker memory) at 100k / at the bounds:', JSON.stringify(results.textIndexAt100k), JSON.stringify(results.textIndexAtBounds));

@@ -128,7 +128,11 @@ describe('store: text search through the worker\'s index answers as the scan doe
     store.applyBounds(clock.now()); // by age, by count, and logs over the text budget are shortened
     store.clearHistory({ envIds: ['env-2'], before: clock.now() - 3 * DAY });
     while (store.pendingWrite) await store.flush();
+    await untilIndexed(store);
+    // Asked once before the line exists: the next search must not reuse that answer.
+    assert.equal((await store.searchTasks({ text: 'never-there-before' })).total, 0);
     store.appendLog(ids[ids.length - 1], 'info', 'buffered NEVER-THERE-BEFORE', clock.now()); // not yet in the database
+    assert.equal((await store.searchTasks({ text: 'never-there-before' })).total, 1, 'the line written since is found');
     await assertSameAnswers(store, [...QUERIES, 'never-there-before', 'kept 1']);
     assert.equal((await store.searchTasks({ text: 'trimmed-away' })).total, 0, 'trimmed lines are not found');
     assert.equal((await store.searchTasks({ text: 'never-there-before' })).total, 1, 'buffered lines are');

@@ -77,13 +77,12 @@ async function main(): Promise<void> {
       try {
         const t0 = performance.now();
         const cpu0 = processCpuMs();
-        const hits = index.matching(m.query.text?.trim() ?? '');
-        if (hits) index.loadHits(hits);
+        const found = index.load(m.query.text?.trim() ?? '');
         // The index found exactly the tasks that exist and match: with no other filter, that is the total.
-        const textOnly = hits && !m.query.runs ? buildWhere({ text: m.query.text }, false, 'hits').sql : undefined;
-        const page = readPage(sql, m.query, (w) => (w.sql === textOnly ? hits!.length : countRows(sql, w)), hits ? 'hits' : 'like');
+        const textOnly = found !== undefined && !m.query.runs ? buildWhere({ text: m.query.text }, false, 'hits').sql : undefined;
+        const page = readPage(sql, m.query, (w) => (w.sql === textOnly ? found! : countRows(sql, w)), found !== undefined ? 'hits' : 'like');
         const cpu1 = processCpuMs();
-        lastSearch = { ms: performance.now() - t0, cpuMs: cpu1 - cpu0, indexed: hits !== undefined };
+        lastSearch = { ms: performance.now() - t0, cpuMs: cpu1 - cpu0, indexed: found !== undefined };
         post({ kind: 'page', id: m.id, page });
       } catch (e) {
         post({ kind: 'failed', id: m.id, message: (e as Error).message });

@@ -67,6 +67,9 @@ export class TextIndex {
   /** Characters of each task's lines in the index now: what becomes dead when they go. */
   private readonly lineChars = new Map<number, number>();
   private ready = false;
+  /** Bumped by anything that may change what a search finds (see load). */
+  private version = 0;
+  private loaded: { text: string; version: number; count: number } | undefined;
   /** While building: rows up to here were read; the triggers add only those (the build reads the rest). */
   private taskCursor = Infinity;
   private lineTask = Infinity;
@@ -105,15 +108,27 @@ export class TextIndex {
     return [...out];
   }
 
-  /** Puts `ids` where the page query reads them (taskQuery.ts, text from 'hits'). */
-  loadHits(ids: number[]): void {
+  /**
+   * Puts the tasks matching `text` where the page query reads them (temp.text_hits; taskQuery.ts,
+   * text from 'hits') and says how many; undefined when the caller must scan. The next page of the
+   * same search, or the Task Log's next poll, reuses them while nothing was written (filling the
+   * table is most of a search that matches every task: ~30 ms for 100k ids).
+   */
+  load(text: string): number | undefined {
+    if (this.loaded?.text === text && this.loaded.version === this.version && this.ready) return this.loaded.count;
+    const ids = this.matching(text);
+    this.loaded = undefined;
+    if (!ids) return undefined;
     this.sql.exec('DELETE FROM temp.text_hits');
     if (ids.length) this.sql.run('INSERT INTO temp.text_hits (id) SELECT value FROM json_each(?)', [JSON.stringify(ids)]);
+    this.loaded = { text, version: this.version, count: ids.length };
+    return ids.length;
   }
 
   /** After each batch of replayed writes: takes in the deletes, and plans re-reads and rebuilds. */
   afterWrites(): void {
     if (this.closed) return;
+    this.version++;
     const trimmed = this.sql.rows('SELECT task_id FROM temp.text_trimmed', []);
     if (trimmed.length) {
       this.sql.exec('DELETE FROM temp.text_trimmed');
@@ -175,6 +190,7 @@ export class TextIndex {
     this.fields = new TextMirror((t) => (gone.has(t) ? -1 : (fieldGen.get(t) ?? 0)), FIELD_GRAM_BITS);
     this.lines = new TextMirror((t) => (gone.has(t) ? -1 : (lineGen.get(t) ?? 0)), LINE_GRAM_BITS);
     this.ready = false;
+    this.version++;
     this.taskCursor = 0;
     this.lineTask = 0;
     this.lineSeq = 0;
@@ -262,6 +278,7 @@ export class TextIndex {
   /** Reads again the logs that lost lines. Outside any statement: never from a trigger. */
   private reloadStale(): void {
     if (this.closed || this.stale.size === 0) return;
+    this.version++;
     const tasks = [...this.stale];
     this.stale.clear();
     for (const task of tasks) {
