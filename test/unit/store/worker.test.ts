@@ -10,7 +10,7 @@ import type { SqlValue } from 'sql.js';
 import type { Logger } from '../../../src/extension/core/ports';
 import { defaultWasmPath, loadSqlJs } from '../../../src/extension/core/store/openTaskStore';
 import { StoreReplica } from '../../../src/extension/core/store/replica';
-import { fingerprint, openSeed, readWithIdentity } from '../../../src/extension/core/store/replicaSeed';
+import { fingerprint, LOG_CHARS_SQL, openSeed, readWithIdentity } from '../../../src/extension/core/store/replicaSeed';
 import { MIGRATIONS } from '../../../src/extension/core/store/schema';
 import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import type { TaskQuery } from '../../../src/shared/model';
@@ -217,26 +217,38 @@ describe('store: saves and text searches in a worker thread', function () {
     await store.dispose();
   });
 
-  it('the file\'s integrity is checked in the worker, and a damaged file is moved aside with the worker going on from a new history', async () => {
+  it('the file\'s integrity is checked and its log text counted in the worker, and a damaged file is moved aside with the worker going on from a new history', async () => {
     const dir = tempDir();
     const first = await openStore(dir);
-    for (let i = 0; i < 300; i++) first.store.appendLog(first.store.createTask(task({ error: `error ${i}`.repeat(20) })).id, 'info', `line of ${i}`.repeat(20), i);
+    for (let i = 0; i < 300; i++) {
+      const t = first.store.createTask(task({ error: `error ${i}`.repeat(20) }));
+      for (let l = 0; l < 20; l++) first.store.appendLog(t.id, 'info', `line ${l} of ${i} `.padEnd(100, '-'), l);
+    }
     await first.store.dispose();
+    const logChars = () => Number(sqlite3(join(dir, 'tasks.db'), 'SELECT sum(length(text)) FROM log_lines'));
+    assert.ok(logChars() > 500_000);
     const SQL = await loadSqlJs(defaultWasmPath());
-    const realExec = SQL.Database.prototype.exec;
-    let checksHere = 0;
+    const { exec, prepare } = SQL.Database.prototype;
+    const here: string[] = [];
     SQL.Database.prototype.exec = function (this: InstanceType<typeof SQL.Database>, sql: string, params?: SqlValue[]) {
-      if (/quick_check/.test(sql)) checksHere++;
-      return realExec.call(this, sql, params);
+      if (/quick_check/.test(sql)) here.push(sql);
+      return exec.call(this, sql, params);
+    };
+    SQL.Database.prototype.prepare = function (this: InstanceType<typeof SQL.Database>, sql: string, params?: SqlValue[]) {
+      if (sql === LOG_CHARS_SQL) here.push(sql);
+      return prepare.call(this, sql, params);
     };
     try {
-      const healthy = await openWithWorker(dir);
-      assert.equal(checksHere, 0, 'no quick_check on the window\'s thread');
+      // A budget the file is over: the window prunes by the worker's count of the log text.
+      const healthy = await openWithWorker(dir, { bounds: { maxAgeDays: 90, maxTasks: 5000, maxLinesPerTask: 10, maxTotalLogChars: 400_000 } });
+      assert.deepEqual(here, [], 'neither on the window\'s thread');
       assert.equal(healthy.store.queryTasks({}).total, 300);
+      while (healthy.store.pendingWrite) await healthy.store.flush();
+      assert.ok(logChars() <= 400_000, `${logChars()} characters of log text saved, budget 400,000`);
       assert.equal(healthy.store.inWorker, true);
       await healthy.store.dispose();
     } finally {
-      SQL.Database.prototype.exec = realExec;
+      Object.assign(SQL.Database.prototype, { exec, prepare });
     }
     truncateSync(join(dir, 'tasks.db'), Math.floor(statSync(join(dir, 'tasks.db')).size * 0.6));
     const { store, warnings, logger } = await openWithWorker(dir);

@@ -11,7 +11,7 @@ import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Clock, Logger } from '../ports';
 import { DEFAULT_READ_RETRY_MS, moveAside, readIfExists, removeStaleTemp, type ReadFile } from './persist';
 import { StoreReplica } from './replica';
-import { IN_MEMORY_PRAGMAS, integrityOf, readWithIdentity, type FileIdentity, type ReplicaSeed } from './replicaSeed';
+import { fingerprint, IN_MEMORY_PRAGMAS, integrityOf, readWithIdentity, type FileIdentity, type ReplicaSeed } from './replicaSeed';
 import { NewerSchemaError, prepareForReading, prepareSchema, SchemaError } from './schema';
 import { SqlTaskStore, type PersistEvent } from './sqlStore';
 import type { HistoryBounds } from './taskStore';
@@ -79,7 +79,10 @@ export async function openTaskStore(options: TaskStoreOptions): Promise<OpenedTa
   const { db, needsWrite, readOnly, seed, started } = await loadDatabase(SQL, path, options, warnings, options.worker ? startWorker : undefined);
   // Without this every autocommit statement writes a journal in WASM memory.
   db.exec(IN_MEMORY_PRAGMAS);
-  const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000, readOnly });
+  // Counted by the worker on its copy, when that is this one (same file, same schema steps, same fingerprint).
+  const copy = started && !readOnly ? await answerOf(started.seeded) : undefined;
+  const logChars = copy?.fingerprint === fingerprint(db) ? copy.logChars : undefined;
+  const store = new SqlTaskStore(db, path, { ...options, coalesceMs: options.coalesceMs ?? 1000, readOnly, logChars });
   if (readOnly) {
     void started?.stop();
     return { store, warnings, readOnly };
@@ -178,18 +181,21 @@ function fresh(SQL: SqlJsStatic): Database {
 /** How long an open waits for the store worker's check before doing it itself (a worker that hangs must not hang the open). */
 const WORKER_CHECK_WAIT_MS = 15_000;
 
-/** By the store worker on its copy of the same file when there is one, else here (replicaSeed.ts's integrityOf). */
-async function checkIntegrity(db: Database, worker: StoreReplica | undefined): Promise<void> {
-  let integrity: string | undefined;
+/** The store worker's answer, or undefined when it was lost first (useWorker says so) or is too slow. */
+async function answerOf<T>(answer: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    if (worker) integrity = await Promise.race([worker.checked, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), WORKER_CHECK_WAIT_MS)))]);
+    return await Promise.race([answer, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), WORKER_CHECK_WAIT_MS)))]);
   } catch {
-    integrity = undefined; // the worker was lost first: useWorker says so
+    return undefined;
   } finally {
     clearTimeout(timer);
   }
-  integrity ??= integrityOf(db);
+}
+
+/** By the store worker on its copy of the same file when there is one, else here (replicaSeed.ts's integrityOf). */
+async function checkIntegrity(db: Database, worker: StoreReplica | undefined): Promise<void> {
+  const integrity = (worker && (await answerOf(worker.checked))) ?? integrityOf(db);
   if (integrity !== 'ok') throw new Error(integrity);
 }
 

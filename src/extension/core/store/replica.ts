@@ -34,6 +34,8 @@ export type ToWorker =
 export type FromWorker =
   /** A file seed's PRAGMA quick_check, before anything else ('ok' or what is wrong). */
   | { kind: 'checked'; integrity: string }
+  /** Then, the copy ready: its fingerprint and characters of log text (replicaSeed.ts). */
+  | { kind: 'seeded'; fingerprint: string; logChars: number }
   | { kind: 'persisted'; id: number; bytes: number; exportMs: number }
   | { kind: 'page'; id: number; page: TaskPage }
   | { kind: 'stats'; id: number; stats: WorkerStats }
@@ -81,10 +83,15 @@ export class StoreReplica {
   private onChecked: { resolve: (integrity: string) => void; reject: (e: Error) => void } | undefined;
   /** A file seed's integrity as the worker found it; rejects with ReplicaGone if the worker is lost first. */
   readonly checked: Promise<string>;
+  private onSeeded: { resolve: (copy: { fingerprint: string; logChars: number }) => void; reject: (e: Error) => void } | undefined;
+  /** The copy's fingerprint and characters of log text once it is ready; rejects with ReplicaGone if the worker is lost first. */
+  readonly seeded: Promise<{ fingerprint: string; logChars: number }>;
 
   constructor(start: ReplicaStart, private readonly options: ReplicaOptions) {
     this.checked = new Promise((resolve, reject) => (this.onChecked = { resolve, reject }));
     this.checked.catch(() => undefined); // asked only for a file seed
+    this.seeded = new Promise((resolve, reject) => (this.onSeeded = { resolve, reject }));
+    this.seeded.catch(() => undefined);
     // An export's bytes are moved, not copied: the host's thread does not pay for a second copy.
     const transferList = start.seed.kind === 'bytes' ? [start.seed.bytes.buffer as ArrayBuffer] : [];
     this.worker = new Worker(options.script ?? STORE_WORKER_SCRIPT, { workerData: start, transferList });
@@ -168,6 +175,7 @@ export class StoreReplica {
 
   private receive(m: FromWorker): void {
     if (m.kind === 'checked') return this.onChecked?.resolve(m.integrity);
+    if (m.kind === 'seeded') return this.onSeeded?.resolve(m);
     if (m.kind === 'diverged') return this.lose(`the store worker's copy of the history no longer matches (${m.message})`);
     if (m.kind === 'canPersist') {
       let ok = false;
@@ -195,6 +203,7 @@ export class StoreReplica {
     for (const w of this.waiting.values()) w.reject(new ReplicaGone(reason));
     this.waiting.clear();
     this.onChecked?.reject(new ReplicaGone(reason));
+    this.onSeeded?.reject(new ReplicaGone(reason));
     if (tell) {
       void this.worker.terminate();
       this.options.onGone(reason);

@@ -16,6 +16,9 @@ import { promises as fs, type Stats } from 'node:fs';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { prepareSchema } from './schema';
 
+/** Characters of log text (the store's log budget): ~112 ms at 1M lines, so the worker counts them for the host at the start. */
+export const LOG_CHARS_SQL = 'SELECT coalesce(sum(length(text)), 0) FROM log_lines';
+
 /** The in-memory copy needs no journal on disk nor syncs: durability comes from persist.ts's atomic replace. */
 export const IN_MEMORY_PRAGMAS = 'PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF';
 

@@ -9,7 +9,7 @@ import { Coalescer } from './coalescer';
 import { markerText, planTrim } from './logTrim';
 import { writeFileAtomic } from './persist';
 import { ReplicaGone, StoreReplica, type WorkerStats } from './replica';
-import { fingerprint, type ReplicaSeed } from './replicaSeed';
+import { fingerprint, LOG_CHARS_SQL, type ReplicaSeed } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
 import { LOG_COLUMNS, TASK_COLUMNS, toJson, toLogLine, toTaskRecord } from './rows';
 import { countRows, readPage, stepsOf } from './pageReader';
@@ -50,6 +50,8 @@ export interface SqlStoreOptions {
   onPersist?: (event: PersistEvent) => void;
   /** A follower's copy: never written to disk. */
   readOnly?: boolean;
+  /** Characters of log text in `db`, counted by the store worker on its copy of the same file (openTaskStore.ts); else counted here. */
+  logChars?: number;
   /** Fencing: asked right before each write; false means another window leads now, so do not write. */
   canPersist?: () => boolean;
   /** A save failed: called once for a run of failures (the store retries on its own), again only after a save worked. */
@@ -133,7 +135,7 @@ export class SqlTaskStore implements TaskStore {
     this.removedRevision = Number(this.metaValue('removed_revision') ?? 0);
     const maxRow = Number(this.sql.scalar('SELECT coalesce(max(revision), 0) FROM tasks', []));
     this.revision = Math.max(Number(this.metaValue('revision') ?? 0), maxRow, this.removedRevision);
-    this.totalChars = Number(this.sql.scalar('SELECT coalesce(sum(length(text)), 0) FROM log_lines', []));
+    this.totalChars = options.logChars ?? Number(this.sql.scalar(LOG_CHARS_SQL, []));
     this.writer = new Coalescer({
       delayMs: options.coalesceMs,
       snapshot: () => this.snapshot(),

@@ -9,7 +9,7 @@ import { loadSqlJs } from './openTaskStore';
 import { countRows, readPage } from './pageReader';
 import { writeFileAtomic } from './persist';
 import type { FromWorker, ReplicaStart, ToWorker, WorkerStats } from './replica';
-import { fingerprint, openSeed, SeedMismatch } from './replicaSeed';
+import { fingerprint, LOG_CHARS_SQL, openSeed, SeedMismatch } from './replicaSeed';
 import { SqlRunner } from './sqlRunner';
 import { buildWhere } from './taskQuery';
 import { TextIndex } from './textIndex';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     return post({ kind: 'diverged', message: e.message });
   }
   const sql = new SqlRunner(db);
+  post({ kind: 'seeded', fingerprint: fingerprint(db), logChars: Number(sql.scalar(LOG_CHARS_SQL, [])) });
   const index = new TextIndex(db, sql);
   let lastSearch: WorkerStats['lastSearch'] = { ms: 0, indexed: false };
   // Saves one at a time, in the order asked (the host's Coalescer never overlaps them anyway).
