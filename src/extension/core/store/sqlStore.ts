@@ -636,8 +636,9 @@ export class SqlTaskStore implements TaskStore {
     let trimmed = 0;
     this.sql.transaction(() => {
       while (this.totalChars > goal) {
-        // Like pruning, a big backlog goes in batches.
-        if (trimmed >= PRUNE_SLICE / 5 || performance.now() >= deadline) {
+        // Like pruning, a big backlog goes in batches; and like pruning, at least one log per
+        // call, or a machine too busy to finish the prune inside the budget never trims at all.
+        if (trimmed > 0 && (trimmed >= PRUNE_SLICE / 5 || performance.now() >= deadline)) {
           this.boundsDue = true;
           return;
         }
