@@ -1,3 +1,4 @@
+/// <reference path="./tarModules.d.ts" />
 // Writes a tar stream as a .tar.gz made of several gzip members compressed in parallel.
 // The tar bytes are cut into fixed-size chunks; each chunk is gzipped on its own in libuv's thread
 // pool (zlib's async API) while the next one is filled, and members are written in order.

@@ -1,3 +1,4 @@
+/// <reference path="./tarModules.d.ts" />
 // An incremental, synchronous tar parser that knows where every entry starts in the tar stream.
 // node-tar's Parser hides offsets, and the archive index, random reads and the restore worker all
 // need them. Header blocks are decoded by node-tar's Header (checksums, base-256 numbers, ustar
