@@ -73,6 +73,9 @@ describe('workbench: Compare with Backup, then Restore This Version and Undo', f
     await page.locator('.activitybar a.action-label[aria-label^="Backups"]').waitFor({ timeout: SLOW });
     await runFromPalette(page, 'Backup Scheduler: Run Backup Now');
     await eventually(() => readdirSync(destination).filter((n) => /^notes-\d{8}-\d{6}\.tar\.gz$/.test(n)).length, 1, 'one archive in the destination');
+    // The archive is in place before its task ends (index, history): as a user would, wait for
+    // the status bar to say the backup is done, not still running, before changing the file.
+    await page.locator('.statusbar-item', { has: page.locator('.codicon-history') }).filter({ hasText: /Backup / }).waitFor({ timeout: SLOW });
     writeFileSync(file, CHANGED);
   });
 
@@ -85,7 +88,14 @@ describe('workbench: Compare with Backup, then Restore This Version and Undo', f
     await page.locator('.monaco-menu .action-item .action-label', { hasText: 'Compare with Backup…' }).click();
     const rows = page.locator('.quick-input-list .monaco-list-row');
     const row = rows.filter({ hasText: 'different' });
-    await row.waitFor({ timeout: SLOW });
+    try {
+      await row.waitFor({ timeout: SLOW });
+    } catch (e) {
+      // Say what the picker showed instead (its rows, or that it is gone), with a screenshot of that moment.
+      await shot(page, '1-pick-failed');
+      const shown = await page.locator('.quick-input-widget').isVisible() ? JSON.stringify(await rows.allInnerTexts()) : 'no quick pick';
+      throw new Error(`no backup marked "different" in the picker; it shows: ${shown}`, { cause: e });
+    }
     assert.equal(await rows.count(), 1, 'one backup holds notes.md');
     const text = await row.innerText();
     assert.match(text, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/, 'labelled with the backup time');
