@@ -11,7 +11,7 @@ export function readPage(sql: SqlRunner, query: TaskQuery, count: (where: WhereS
   const page = buildPage(query);
   const total = count(where);
   if (total <= page.offset) return query.runs ? { rows: [], total, steps: [] } : { rows: [], total };
-  const filtered = where.params.length > 0 || (textFrom === 'hits' && !!query.text?.trim());
+  const filtered = where.params.length > 0 || (textFrom !== 'like' && !!query.text?.trim());
   const all = filtered ? count(buildWhere({ runs: query.runs })) : total;
   const rowsWhere = filtered && preferSortIndex(query, page, total, all) ? buildWhere(query, true, textFrom) : where;
   const rows = sql.rows(`SELECT ${TASK_COLUMNS} FROM tasks ${rowsWhere.sql} ${page.orderBy} LIMIT ? OFFSET ?`, [...rowsWhere.params, page.limit, page.offset]).map(toTaskRecord);

@@ -48,7 +48,8 @@ export type FromWorker =
 export interface WorkerStats {
   index: TextIndexStats;
   /** The last search in the worker: wall time, the process's CPU time meanwhile, and whether the index answered it (or a scan). */
-  lastSearch: { ms: number; cpuMs?: number; indexed: boolean };
+  /** `from`: where the index put its answer (textIndex.ts load): the matches, or the tasks that do not match. */
+  lastSearch: { ms: number; cpuMs?: number; indexed: boolean; from?: 'hits' | 'misses' };
   /** The worker's own V8 heap; WASM memory (the copy of tasks.db) is in external. rss is the process's. */
   heapUsedMB: number;
   externalMB: number;

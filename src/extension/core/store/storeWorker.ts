@@ -80,10 +80,10 @@ async function main(): Promise<void> {
         const cpu0 = processCpuMs();
         const found = index.load(m.query.text?.trim() ?? '');
         // The index found exactly the tasks that exist and match: with no other filter, that is the total.
-        const textOnly = found !== undefined && !m.query.runs ? buildWhere({ text: m.query.text }, false, 'hits').sql : undefined;
-        const page = readPage(sql, m.query, (w) => (w.sql === textOnly ? found! : countRows(sql, w)), found !== undefined ? 'hits' : 'like');
+        const textOnly = found !== undefined && !m.query.runs ? buildWhere({ text: m.query.text }, false, found.from).sql : undefined;
+        const page = readPage(sql, m.query, (w) => (w.sql === textOnly ? found!.count : countRows(sql, w)), found?.from ?? 'like');
         const cpu1 = processCpuMs();
-        lastSearch = { ms: performance.now() - t0, cpuMs: cpu1 - cpu0, indexed: found !== undefined };
+        lastSearch = { ms: performance.now() - t0, cpuMs: cpu1 - cpu0, indexed: found !== undefined, from: found?.from };
         post({ kind: 'page', id: m.id, page });
       } catch (e) {
         post({ kind: 'failed', id: m.id, message: (e as Error).message });

@@ -33,8 +33,11 @@ export interface WhereSql {
   params: SqlValue[];
 }
 
-/** Where a text filter's matches come from: a LIKE over every text, or temp.text_hits (the worker's index). */
-export type TextSource = 'like' | 'hits';
+/**
+ * Where a text filter's matches come from: a LIKE over every text, or the worker's index
+ * (textIndex.ts): the matching tasks in temp.text_hits, or those that do not match in temp.text_misses.
+ */
+export type TextSource = 'like' | 'hits' | 'misses';
 
 /**
  * `walkSortIndex` writes the filter columns as `+column`, which keeps SQLite from using their
@@ -75,10 +78,11 @@ export function buildWhere(filter: TaskFilter & { runs?: boolean; sort?: SortCol
     params.push(filter.to);
   }
   const text = filter.text?.trim();
-  if (text && textFrom === 'hits') {
+  if (text && textFrom !== 'like') {
     // The store worker's index (textIndex.ts) found the matching tasks; for runs, a run matches
     // when its first task or one of its steps does, as below.
-    clauses.push(runs ? `tasks.id IN (SELECT coalesce(t.parent_id, t.id) FROM tasks t WHERE t.id IN temp.text_hits)` : `${col('tasks.id')} IN temp.text_hits`);
+    const matches = (id: string) => (textFrom === 'hits' ? `${id} IN temp.text_hits` : `${id} NOT IN temp.text_misses`);
+    clauses.push(runs ? `tasks.id IN (SELECT coalesce(t.parent_id, t.id) FROM tasks t WHERE ${matches('t.id')})` : matches(col('tasks.id')));
   } else if (text) {
     // SQLite's LIKE is case-insensitive for ASCII; the escape makes % and _ in the text literal.
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

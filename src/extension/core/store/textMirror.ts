@@ -9,6 +9,7 @@
 // the text's trigrams. Shorter texts scan every block. Nothing is removed in place: a text that
 // is gone (its task deleted, its log trimmed, its summary replaced) stays until the next rebuild
 // and is skipped because its generation is no longer the task's.
+import type { IdSet } from '../util/idSet';
 import { lastAtOrBefore } from '../util/sortedSearch';
 
 /**
@@ -111,14 +112,14 @@ export class TextMirror {
   }
 
   /** Adds every live task whose text contains `needle` (folded, non-empty) to `out`. */
-  search(needle: string, out: Set<number>): void {
+  search(needle: string, out: IdSet): void {
     const candidates = needle.length >= 3 ? this.candidateBlocks(needle) : undefined;
     if (candidates) for (const i of candidates) this.scan(this.blocks[i], needle, out);
     else for (const b of this.blocks) this.scan(b, needle, out);
     if (this.parts.length) this.scan(this.openBlock(), needle, out);
   }
 
-  private scan(b: Block, needle: string, out: Set<number>): void {
+  private scan(b: Block, needle: string, out: IdSet): void {
     const { text, starts, ends, tasks, gens } = b;
     let from = 0;
     for (;;) {
