@@ -9,7 +9,7 @@
 // run: per scheduled backup, the occurrence the scheduler fired it for (its first log line,
 // "scheduled run of <ISO time>", written from the occurrence the Scheduler hands to the service)
 // against the task's queued_at (what the scheduler and the host's thread control) and started_at
-// (adds the wait for one of the TaskManager's 4 places; a task past 1 s leaves its place). The
+// (adds the wait for one of the TaskManager's 8 places; a task past 1 s leaves its place). The
 // first WARMUP_S after the first occurrence are left out (activation, the WASM compile, the
 // first views).
 //
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       maxMs: q.maxMs,
       what: 'occurrence -> task queued',
       goal: { p95Ms: GOAL.p95Ms, p95Met: q.p95Ms <= GOAL.p95Ms },
-      started: { ...s, what: 'occurrence -> task started (4 places, a task running past 1 s leaves its place: 31 runs due together queue for them)', goal: { maxMs: GOAL.startedMaxMs, maxMet: s.maxMs <= GOAL.startedMaxMs && notStarted === 0 } },
+      started: { ...s, what: 'occurrence -> task started (8 places, a task running past 1 s leaves its place, up to 4 such: 31 runs due together queue for them)', goal: { maxMs: GOAL.startedMaxMs, maxMet: s.maxMs <= GOAL.startedMaxMs && notStarted === 0 } },
       bigStarted: bigStarted.length ? figures(bigStarted) : null,
       smallRun: smallRun && { ...smallRun, what: 'a small environment\'s backup, started -> finished' },
       percentileMethod: 'nearest rank',

@@ -1,6 +1,7 @@
 // The TaskManager's places: a task still running after `longRunningMs` gives its place to a
 // queued one (a large backup must not hold up the small runs falling due beside it), up to
-// `maxParallel` such long tasks; its environment stays busy all the while.
+// `maxLong` such long tasks; its environment stays busy all the while. By default 8 places and 4
+// long tasks.
 import * as assert from 'node:assert/strict';
 import type { TaskResult } from '../../../src/shared/model';
 import type { TaskContext } from '../../../src/extension/core/ports';
@@ -34,7 +35,7 @@ describe('TaskManager: long-running tasks and the places', () => {
   let tm: TaskManager;
   beforeEach(() => {
     store = new MemoryStore();
-    tm = new TaskManager({ store, clock: systemClock, logger: silentLogger, maxParallel: 1, longRunningMs: 20 });
+    tm = new TaskManager({ store, clock: systemClock, logger: silentLogger, maxParallel: 1, maxLong: 1, longRunningMs: 20 });
   });
   afterEach(() => tm.dispose());
 
@@ -63,7 +64,7 @@ describe('TaskManager: long-running tasks and the places', () => {
     await done(bigRun);
   });
 
-  it('at most maxParallel long tasks: beyond them a long task keeps its place until one ends', async () => {
+  it('at most maxLong long tasks: beyond them a long task keeps its place until one ends', async () => {
     const a = gate();
     const b = gate();
     const started: string[] = [];
@@ -81,5 +82,23 @@ describe('TaskManager: long-running tasks and the places', () => {
     assert.equal(store.getTask((rb as { task: { id: number } }).task.id)?.status, 'running');
     b.release();
     await done(rb);
+  });
+
+  it('by default: 8 tasks start at once and the 9th queues; of long tasks at most 4 give their place back', async () => {
+    await tm.dispose();
+    tm = new TaskManager({ store, clock: systemClock, logger: silentLogger, longRunningMs: 20 });
+    const gates = Array.from({ length: 13 }, gate);
+    const runs = gates.map((g, i) => tm.start(backup(`env-${i}`, g.work)));
+    assert.deepEqual(runs.map((r) => r.kind), [...Array(8).fill('started'), ...Array(5).fill('queued')]);
+    // The first 8 turn long; 4 of them give their places to the next 4, the other 4 keep theirs.
+    await Promise.all(gates.slice(8, 12).map((g) => g.started));
+    let thirteenth = false;
+    void gates[12].started.then(() => (thirteenth = true));
+    await sleep(100); // long enough for the next 4 to turn long too: still no place is given back
+    assert.equal(thirteenth, false, 'a 13th task started while 4 long tasks already ran outside the places');
+    for (const g of gates.slice(0, 12)) g.release();
+    await gates[12].started;
+    gates[12].release();
+    assert.deepEqual((await Promise.all(runs.map(done))).map((t) => t.status), Array(13).fill('succeeded'));
   });
 });
