@@ -3,7 +3,7 @@
 // - idle: RSS and CPU of the agent over 60 s with 10 environments scheduled daily (nothing runs);
 // - lateness: 30 environments every 5 s for 60 s; per scheduled run, occurrence -> task queued
 //   (what the scheduler controls) and occurrence -> task started (adds the wait for one of the
-//   TaskManager's 4 parallel slots: 30 runs at once queue by design);
+//   TaskManager's 8 places: 30 runs at once queue by design);
 // - takeoverMs: SIGKILL of the agent -> a window (the core as a window runs it, test fixture)
 //   reports it leads; 5 rounds.
 // Results: test/bench/results/agent.json. Linux only (/proc).
@@ -151,7 +151,7 @@ async function lateness(bin: string): Promise<void> {
     maxMs: round(Math.max(...queued)),
     startP50Ms: round(pct(started, 50)),
     startP95Ms: round(pct(started, 95)),
-    note: 'p50Ms/p95Ms: occurrence -> task queued; startP50Ms/startP95Ms: -> started (30 runs at once share 4 parallel slots)',
+    note: 'p50Ms/p95Ms: occurrence -> task queued; startP50Ms/startP95Ms: -> started (30 runs at once share the TaskManager places: 4 before 2026-12-02, 8 since)',
     goal: { p50Ms: 50, p95Ms: 100 },
   };
 }

@@ -373,6 +373,21 @@ async function main(): Promise<void> {
     console.log('runs:', JSON.stringify(r));
     return;
   }
+  if (process.env.BENCH_PART === 'textSearch') {
+    // Only the text searches at 100k tasks / 1M lines (a quick before/after; results not written).
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const full = await open(join(tmp, 'full'), { maxAgeDays: 100_000, maxTasks: 10_000_000, maxLinesPerTask: 1_000_000, maxTotalLogChars: 1e12 }, 3_600_000);
+    insertAll(full.store, Date.now() - TASKS * 60_000);
+    await full.store.flush();
+    await indexReady(full.store);
+    const figures = await workerTextSearch(full.store);
+    await full.store.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+    for (const [name, f] of Object.entries(figures)) console.log(`${name.padEnd(56)} ${String(f.wallMs).padStart(7)} ms (worker CPU ${f.workerCpuMs} ms, ${f.from ?? (f.indexed ? 'index' : 'scan')}), next page ${f.nextPageMs} ms (${f.total} tasks)`);
+    console.log('load average', results.loadAvgAtStart, '->', loadavg().map((x) => Math.round(x * 100) / 100));
+    return;
+  }
   if (process.env.BENCH_PART === 'eventLoop') {
     // Only the eventLoop figures (a quick before/after), merged into the last full results.
     rmSync(tmp, { recursive: true, force: true });
