@@ -143,6 +143,15 @@ describe('store: text search through the worker\'s index answers as the scan doe
     await assertSameAnswers(store, [...QUERIES, 'never-there-before', 'kept 1']);
     assert.equal((await store.searchTasks({ text: 'trimmed-away' })).total, 0, 'trimmed lines are not found');
     assert.equal((await store.searchTasks({ text: 'never-there-before' })).total, 1, 'buffered lines are');
+    // A text most tasks hold is answered from the tasks that do not match: a task written after
+    // that answer, without the text, must not count as a match when the search is asked again.
+    const most = await store.searchTasks({ text: 'e', limit: 1000 });
+    assert.equal((await store.workerStats())!.lastSearch.from, 'misses');
+    const plain = store.createTask(task({ status: 'running', queuedAt: clock.now() + 1000, startedAt: clock.now() + 1000 }));
+    const again = await store.searchTasks({ text: 'e', limit: 1000 });
+    assert.equal(again.total, most.total, 'the new task holds no "e"');
+    assert.ok(!again.rows.some((r) => r.id === plain.id));
+    assert.deepEqual(again, store.queryTasks({ text: 'e', limit: 1000 }));
     await store.dispose();
   });
 
