@@ -1,26 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { COMPRESSION_NICE, GzipPool } from '../../../src/extension/core/engines/archive/gzipPool';
+import { GzipPool } from '../../../src/extension/core/engines/archive/gzipPool';
+import { BACKGROUND_NICE } from '../../../src/extension/core/util/threadPriority';
+import { newThreads, niceByThread } from '../util/threadNice';
 
 /** A chunk as the writer makes one: a buffer that owns its ArrayBuffer. */
 function chunk(data: Buffer): Buffer {
   const b = Buffer.allocUnsafeSlow(data.length);
   data.copy(b);
   return b;
-}
-
-/** Each thread's nice value, read by the kernel's own account (/proc), not the pool's. */
-function niceByThread(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") ": nice is field 19.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(Number(tid), Number(fields[19 - 3]));
-  }
-  return out;
 }
 
 describe('gzip pool (compression threads)', function () {
@@ -57,9 +46,9 @@ describe('gzip pool (compression threads)', function () {
     const data = Buffer.from('abc'.repeat(400_000));
     const results = await Promise.all([1, 2, 3, 4].map(() => pool.gzip(chunk(data), data.length, 6, false)));
     for (const r of results) assert.deepEqual(gunzipSync(r.member), data);
-    assert.deepEqual(await pool.threadNices(), [COMPRESSION_NICE, COMPRESSION_NICE]);
-    const added = [...niceByThread()].filter(([tid]) => !before.has(tid));
-    assert.equal(added.filter(([, nice]) => nice === COMPRESSION_NICE).length, 2, `new threads and their nice values: ${JSON.stringify(added)}`);
+    assert.deepEqual(await pool.threadNices(), [BACKGROUND_NICE, BACKGROUND_NICE]);
+    const added = newThreads(before);
+    assert.equal(added.filter(([, nice]) => nice === BACKGROUND_NICE).length, 2, `new threads and their nice values: ${JSON.stringify(added)}`);
     assert.equal(niceByThread().get(process.pid), before.get(process.pid), 'the calling thread keeps its priority');
   });
 

@@ -4,16 +4,15 @@
 // thread in the process. While a backup keeps both cores of a 2-core machine deflating, the
 // extension host's own thread (shared with every other extension) then waits for a core: the
 // archive bench measured stalls of 17-95 ms, mostly run-queue wait, with under 10 ms of its own
-// CPU. Threads of our own can lower their own priority (nice 10 on Linux), so the host's thread
-// gets a core the moment it wakes and the backup uses whatever CPU is left.
+// CPU. Threads of our own can lower their own priority (nice 10 on Linux, threadPriority.ts), so
+// the host's thread gets a core the moment it wakes and the backup uses whatever CPU is left.
 //
 // The worker's code is a short string run with `eval`, so no extra file has to ship beside
-// extension.js, agent.js and the command line.
+// extension.js, agent.js and the command line; for the same reason it repeats the few lines of
+// lowerThisThreadPriority() instead of importing them.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-
-/** How far below normal the compression threads run (Linux nice; other systems keep the default). */
-export const COMPRESSION_NICE = 10;
+import { BACKGROUND_NICE } from '../../util/threadPriority';
 /** A pool left idle this long stops its threads (each holds an isolate, a few MB). */
 const IDLE_MS = 15_000;
 
@@ -24,7 +23,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { gzipSync, deflateRawSync } = require('node:zlib');
 let nice = null;
-try {
+if (process.platform === 'linux') try {
   const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
   require('node:os').setPriority(tid, workerData.nice);
   nice = require('node:os').getPriority(tid);
@@ -86,7 +85,7 @@ export class GzipPool {
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly size = availableParallelism(), private readonly nice = COMPRESSION_NICE) {}
+  constructor(private readonly size = availableParallelism(), private readonly nice = BACKGROUND_NICE) {}
 
   /**
    * Gzips `input[0, length)` as one member. `input` must own its whole ArrayBuffer: it is moved to
