@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { GzipPool } from '../../../src/extension/core/engines/archive/gzipPool';
-import { BACKGROUND_NICE } from '../../../src/extension/core/util/threadPriority';
+import { BACKGROUND_NICE, GzipPool } from '../../../src/extension/core/engines/archive/gzipPool';
 import { newThreads, niceByThread } from '../util/threadNice';
 
 /** A chunk as the writer makes one: a buffer that owns its ArrayBuffer. */

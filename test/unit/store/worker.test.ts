@@ -14,8 +14,6 @@ import { fingerprint, LOG_CHARS_SQL, openSeed, readWithIdentity } from '../../..
 import { MIGRATIONS } from '../../../src/extension/core/store/schema';
 import type { SqlTaskStore } from '../../../src/extension/core/store/sqlStore';
 import type { TaskQuery } from '../../../src/shared/model';
-import { BACKGROUND_NICE } from '../../../src/extension/core/util/threadPriority';
-import { newThreads, niceByThread } from '../util/threadNice';
 import { manualClock, openStore, removeTempDirs, sleep, sqlite3, task, tempDir } from './helpers';
 
 const DAY = 86_400_000;
@@ -120,22 +118,6 @@ describe('store: saves and text searches in a worker thread', function () {
     assert.equal((await store.searchTasks({ text: '50%_literal' })).rows[0]?.id, t.id, 'a line appended just before is found');
     assert.equal(store.inWorker, true);
     await store.dispose();
-  });
-
-  it('the worker thread runs below normal priority on Linux, so the window\'s thread wins a core from its saves', async function () {
-    if (process.platform !== 'linux') this.skip();
-    const before = niceByThread();
-    const { store } = await openWithWorker(tempDir());
-    try {
-      assert.equal(store.inWorker, true);
-      store.createTask(task({ envId: 'env-1', status: 'succeeded', queuedAt: 1, finishedAt: 2 }));
-      await store.flush(); // the worker has saved: it is running
-      const added = newThreads(before);
-      assert.ok(added.some(([, nice]) => nice === BACKGROUND_NICE), `new threads and their nice values: ${JSON.stringify(added)}`);
-      assert.equal(niceByThread().get(process.pid), before.get(process.pid), 'the window\'s own thread keeps its priority');
-    } finally {
-      await store.dispose();
-    }
   });
 
   it('a worker that dies loses nothing: the window saves and searches by itself, with a warning', async () => {

@@ -13,12 +13,8 @@ import { fingerprint, LOG_CHARS_SQL, openSeed, SeedMismatch } from './replicaSee
 import { SqlRunner } from './sqlRunner';
 import { buildWhere } from './taskQuery';
 import { TextIndex } from './textIndex';
-import { lowerThisThreadPriority } from '../util/threadPriority';
 
 const port = parentPort!;
-// Saves and index builds are background work: the host's thread, which every extension shares,
-// must win a core from them at once (threadPriority.ts).
-lowerThisThreadPriority();
 const start = workerData as ReplicaStart;
 const post = (m: FromWorker) => port.postMessage(m);
 

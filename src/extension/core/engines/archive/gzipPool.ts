@@ -4,15 +4,21 @@
 // thread in the process. While a backup keeps both cores of a 2-core machine deflating, the
 // extension host's own thread (shared with every other extension) then waits for a core: the
 // archive bench measured stalls of 17-95 ms, mostly run-queue wait, with under 10 ms of its own
-// CPU. Threads of our own can lower their own priority (nice 10 on Linux, threadPriority.ts), so
-// the host's thread gets a core the moment it wakes and the backup uses whatever CPU is left.
+// CPU. Threads of our own can lower their own priority (nice 10; Linux gives each thread an id
+// that setpriority(2) takes, /proc/thread-self; elsewhere they keep the normal priority), so the
+// host's thread gets a core the moment it wakes and the backup uses whatever CPU is left.
 //
 // The worker's code is a short string run with `eval`, so no extra file has to ship beside
-// extension.js, agent.js and the command line; for the same reason it repeats the few lines of
-// lowerThisThreadPriority() instead of importing them.
+// extension.js, agent.js and the command line.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BACKGROUND_NICE } from '../../util/threadPriority';
+
+/**
+ * The nice value of the compression threads (Linux; 0 is normal, 19 the lowest). Only they are
+ * lowered: a thread cannot raise its priority back without privileges, so threads that also do
+ * work a user waits on (the store worker's text searches, a restore) keep the normal priority.
+ */
+export const BACKGROUND_NICE = 10;
 /** A pool left idle this long stops its threads (each holds an isolate, a few MB). */
 const IDLE_MS = 15_000;
 
