@@ -1,26 +1,47 @@
 /// <reference path="./tarModules.d.ts" />
 // Writes a tar stream as a .tar.gz made of several gzip members compressed in parallel.
-// The tar bytes are cut into fixed-size chunks; each chunk is gzipped on its own in one of the
-// process's low-priority compression threads (gzipPool.ts) while the next one is filled, and
-// members are written in order. Concatenated gzip members are one valid gzip file (RFC 1952
-// section 2.2): GNU tar, gunzip and Node's zlib read them as a single stream. SHA-256 and size are
-// taken over the bytes written.
+// The tar bytes are cut into fixed-size chunks; each chunk is gzipped on its own in libuv's thread
+// pool (zlib's async API) while the next one is filled, and members are written in order.
+// Concatenated gzip members are one valid gzip file (RFC 1952 section 2.2): GNU tar, gunzip and
+// Node's zlib read them as a single stream. SHA-256 and size are taken over the bytes written.
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw as deflateRawCb, gzip as gzipCb, gzipSync, type ZlibOptions } from 'node:zlib';
 import { Header } from 'tar/header';
 import { Pax } from 'tar/pax';
 import { TAIL_BYTES, type IndexData } from './archiveIndex';
-import { gzipPool } from './gzipPool';
 import type { TarEntry } from './tarReader';
 import { plainUstar, type PlainHeader } from './ustarHeader';
 
+const gzip = promisify<Buffer, ZlibOptions, Buffer>(gzipCb);
+const deflateRaw = promisify<Buffer, ZlibOptions, Buffer>(deflateRawCb);
+
 /**
  * A member this small (a small folder's whole archive, or the end of any archive) is compressed
- * on the calling thread: that takes well under a millisecond, where a trip to a compression
- * thread waits behind whatever else it runs (another backup's 1 MB members).
+ * on the calling thread: that takes well under a millisecond, where a trip through the thread
+ * pool waits behind whatever else it runs (another backup's 1 MB members, fsyncs).
  */
 const SYNC_MEMBER_BYTES = 32 * 1024;
+
+const PROBE_SAMPLES = 3;
+const PROBE_BYTES = 16 * 1024;
+
+/**
+ * True when samples of the chunk do not shrink under fast deflate: random, encrypted or already
+ * compressed data. Such a chunk is stored (level 0): deflate at level 6 would spend most of the
+ * CPU of a backup on it to end up emitting stored blocks anyway. The first compressible sample
+ * ends the probe, so ordinary data pays for one 16 KB level-1 deflate per chunk.
+ */
+async function incompressible(data: Buffer): Promise<boolean> {
+  if (data.length < PROBE_SAMPLES * PROBE_BYTES * 4) return false;
+  const step = Math.floor((data.length - PROBE_BYTES) / (PROBE_SAMPLES - 1));
+  for (let i = 0; i < PROBE_SAMPLES; i++) {
+    const z = await deflateRaw(data.subarray(i * step, i * step + PROBE_BYTES), { level: 1 });
+    if (z.length < PROBE_BYTES * 0.95) return false;
+  }
+  return true;
+}
 
 export const BLOCK = 512;
 /** Past this many entries the writer stops keeping its index in memory (it is rebuilt on demand). */
@@ -36,18 +57,14 @@ export interface TarGzOptions {
   chunkSize?: number;
   /** Members being compressed at once; defaults to the number of cores. */
   parallel?: number;
-  /**
-   * Store chunks that do not compress instead of deflating them (default true). Random, encrypted
-   * or already compressed data would otherwise spend most of a backup's CPU on deflate at level 6
-   * to end up as stored blocks anyway; the probe costs ordinary data one 16 KB level-1 deflate.
-   */
+  /** Store chunks that do not compress instead of deflating them (default true). */
   skipIncompressible?: boolean;
 }
 
 export class TarGzWriter {
   private chunk: Buffer;
   private pos = 0;
-  private readonly pending: { output: Promise<Buffer>; tarStart: number }[] = [];
+  private readonly pending: { input: Buffer; output: Promise<Buffer>; tarStart: number }[] = [];
   /** The archive index: where each member and each entry starts. */
   private readonly memberStarts = { c: [] as number[], u: [] as number[] };
   private entries: TarEntry[] | undefined = [];
@@ -76,23 +93,19 @@ export class TarGzWriter {
     this.chunkSize = opts.chunkSize ?? 1024 * 1024;
     this.parallel = Math.max(1, opts.parallel ?? availableParallelism());
     this.skipIncompressible = opts.skipIncompressible ?? true;
-    this.chunk = Buffer.allocUnsafeSlow(this.chunkSize);
+    this.chunk = Buffer.allocUnsafe(this.chunkSize);
   }
 
-  /**
-   * Compresses the chunk's first `length` bytes as one member. The chunk is moved to a compression
-   * thread and, once back, joins the free list.
-   */
-  private async compress(chunk: Buffer, length: number): Promise<Buffer> {
-    if (length <= SYNC_MEMBER_BYTES) {
-      const member = gzipSync(chunk.subarray(0, length), { level: this.level });
-      this.free.push(chunk);
-      return member;
+  private async compress(data: Buffer): Promise<Buffer> {
+    // zlib's default 16 KB output buffer makes the thread pool hand back to the main thread
+    // every 16 KB; 1 MB makes that a few round trips per member, without large idle buffers.
+    const chunkSize = 1024 * 1024;
+    if (data.length <= SYNC_MEMBER_BYTES) return gzipSync(data, { level: this.level });
+    if (this.level > 0 && this.skipIncompressible && (await incompressible(data))) {
+      this.storedMembers++;
+      return gzip(data, { level: 0, chunkSize });
     }
-    const r = await gzipPool().gzip(chunk, length, this.level, this.skipIncompressible);
-    this.free.push(r.input);
-    if (r.stored) this.storedMembers++;
-    return r.member;
+    return gzip(data, { level: this.level, chunkSize });
   }
 
   /** Writes the header block(s) for one entry: a pax header first when ustar cannot hold a field. */
@@ -192,22 +205,24 @@ export class TarGzWriter {
   private async submit(): Promise<void> {
     if (this.failed) throw this.failed;
     if (this.pos === 0) return;
+    const input = this.chunk;
     const tarStart = this.tarBytes;
     this.tarBytes += this.pos;
-    const output = this.compress(this.chunk, this.pos);
+    const output = this.compress(input.subarray(0, this.pos));
     this.members++;
     output.catch(() => undefined); // observed in drainOne; avoids an unhandled rejection meanwhile
-    this.pending.push({ output, tarStart });
-    this.chunk = this.free.pop() ?? Buffer.allocUnsafeSlow(this.chunkSize);
+    this.pending.push({ input, output, tarStart });
+    this.chunk = this.free.pop() ?? Buffer.allocUnsafe(this.chunkSize);
     this.pos = 0;
     // One more than the cores keeps every thread busy while the main thread writes a member.
     while (this.pending.length > this.parallel) await this.drainOne();
   }
 
   private async drainOne(): Promise<void> {
-    const { output, tarStart } = this.pending.shift()!;
+    const { input, output, tarStart } = this.pending.shift()!;
     try {
       const member = await output;
+      this.free.push(input);
       this.memberStarts.c.push(this.written);
       this.memberStarts.u.push(tarStart);
       this.hash.update(member);
