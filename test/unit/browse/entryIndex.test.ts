@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { BackupEntry } from '../../../src/extension/core/engines/types';
-import { EntryIndex } from '../../../src/extension/core/browse/entryIndex';
+import { EntryIndex, sortEntries } from '../../../src/extension/core/browse/entryIndex';
 
 const file = (path: string, size = 1, mtime?: number): BackupEntry => ({ path, type: 'file', size, mtime });
 
@@ -8,6 +8,14 @@ describe('EntryIndex', () => {
   it('lists folders first, then files, by name with numbers in order', () => {
     const ix = new EntryIndex([file('b.txt'), file('a10.txt'), file('a2.txt'), { path: 'z', type: 'dir', size: 0 }, file('m/x')]);
     assert.deepEqual(ix.children('').map((e) => [e.path, e.type]), [['m', 'dir'], ['z', 'dir'], ['a2.txt', 'file'], ['a10.txt', 'file'], ['b.txt', 'file']]);
+  });
+
+  it('orders names as the user\'s locale does: case and accents aside, numbers by value, exact ties by code point', () => {
+    const names = ['README.md', 'readme.md', 'Zebra', 'apple', 'Äpfel', 'apfel', 'file10', 'file9', 'File9', 'file009', 'b', 'B', 'ß', 'ss', '_x', '10', '9', 'ä'];
+    const sorted = sortEntries(names.map((n) => file(n))).map((e) => e.path);
+    const byLocale = [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0));
+    assert.deepEqual(sorted, byLocale);
+    assert.ok(sorted.indexOf('file9') < sorted.indexOf('file10') && sorted.indexOf('apple') < sorted.indexOf('Zebra'), sorted.join(' '));
   });
 
   it('has every parent folder of a listed file, listed or not (restic, hand-made tars)', () => {
