@@ -293,10 +293,11 @@ let base0 = 0;
 
 const huge = { maxAgeDays: 100_000, maxTasks: 10_000_000, maxLinesPerTask: 1_000_000, maxTotalLogChars: 1e12 };
 // maxBlockWaitMs: how much of the longest gap the main thread waited for a core (measure.ts).
-const block = (b: { maxBlockMs: number; maxBlockCpuMs?: number; maxBlockWaitMs?: number }) => ({
+const block = (b: { maxBlockMs: number; maxBlockCpuMs?: number; maxBlockWaitMs?: number; maxBlockStealMs?: number }) => ({
   maxBlockMs: round(b.maxBlockMs),
   ...(b.maxBlockCpuMs !== undefined ? { maxBlockCpuMs: round(b.maxBlockCpuMs) } : {}),
   ...(b.maxBlockWaitMs !== undefined ? { maxBlockWaitMs: round(b.maxBlockWaitMs) } : {}),
+  ...(b.maxBlockStealMs !== undefined ? { maxBlockStealMs: round(b.maxBlockStealMs) } : {}),
 });
 
 /**
