@@ -14,7 +14,7 @@
 // A short run is mostly waits (thread-pool round trips, the store, the host's other work): a
 // one-file backup that takes 5 ms alone took ~100 ms among 30 others falling due with it. So
 // more short places overlap those waits: with 8 (4 before) the last of 31 runs due together
-// started at most ~0.85 s after its time instead of ~1.4 s (npm run bench host-lateness), while long
+// started 0.83-0.99 s after its time instead of 1.3-1.4 s (npm run bench host-lateness), while long
 // work, which holds memory and CPU, stays bounded by `maxLong`.
 import type { LogLevel, TaskKind, TaskProgress, TaskRecord, TaskResult, TaskTrigger } from '../../../shared/model';
 import type { Clock, Logger, TaskContext } from '../ports';
