@@ -1,5 +1,5 @@
 // Builds the bundles: the extension host (node, cjs, `vscode` external), the background agent
-// (node, cjs, no `vscode` at all: it runs without VS Code), the restore and store workers and the webview
+// (node, cjs, no `vscode` at all: it runs without VS Code), the restore, spawner and store workers and the webview
 // (browser, esm). `--watch` rebuilds on change, `--production` minifies and drops source maps.
 // `--tests` transpiles src/ and test/ file by file into out/ for mocha (type-checking is
 // `npm run check`'s job, so this step stays fast).
@@ -34,11 +34,14 @@ const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', define: { 'process.env.BACKUP_SCHEDULER_VERSION': JSON.stringify(version) } };
 const targets = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  // The background agent (src/agent/main.ts): copied with sql-wasm.wasm and restoreWorker.js, it
+  // The background agent (src/agent/main.ts): copied with sql-wasm.wasm, restoreWorker.js and spawnWorker.js, it
   // runs on its own. `vscode` is not external here: an import of it fails the build.
   { ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The restore worker thread's script: restore.ts starts it from beside extension.js.
   { ...common, entryPoints: ['src/extension/core/engines/archive/restoreWorker.ts'], outfile: 'dist/restoreWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // The spawner thread's script: restic and command environments start from it, not from the host's
+  // thread (core/util/offThreadSpawn.ts finds it beside extension.js or agent.js).
+  { ...common, entryPoints: ['src/extension/core/util/spawnWorker.ts'], outfile: 'dist/spawnWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   // The store worker thread's script: the extension host's tasks.db is saved and text-searched
   // there (core/store/replica.ts starts it from beside extension.js). The agent keeps its store
   // in its own thread, so agent.js does not need it.

@@ -6,8 +6,8 @@
 //   Scheduler, TaskManager, tasks.db, engines, health checks) headless, in the foreground, until
 //   SIGTERM or SIGINT. Then it shuts down cleanly: running tasks are cancelled and recorded, the
 //   history is written, its leader term is released, and it exits 0. A second signal exits at once.
-// - It needs only `agent.js`, `sql-wasm.wasm` and `restoreWorker.js` side by side: both are found
-//   relative to `__dirname`, so the three files can be copied anywhere (agent-ops copies them to
+// - It needs only `agent.js`, `sql-wasm.wasm`, `restoreWorker.js` and `spawnWorker.js` side by side:
+//   all are found relative to `__dirname`, so the four files can be copied anywhere (agent-ops copies them to
 //   `<storage>/agent/<version>/`). Nothing here imports `vscode`.
 // - Files, all under the storage folder given:
 //     agent/agent.log          its log, capped (1 MiB, then agent.log.1)

@@ -103,7 +103,7 @@ async function startAgentBeforeServer(serverData: string): Promise<{ env: Record
   const storage = join(serverData, 'data', 'User', 'globalStorage', 'backup-scheduler.backup-scheduler');
   const root = mkdtempSync(join(tmpdir(), 'backup-scheduler-agent-'));
   for (const d of ['bin', 'src', 'ticks']) mkdirSync(join(root, d));
-  for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js']) copyFileSync(join(repoRoot, 'dist', f), join(root, 'bin', f));
+  for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js', 'spawnWorker.js']) copyFileSync(join(repoRoot, 'dist', f), join(root, 'bin', f));
   writeFileSync(join(root, 'src', 'a.txt'), 'agent\n');
   const envs = [
     { id: 'ticker', name: 'Ticker', type: 'folder', source: join(root, 'src'), destination: join(root, 'ticks'), schedule: '*/10 * * * * *' },

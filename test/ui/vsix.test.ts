@@ -47,7 +47,7 @@ describe('packaged .vsix', () => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     const required = [
       'extension/package.json', 'extension/package.nls.json', 'extension/l10n/bundle.l10n.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
-      'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/restoreWorker.js', 'extension/dist/storeWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
+      'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/restoreWorker.js', 'extension/dist/spawnWorker.js', 'extension/dist/storeWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/webview.js', 'extension/media/backups.svg',
       // the vscode:uninstall hook (package.json scripts) runs it
       'extension/dist/uninstall.js',
       `extension/${manifest.icon}`,

@@ -41,6 +41,7 @@ function buildAgent(): string {
   const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', minify: true, logLevel: 'silent' as const, define: { 'process.env.BACKUP_SCHEDULER_VERSION': JSON.stringify(version) } };
   esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/agent/main.ts')], outfile: join(bin, 'agent.js') });
   esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/engines/archive/restoreWorker.ts')], outfile: join(bin, 'restoreWorker.js') });
+  esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/util/spawnWorker.ts')], outfile: join(bin, 'spawnWorker.js') });
   copyFileSync(join(repo, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(bin, 'sql-wasm.wasm'));
   return join(bin, 'agent.js');
 }

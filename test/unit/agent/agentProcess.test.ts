@@ -83,7 +83,7 @@ function temp(prefix: string): string {
   return d;
 }
 
-/** The agent's three files, built from src/agent/main.ts and copied alone to a folder of their own. */
+/** The agent's four files, built from src/agent/main.ts and copied alone to a folder of their own. */
 function buildAgent(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
@@ -91,6 +91,7 @@ function buildAgent(): string {
   const common = { bundle: true, platform: 'node' as const, format: 'cjs' as const, target: 'node20', logLevel: 'silent' as const, define: { 'process.env.BACKUP_SCHEDULER_VERSION': '"9.9.9-test"' } };
   esbuild.buildSync({ ...common, entryPoints: [join(root, 'src/agent/main.ts')], outfile: join(bin, 'agent.js') });
   esbuild.buildSync({ ...common, entryPoints: [join(root, 'src/extension/core/engines/archive/restoreWorker.ts')], outfile: join(bin, 'restoreWorker.js') });
+  esbuild.buildSync({ ...common, entryPoints: [join(root, 'src/extension/core/util/spawnWorker.ts')], outfile: join(bin, 'spawnWorker.js') });
   copyFileSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(bin, 'sql-wasm.wasm'));
   return join(bin, 'agent.js');
 }

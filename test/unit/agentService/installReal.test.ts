@@ -37,7 +37,7 @@ describe('background agent install (real processes)', function () {
   before(() => {
     // The real bundle, as `npm run build` makes it (a unit-test run does not build dist/ itself).
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
-    for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js']) assert.ok(existsSync(join(DIST, f)), `dist/${f} built`);
+    for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js', 'spawnWorker.js']) assert.ok(existsSync(join(DIST, f)), `dist/${f} built`);
   });
   beforeEach(() => {
     // Quotes and spaces in the storage path: it reaches the unit file, the pid file and argv.
@@ -70,7 +70,7 @@ describe('background agent install (real processes)', function () {
     const userBus = process.platform === 'linux' ? (await new SystemdManager(systemContext()).probe()) === undefined : false;
     const report = await i.install();
     assert.equal(report.kind, userBus ? 'systemd' : 'detached');
-    for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js']) {
+    for (const f of ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js', 'spawnWorker.js']) {
       assert.ok(report.files.includes(join(storage(), 'agent', '1.2.3', f)), `${f} listed`);
       assert.deepEqual(readFileSync(join(storage(), 'agent', '1.2.3', f)), readFileSync(join(DIST, f)));
     }

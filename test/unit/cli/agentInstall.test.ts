@@ -41,6 +41,7 @@ describe('backup-scheduler agent install --link (real processes)', function () {
     esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/agent/main.ts')], outfile: join(bin, 'agent.js') });
     esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/cli/main.ts')], outfile: join(bin, 'cli.js') });
     esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/engines/archive/restoreWorker.ts')], outfile: join(bin, 'restoreWorker.js') });
+    esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/util/spawnWorker.ts')], outfile: join(bin, 'spawnWorker.js') });
     copyFileSync(join(repo, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(bin, 'sql-wasm.wasm'));
   });
   after(async () => {
@@ -56,7 +57,7 @@ describe('backup-scheduler agent install --link (real processes)', function () {
     const report = JSON.parse(r.stdout) as { kind: string; version: string; files: string[]; launcher: string; link: { linked?: string } };
     assert.equal(report.version, '9.9.8');
     const installed = join(storage, 'agent', '9.9.8');
-    for (const f of ['agent.js', 'cli.js', 'sql-wasm.wasm', 'restoreWorker.js']) assert.ok(report.files.includes(join(installed, f)), `${f} in ${report.files.join(', ')}`);
+    for (const f of ['agent.js', 'cli.js', 'sql-wasm.wasm', 'restoreWorker.js', 'spawnWorker.js']) assert.ok(report.files.includes(join(installed, f)), `${f} in ${report.files.join(', ')}`);
     assert.equal(report.launcher, join(storage, 'bin', 'backup-scheduler'));
     assert.match(readFileSync(report.launcher, 'utf8'), new RegExp(`${installed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/cli\\.js`));
     const link = join(home, '.local', 'bin', 'backup-scheduler');

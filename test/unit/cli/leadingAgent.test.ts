@@ -15,7 +15,7 @@ import { cli, testEnvironments, until, Window } from './helpers';
 
 const repo = join(__dirname, '..', '..', '..', '..');
 
-/** agent.js, cli.js, restoreWorker.js and sql-wasm.wasm in a folder of their own. */
+/** agent.js, cli.js, restoreWorker.js, spawnWorker.js and sql-wasm.wasm in a folder of their own. */
 function buildInstalledFiles(bin: string): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
@@ -23,6 +23,7 @@ function buildInstalledFiles(bin: string): void {
   esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/agent/main.ts')], outfile: join(bin, 'agent.js') });
   esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/cli/main.ts')], outfile: join(bin, 'cli.js') });
   esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/engines/archive/restoreWorker.ts')], outfile: join(bin, 'restoreWorker.js') });
+  esbuild.buildSync({ ...common, entryPoints: [join(repo, 'src/extension/core/util/spawnWorker.ts')], outfile: join(bin, 'spawnWorker.js') });
   copyFileSync(join(repo, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(bin, 'sql-wasm.wasm'));
 }
 

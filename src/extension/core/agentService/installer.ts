@@ -52,7 +52,7 @@ export interface AgentInstallerOptions {
   storageDir: string;
   /** This extension's version: the folder the program is copied to. */
   version: string;
-  /** Where agent.js, sql-wasm.wasm and restoreWorker.js are (the extension's dist/). */
+  /** Where agent.js, sql-wasm.wasm, restoreWorker.js and spawnWorker.js are (the extension's dist/). */
   bundleDir: string;
   /** `backupScheduler.agent.nodePath`. */
   nodePath?: string;

@@ -1,6 +1,6 @@
 // Where the background agent's pieces live. Everything the installer writes is named here, so the
 // install and uninstall messages can list exactly these paths.
-//   <storage>/agent/<version>/agent.js, sql-wasm.wasm, restoreWorker.js   the program the service starts
+//   <storage>/agent/<version>/agent.js, sql-wasm.wasm, restoreWorker.js, spawnWorker.js   the program the service starts
 //   <storage>/agent/service.json     what was installed (manager, version, node), read by uninstall
 //   <storage>/agent/agent.pid        the detached fallback's process (no service manager to ask)
 //   <storage>/agent/agent.out.log    the agent's stdout and stderr (a crash's trace; its own log is agent.log)
@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 /** The files of the agent's program, found beside extension.js in dist/. */
-export const AGENT_FILES = ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js'] as const;
+export const AGENT_FILES = ['agent.js', 'sql-wasm.wasm', 'restoreWorker.js', 'spawnWorker.js'] as const;
 /** Copied along when the extension has it: the command line, so it outlives the extension's folder too. */
 export const OPTIONAL_FILES = ['cli.js'] as const;
 

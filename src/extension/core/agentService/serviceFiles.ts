@@ -11,7 +11,7 @@ export interface AgentCommand {
   electron: boolean;
   /** agent.js and its arguments. */
   args: string[];
-  /** Working folder: the version folder (agent.js finds sql-wasm.wasm and restoreWorker.js beside itself anyway). */
+  /** Working folder: the version folder (agent.js finds sql-wasm.wasm and its workers' scripts beside itself anyway). */
   cwd: string;
   /** Where stdout and stderr go when the manager does not keep them (launchd, detached). */
   outLog: string;

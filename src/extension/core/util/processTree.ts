@@ -1,9 +1,16 @@
 // Killing a shell command means killing what it started too: on POSIX the command runs as the
 // leader of its own process group (spawn `detached`) and the whole group is signalled; on
 // Windows `taskkill /T` walks the tree.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
-export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+/** A ChildProcess, or a child started by offThreadSpawn.ts. */
+export interface ChildLike {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+}
+
+export function killTree(child: ChildLike, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   if (process.platform === 'win32') {
     spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
@@ -16,7 +23,7 @@ export function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function groupAlive(child: ChildProcess): boolean {
+function groupAlive(child: ChildLike): boolean {
   if (child.pid === undefined) return false;
   if (process.platform === 'win32') return child.exitCode === null && child.signalCode === null;
   try {
@@ -28,7 +35,7 @@ function groupAlive(child: ChildProcess): boolean {
 }
 
 /** SIGTERM to the tree; SIGKILL after `graceMs` to whatever of it is still alive.  */
-export async function terminateTree(child: ChildProcess, graceMs: number): Promise<void> {
+export async function terminateTree(child: ChildLike, graceMs: number): Promise<void> {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   killTree(child, 'SIGTERM');
   for (let waited = 0; waited < graceMs && groupAlive(child); waited += 25) await sleep(25);

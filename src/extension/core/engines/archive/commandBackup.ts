@@ -1,6 +1,5 @@
 // Command backup: runs a user's shell command that writes a dump to $BACKUP_FILE (a temporary
 // name in the destination), then publishes the dump under its final name in one step.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import { formatBytes } from '../../util/format';
 import { LineLog } from './lineLog';
 import { archiveName, assertEnvId, tempName, utcStamp } from './naming';
 import { terminateTree, killTree } from '../../util/processTree';
+import { spawnOffThread, type ThreadChild } from '../../util/offThreadSpawn';
 
 export interface CommandBackupOptions {
   envId: string;
@@ -87,14 +87,14 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
   const out = new LineLog(log, opts.maxLogLines, opts.maxLineLength);
   const stdout = out.stream('info');
   const stderr = out.stream('warn');
-  const child = spawn(shell.file, shell.args, {
-    cwd,
-    env,
-    detached: shell.detached,
-    windowsVerbatimArguments: shell.windowsVerbatimArguments,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  let child: ThreadChild;
+  try {
+    child = await spawnOffThread({ file: shell.file, args: shell.args, cwd, env, detached: shell.detached, windowsVerbatimArguments: shell.windowsVerbatimArguments });
+  } catch (e) {
+    await dump.discard();
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`Cannot start the shell: ${errorText(e)}`);
+    throw e;
+  }
   const closed = new Promise((r) => child.once('close', r));
   child.stdout.setEncoding('utf8').on('data', (c: string) => stdout.write(c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => stderr.write(c));
@@ -151,10 +151,6 @@ export async function runCommandBackup(ctx: TaskContext, opts: CommandBackupOpti
     return { archivePath, size: st.size, sha256, summary };
   } catch (e) {
     await dump.discard();
-    if (e instanceof CancelledError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall?.startsWith('spawn')) {
-      throw new Error(`Cannot start the shell: ${errorText(e)}`);
-    }
     throw e;
   } finally {
     if (timer) clearTimeout(timer);

@@ -1,9 +1,10 @@
 // Runs one restic process. Secrets come in through `env` only. A cancel or timeout sends SIGINT
 // first (restic then stops cleanly: no snapshot, its lock removed), and kills the process group
-// when it has not gone after a grace period.
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+// when it has not gone after a grace period. It starts from the spawner thread (offThreadSpawn.ts):
+// a fork from the host's thread would stall every extension for as long as the fork takes.
+import { StringDecoder } from 'node:string_decoder';
 import { killTree } from '../../util/processTree';
+import { spawnOffThread, type ThreadChild } from '../../util/offThreadSpawn';
 
 export interface RunOptions {
   bin: string;
@@ -57,15 +58,21 @@ function splitter(onLine: (line: string) => void): { write(chunk: string): void;
   };
 }
 
-export function runRestic(opts: RunOptions): Promise<RunResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(opts.bin, opts.args, {
+export async function runRestic(opts: RunOptions): Promise<RunResult> {
+  let child: ThreadChild;
+  try {
+    child = await spawnOffThread({
+      file: opts.bin,
+      args: opts.args,
       cwd: opts.cwd,
       env: opts.env,
       detached: process.platform !== 'win32', // its own group: a backend helper (rclone, ssh) goes with it
-      stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      windowsHide: true,
+      stdinFile: opts.stdinFile,
     });
+  } catch (e) {
+    throw new Error(`Cannot start restic (${opts.bin}): ${(e as Error).message}`);
+  }
+  return new Promise((done, fail) => {
     const stderr: string[] = [];
     const chunks: Buffer[] = [];
     let collected = 0;
@@ -79,8 +86,9 @@ export function runRestic(opts: RunOptions): Promise<RunResult> {
       if (stderr.length > STDERR_KEEP) stderr.shift();
       opts.onStderrLine?.(l);
     });
-    child.stdout!.on('data', (c: Buffer) => {
-      if (out) return out.write(c.toString('utf8'));
+    const utf8 = new StringDecoder('utf8'); // a character split between two reads stays whole
+    child.stdout.on('data', (c: Buffer) => {
+      if (out) return out.write(utf8.write(c));
       collected += c.length;
       if (opts.maxStdoutBytes !== undefined && collected > opts.maxStdoutBytes) {
         if (!tooBig) child.kill('SIGKILL');
@@ -89,17 +97,11 @@ export function runRestic(opts: RunOptions): Promise<RunResult> {
       }
       chunks.push(c);
     });
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => err.write(c));
-
-    if (opts.stdinFile) {
-      const input = createReadStream(opts.stdinFile, { highWaterMark: 1024 * 1024 });
-      input.on('error', (e) => {
-        stderr.push(`cannot read ${opts.stdinFile}: ${e.message}`);
-        child.kill('SIGKILL');
-      });
-      child.stdin!.on('error', () => undefined); // restic exits early on an error: EPIPE is expected then
-      input.pipe(child.stdin!);
-    }
+    child.stderr.setEncoding('utf8').on('data', (c: string) => err.write(c));
+    child.on('stdinError', (message) => {
+      stderr.push(`cannot read ${opts.stdinFile}: ${message}`);
+      child.kill('SIGKILL');
+    });
 
     const onAbort = () => {
       if (aborted) return;
@@ -113,11 +115,12 @@ export function runRestic(opts: RunOptions): Promise<RunResult> {
     child.once('error', (e) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      fail(new Error(`Cannot start restic (${opts.bin}): ${e.message}`));
+      fail(new Error(`restic (${opts.bin}) failed: ${e.message}`));
     });
     child.once('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
+      out?.write(utf8.end());
       out?.end();
       err.end();
       if (tooBig) return fail(new Error(`restic's output is larger than ${Math.round(opts.maxStdoutBytes! / 1048576)} MB`));
