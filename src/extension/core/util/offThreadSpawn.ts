@@ -1,9 +1,11 @@
 // Starts child processes from one shared worker thread (spawnWorker.ts) instead of the caller's.
-// Why: on Linux, spawn() forks, and the fork copies the page tables of the whole process on the
-// calling thread. Measured with `npm run bench spawn`: in a process of 1 GB, ten spawns from the
-// main thread held its event loop 38 ms each; from a worker thread, its longest gap was 2-3 ms.
-// The extension host is such a process, shared with every extension. The returned child looks
-// enough like a ChildProcess for our callers (pid, streams, kill, exit and close events).
+// Why: on Linux, spawn() forks, and the fork copies the page tables of the whole process while
+// the calling thread waits. `npm run bench spawn` (2026-12-02, a process of 1.08 GB): starting a
+// program from the main thread held its event loop 37-44 ms; from this thread, 17-20 ms, the
+// main thread's own CPU 1.2 ms (it waits only when it writes to memory the fork is copying).
+// At 60 MB neither costs more than 3 ms. The extension host is a large process whose thread is
+// every extension's. The returned child looks enough like a ChildProcess for our callers (pid,
+// streams, kill, exit and close events).
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
