@@ -86,6 +86,11 @@ describe('restic engine: failures', function () {
     chmodSync(old, 0o755);
     const tooOld = new ResticEngine(deps(new MemorySecrets(), old));
     await assert.rejects(tooOld.listBackups(env), /restic 0\.9\.6 at .* is too old: 0\.14\.0 or newer is needed.*backupScheduler\.restic\.path/);
+    const broken = join(tempDir(), 'restic');
+    writeFileSync(broken, '#!/bin/sh\necho "error while loading shared libraries: libfoo.so" >&2\nexit 127\n');
+    chmodSync(broken, 0o755);
+    const notRestic = new ResticEngine(deps(new MemorySecrets(), broken));
+    await assert.rejects(notRestic.listBackups(env), /\/restic does not run as restic \(`restic version` failed: exit code 127: error while loading shared libraries: libfoo\.so\); check backupScheduler\.restic\.path/);
   });
 
   it('the password travels in the environment only, never on the command line', async () => {

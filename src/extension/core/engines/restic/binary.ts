@@ -1,10 +1,10 @@
 // Finding the `restic` program and what its version allows. VS Code started from a desktop
 // launcher often has a shorter PATH than a terminal, so the usual install folders are searched
 // too, and a miss says every place that was looked at.
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { execFailure, execOffThread } from '../../util/offThreadExec';
 
 export const MIN_VERSION: Version = [0, 14, 0];
 export type Version = [number, number, number];
@@ -71,10 +71,14 @@ export function candidates(setting: string | undefined, env: NodeJS.ProcessEnv =
   return { files: folders.map((d) => join(d, name)), folders };
 }
 
-function readVersion(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(path, ['version'], { timeout: 15_000, windowsHide: true }, (err, stdout, stderr) => (err ? fail(new Error(`${err.message}${stderr ? `: ${stderr.trim()}` : ''}`)) : done(stdout)));
-  });
+async function readVersion(path: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const r = await execOffThread(path, ['version'], { env: definedOnly(env), timeoutMs: 15_000, maxBytes: 1 << 20 });
+  if (r.code !== 0) throw new Error(execFailure(r));
+  return r.stdout;
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /**
@@ -107,7 +111,7 @@ export class ResticLocator {
     }
     let out: string;
     try {
-      out = await readVersion(path);
+      out = await readVersion(path, this.env);
     } catch (e) {
       throw new ResticNotFoundError(`${path} does not run as restic (\`restic version\` failed: ${(e as Error).message}); check ${SETTING}`);
     }

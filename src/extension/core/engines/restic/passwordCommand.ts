@@ -2,7 +2,7 @@
 // so the many restic runs of a browse, a compare and every tooltip hover do not each run the
 // command again (a keychain or a hardware key may prompt each time). restic then gets it as
 // RESTIC_PASSWORD, which is what restic itself does with the command's output.
-import { execFile } from 'node:child_process';
+import { execFailure, execOffThread } from '../../util/offThreadExec';
 
 /** How long a resolved password is kept: 5 minutes from when the command printed it. */
 export const PASSWORD_KEEP_MS = 5 * 60_000;
@@ -37,14 +37,16 @@ export function splitCommand(command: string): string[] {
   return words;
 }
 
-export function runPasswordCommand(command: string, env: Record<string, string>): Promise<string> {
+export async function runPasswordCommand(command: string, env: Record<string, string>): Promise<string> {
   const [program, ...args] = splitCommand(command);
-  return new Promise((resolve, reject) => {
-    execFile(program, args, { env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20, windowsHide: true, encoding: 'utf8' }, (err, stdout) => {
-      if (err) reject(new Error(`passwordCommand failed: ${err.message.split('\n')[0]}`));
-      else resolve(stdout.trim());
-    });
-  });
+  let r;
+  try {
+    r = await execOffThread(program, args, { env, timeoutMs: COMMAND_TIMEOUT_MS, maxBytes: 1 << 20 });
+  } catch (e) {
+    throw new Error(`passwordCommand failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (r.code !== 0) throw new Error(`passwordCommand failed: ${execFailure(r, false)}`); // never its stdout: the password
+  return r.stdout.trim();
 }
 
 /** Passwords by command, each kept PASSWORD_KEEP_MS; callers asking while it runs share the run. */

@@ -1,0 +1,40 @@
+// Run-to-the-end programs from the spawner thread (restic version, passwordCommand): output and
+// exit, the time limit and the output cap, and a failing passwordCommand's message (no password).
+import * as assert from 'node:assert/strict';
+import { execFailure, execOffThread } from '../../../src/extension/core/util/offThreadExec';
+import { runPasswordCommand } from '../../../src/extension/core/engines/restic/passwordCommand';
+
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+describe('execOffThread (real processes)', function () {
+  if (process.platform === 'win32') return;
+
+  it('gives the output and the exit code, a failing one included', async () => {
+    const r = await execOffThread('/bin/sh', ['-c', 'echo out; echo err >&2; exit 4'], { env, timeoutMs: 10_000, maxBytes: 1000 });
+    assert.deepEqual(r, { code: 4, signal: null, stdout: 'out\n', stderr: 'err\n' });
+    assert.equal(execFailure(r), 'exit code 4: err');
+  });
+
+  it('kills a program that runs past its time and says so', async () => {
+    const t = Date.now();
+    await assert.rejects(execOffThread('sleep', ['30'], { env, timeoutMs: 300, maxBytes: 1000 }), /sleep was stopped: it did not finish within 300 ms/);
+    assert.ok(Date.now() - t < 10_000);
+  });
+
+  it('kills a program that writes more than the cap', async () => {
+    await assert.rejects(execOffThread('head', ['-c', '100000000', '/dev/zero'], { env, timeoutMs: 20_000, maxBytes: 1 << 20 }), /head was stopped: it wrote more than 1048576 bytes/);
+  });
+
+  it('a passwordCommand that printed the password and then failed: the message has its stderr, never the password', async () => {
+    const failing = runPasswordCommand(`/bin/sh -c "echo hunter2-secret; echo 'keychain locked' >&2; exit 1"`, env);
+    await assert.rejects(failing, (e: Error) => {
+      assert.equal(e.message, 'passwordCommand failed: exit code 1: keychain locked');
+      assert.doesNotMatch(e.message, /hunter2/);
+      return true;
+    });
+    const quiet = runPasswordCommand(`/bin/sh -c "echo hunter2-secret; exit 2"`, env);
+    await assert.rejects(quiet, /^Error: passwordCommand failed: exit code 2$/);
+    assert.equal(await runPasswordCommand(`/bin/sh -c "echo '  pw with spaces  '"`, env), 'pw with spaces');
+    await assert.rejects(runPasswordCommand('/no/such/program', env), /passwordCommand failed: .*ENOENT/);
+  });
+});
