@@ -1,6 +1,9 @@
 // Run-to-the-end programs from the spawner thread (restic version, passwordCommand): output and
 // exit, the time limit and the output cap, and a failing passwordCommand's message (no password).
 import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFailure, execOffThread } from '../../../src/extension/core/util/offThreadExec';
 import { runPasswordCommand } from '../../../src/extension/core/engines/restic/passwordCommand';
 
@@ -19,6 +22,29 @@ describe('execOffThread (real processes)', function () {
     const t = Date.now();
     await assert.rejects(execOffThread('sleep', ['30'], { env, timeoutMs: 300, maxBytes: 1000 }), /sleep was stopped: it did not finish within 300 ms/);
     assert.ok(Date.now() - t < 10_000);
+  });
+
+  it('a stop ends what the program started too: a child still holding the output does not keep the call waiting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bs-exec-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      // A wrapper whose program waits (a keychain prompt nobody answers) and holds stdout.
+      await assert.rejects(execOffThread('/bin/sh', ['-c', `sleep 30 & echo $! > ${pidFile}; wait`], { env, timeoutMs: 300, maxBytes: 1000 }), /was stopped: it did not finish within 300 ms/);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      let gone = false;
+      for (let i = 0; i < 50 && !gone; i++) {
+        gone = !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+        if (!gone) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(gone, 'the waiting sleep was killed with its group');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a program that ends before its time limit is not called stopped', async () => {
+    const r = await execOffThread('/bin/sh', ['-c', 'echo quick'], { env, timeoutMs: 5000, maxBytes: 1000 });
+    assert.equal(r.stdout, 'quick\n');
   });
 
   it('kills a program that writes more than the cap', async () => {

@@ -27,6 +27,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether `pid` runs (a zombie has ended). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Processes of group `pgid` that still run (a zombie has ended: nobody is left to reap it once its thread is gone). */
 function runningInGroup(pgid: number): number[] {
   const found: number[] = [];
@@ -121,6 +131,42 @@ describe('offThreadSpawn (real processes from the spawner thread)', function () 
     await collect(missing);
   });
 
+  it("closes when only stdout is read, as a ChildProcess does (the unread stream flows at exit)", async () => {
+    const child = await spawnOffThread({ file: '/bin/sh', args: ['-c', 'echo out; echo warn >&2'], env });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const [code] = await new Promise<[number | null]>((r) => child.once('close', (c) => r([c])));
+    assert.equal(code, 0);
+    assert.equal(out, 'out\n');
+  });
+
+  it('a reader that destroys stdout closes the pipe: the child fails its next write instead of waiting forever', async () => {
+    const child = await spawnOffThread({ file: 'yes', args: [], env });
+    let got = 0;
+    child.stdout.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got > 8 * SPAWN_WINDOW) child.stdout.destroy();
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (c, s) => r([c, s])));
+    // As with child_process.spawn: `yes` exits 1 on the write error (or dies of SIGPIPE).
+    assert.ok(code === 1 || signal === 'SIGPIPE', `ended with ${code ?? signal}`);
+    if (code === 1) assert.match(err, /yes: standard output/);
+  });
+
+  it('a bad signal name fails that call only: the thread and its other children go on', async () => {
+    const one = await spawnOffThread({ file: 'sleep', args: ['30'], env });
+    const other = await spawnOffThread({ file: '/bin/sh', args: ['-c', 'sleep 0.3; echo still here'], env });
+    const errors: string[] = [];
+    one.on('error', (e) => errors.push(e.message));
+    one.kill('SIGNOPE' as NodeJS.Signals);
+    assert.deepEqual(await collect(other), { out: 'still here\n', err: '', code: 0, signal: null });
+    assert.match(errors.join(), /SIGNOPE/);
+    one.kill('SIGKILL');
+    assert.equal((await collect(one)).signal, 'SIGKILL');
+  });
+
   it('kills its children when the thread is lost, and reports them gone', async () => {
     const own = new Spawner(SPAWN_WORKER_SCRIPT);
     // Its own group, as restic and command environments run: the whole group goes.
@@ -136,6 +182,13 @@ describe('offThreadSpawn (real processes from the spawner thread)', function () 
     assert.match(errors.join(), /thread that starts programs stopped/);
     for (let i = 0; i < 50 && runningInGroup(child.pid).length; i++) await sleep(20);
     assert.deepEqual(runningInGroup(child.pid), [], 'the shell and its sleep are gone');
+    // A child that is not a group leader (execOffThread's on Windows, say) is killed by its pid.
+    const single = await own.spawn({ file: 'sleep', args: ['30'], env });
+    const singleDone = collect(single);
+    await own.stop();
+    assert.equal((await singleDone).signal, 'SIGKILL');
+    for (let i = 0; i < 50 && running(single.pid); i++) await sleep(20);
+    assert.equal(running(single.pid), false, 'the sleep is gone');
     // The next spawn starts a new thread.
     const again = await own.spawn({ file: 'true', args: [], env });
     assert.equal((await collect(again)).code, 0);

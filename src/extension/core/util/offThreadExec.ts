@@ -2,6 +2,7 @@
 // task, started from the spawner thread (offThreadSpawn.ts) so the fork never holds the host's
 // thread: `restic version` and a restic passwordCommand.
 import { spawnOffThread } from './offThreadSpawn';
+import { killTree } from './processTree';
 
 export interface ExecResult {
   code: number | null;
@@ -18,16 +19,28 @@ export interface ExecOptions {
   maxBytes: number;
 }
 
+/** After a kill, how long to wait for the pipes to close before giving up on them. */
+const GIVE_UP_MS = 2000;
+
 /** Resolves with the exit however it ended (check `code`); rejects when it cannot start, times out or says too much. */
 export async function execOffThread(file: string, args: string[], o: ExecOptions): Promise<ExecResult> {
-  const child = await spawnOffThread({ file, args, env: o.env });
+  // Its own process group, so a stop ends what it started too (a wrapper script's keychain
+  // prompt would otherwise keep the pipes, and this promise, open).
+  const child = await spawnOffThread({ file, args, env: o.env, detached: process.platform !== 'win32' });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const sizes = [0, 0];
   let why: string | undefined;
+  let giveUp: ((e: Error) => void) | undefined;
+  const gaveUp = new Promise<never>((_, fail) => (giveUp = fail));
+  gaveUp.catch(() => undefined);
+  let giveUpTimer: NodeJS.Timeout | undefined;
   const stop = (reason: string) => {
-    why ??= reason;
+    if (why || child.exitCode !== null || child.signalCode !== null) return;
+    why = reason;
+    killTree(child, 'SIGKILL');
     child.kill('SIGKILL');
+    giveUpTimer = setTimeout(() => giveUp!(new Error(`${file} was stopped: ${reason}`)), GIVE_UP_MS);
   };
   const take = (into: Buffer[], i: 0 | 1) => (c: Buffer) => {
     sizes[i] += c.length;
@@ -38,14 +51,16 @@ export async function execOffThread(file: string, args: string[], o: ExecOptions
   child.stderr.on('data', take(err, 1));
   const timer = setTimeout(() => stop(`it did not finish within ${o.timeoutMs < 1000 ? `${o.timeoutMs} ms` : `${Math.round(o.timeoutMs / 1000)} s`}`), o.timeoutMs);
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
       child.once('error', fail);
       child.once('close', (c, s) => done([c, s]));
     });
+    const [code, signal] = await Promise.race([closed, gaveUp]);
     if (why) throw new Error(`${file} was stopped: ${why}`);
     return { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   } finally {
     clearTimeout(timer);
+    if (giveUpTimer) clearTimeout(giveUpTimer);
   }
 }
 

@@ -39,11 +39,13 @@ class Child extends EventEmitter implements ThreadChild {
   readonly stdout: Readable;
   readonly stderr: Readable;
   private readonly held: [number, number, number] = [0, 0, 0];
-  private ended = 0;
+  private streamsClosed = 0;
   private closeArgs?: [number | null, NodeJS.Signals | null];
 
   constructor(
     readonly pid: number,
+    /** Leader of its own process group (started detached, not on Windows). */
+    readonly group: boolean,
     private readonly id: number,
     private readonly post: (m: ToSpawner) => void,
   ) {
@@ -53,10 +55,18 @@ class Child extends EventEmitter implements ThreadChild {
   }
 
   private stream(n: 1 | 2): Readable {
-    // Taken bytes are reported when the reader asks for more, so a slow reader pauses the child.
-    const s = new Readable({ highWaterMark: 1024 * 1024, read: () => this.release(n) });
-    // 'close' comes after both streams have ended, as with a ChildProcess.
-    s.once('end', () => ++this.ended === 2 && this.closeArgs && this.emit('close', ...this.closeArgs));
+    const s = new Readable({
+      highWaterMark: 1024 * 1024,
+      // Taken bytes are reported when the reader asks for more, so a slow reader pauses the child.
+      read: () => this.release(n),
+      // Destroyed before its end (the reader gave up): the spawner closes the pipe, as Node would.
+      destroy: (e, done) => {
+        if (!s.readableEnded) this.post({ t: 'drop', id: this.id, n });
+        done(e);
+      },
+    });
+    // 'close' comes after both streams have closed, as with a ChildProcess.
+    s.once('close', () => ++this.streamsClosed === 2 && this.closeArgs && this.emit('close', ...this.closeArgs));
     return s;
   }
 
@@ -77,14 +87,16 @@ class Child extends EventEmitter implements ThreadChild {
     this.exitCode = code;
     this.signalCode = signal;
     this.emit('exit', code, signal);
+    // As a ChildProcess does at exit (flushStdio): a stream nobody reads is let flow, so that
+    // 'close' still comes.
+    for (const st of [this.stdout, this.stderr]) if (!st.destroyed && st.listenerCount('readable') === 0 && st.readableFlowing !== true) st.resume();
   }
 
   closed(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closeArgs) return;
     this.closeArgs = [code, signal];
-    this.stdout.push(null);
-    this.stderr.push(null);
-    if (this.ended === 2) this.emit('close', code, signal);
+    for (const st of [this.stdout, this.stderr]) if (!st.destroyed) st.push(null);
+    if (this.streamsClosed === 2) this.emit('close', code, signal);
   }
 
   failed(e: Error): void {
@@ -99,6 +111,7 @@ class Child extends EventEmitter implements ThreadChild {
 }
 
 interface Waiting {
+  group: boolean;
   resolve(c: Child): void;
   reject(e: Error): void;
 }
@@ -116,7 +129,7 @@ export class Spawner {
     const id = this.nextId++;
     const worker = this.ensure();
     return new Promise<ThreadChild>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { group: req.detached === true && process.platform !== 'win32', resolve, reject });
       this.holdOpen();
       worker.postMessage({ t: 'spawn', id, ...req } satisfies ToSpawner);
     });
@@ -143,7 +156,7 @@ export class Spawner {
       this.waiting.delete(m.id);
       if (m.t === 'failed') wait?.reject(spawnError(m.error));
       else {
-        const child = new Child(m.pid, m.id, (x) => w.postMessage(x));
+        const child = new Child(m.pid, wait?.group ?? false, m.id, (x) => w.postMessage(x));
         this.children.set(m.id, child);
         wait?.resolve(child);
       }
@@ -163,7 +176,10 @@ export class Spawner {
     }
   }
 
-  /** The thread is gone (a crash, or terminated): its children can no longer be heard, so they go too. */
+  /**
+   * The thread is gone (a crash, or terminated): its children can no longer be heard, so they go
+   * too. Each stays a zombie until the process ends: only the lost thread could have reaped it.
+   */
   private lost(w: Worker, why: string): void {
     if (this.worker !== w) return;
     this.worker = undefined;
@@ -172,7 +188,7 @@ export class Spawner {
     this.waiting.clear();
     for (const child of this.children.values()) {
       try {
-        process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGKILL');
+        process.kill(child.group ? -child.pid : child.pid, 'SIGKILL');
       } catch {
         /* already gone */
       }

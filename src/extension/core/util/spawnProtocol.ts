@@ -18,7 +18,9 @@ export type ToSpawner =
   | ({ t: 'spawn'; id: number } & SpawnRequest)
   /** The owner has taken `bytes` of stream `n`'s output. */
   | { t: 'took'; id: number; n: 1 | 2; bytes: number }
-  | { t: 'kill'; id: number; signal: NodeJS.Signals };
+  | { t: 'kill'; id: number; signal: NodeJS.Signals }
+  /** The owner destroyed its stream `n`: close it here too. */
+  | { t: 'drop'; id: number; n: 1 | 2 };
 
 export interface SpawnFailure {
   message: string;

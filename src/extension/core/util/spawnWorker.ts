@@ -23,11 +23,11 @@ const live = new Map<number, Live>();
 function forward(id: number, entry: Live, n: 1 | 2, stream: Readable): void {
   stream.on('data', (c: Buffer) => {
     // A chunk that is the whole of its memory moves without a copy; a slice of a pool is copied.
-    const size = c.byteLength; // read first: a moved buffer reads as empty here afterwards
-    const own = c.byteOffset === 0 && size === c.buffer.byteLength;
-    const chunk = own ? new Uint8Array(c.buffer, 0, size) : new Uint8Array(c);
+    // Always a copy of our own to move: a read buffer may share memory that cannot be moved
+    // (a pool), and a failed postMessage would end the thread and every child with it.
+    const chunk = new Uint8Array(c);
+    entry.owed[n] += c.byteLength; // before the move: a moved chunk reads as empty here
     send({ t: 'data', id, n, chunk }, [chunk.buffer as ArrayBuffer]);
-    entry.owed[n] += size;
     if (entry.owed[n] >= SPAWN_WINDOW) stream.pause();
   });
 }
@@ -76,15 +76,27 @@ function describe(e: unknown): { message: string; code?: string; errno?: number;
   return { message: x?.message ?? String(e), code: x?.code, errno: x?.errno, syscall: x?.syscall, path: x?.path };
 }
 
-port.on('message', (m: ToSpawner) => {
+function receive(m: ToSpawner): void {
   if (m.t === 'spawn') return start(m);
   const entry = live.get(m.id);
   if (!entry) return;
+  const stream = m.t === 'kill' ? undefined : m.n === 1 ? entry.child.stdout! : entry.child.stderr!;
   if (m.t === 'took') {
     entry.owed[m.n] -= m.bytes;
-    const stream = m.n === 1 ? entry.child.stdout! : entry.child.stderr!;
-    if (entry.owed[m.n] < SPAWN_WINDOW && stream.isPaused()) stream.resume();
-  } else if (m.t === 'kill') {
+    if (entry.owed[m.n] < SPAWN_WINDOW && stream!.isPaused()) stream!.resume();
+  } else if (m.t === 'drop') {
+    // The owner closed its end: so do we, and the child gets EPIPE as with a pipe of its own.
+    stream!.destroy();
+  } else {
     entry.child.kill(m.signal);
+  }
+}
+
+port.on('message', (m: ToSpawner) => {
+  try {
+    receive(m);
+  } catch (e) {
+    // One bad request (an unknown signal name) must not end the thread and every child with it.
+    if (m.t !== 'spawn') send({ t: 'error', id: m.id, message: (e as Error).message });
   }
 });
