@@ -1,7 +1,7 @@
 // Starts child processes from one shared worker thread (spawnWorker.ts) instead of the caller's.
 // Why: on Linux, spawn() forks, and the fork copies the page tables of the whole process while
 // the calling thread waits. `npm run bench spawn` (2026-12-02, a process of 1.08 GB): starting a
-// program from the main thread held its event loop 37-44 ms; from this thread, 17-20 ms, the
+// program from the main thread held its event loop 37-46 ms; from this thread, 17-20 ms, the
 // main thread's own CPU 1.2 ms (it waits only when it writes to memory the fork is copying).
 // At 60 MB neither costs more than 3 ms. The extension host is a large process whose thread is
 // every extension's. The returned child looks enough like a ChildProcess for our callers (pid,
