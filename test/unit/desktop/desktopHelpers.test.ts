@@ -61,7 +61,9 @@ describe('agent desktop helpers (real processes)', function () {
   }
 
   it('notify-send gets the masked text after --, and a failing one is logged once', async () => {
-    program('notify-send', 'for a in "$@"; do printf "%s\\n" "$a"; done > "$BS_TEST_RECORD"');
+    // Recorded whole, then renamed into place: the test polls for the file, and a half-written one
+    // (the first lines only) failed a CI run.
+    program('notify-send', 'for a in "$@"; do printf "%s\\n" "$a"; done > "$BS_TEST_RECORD.part" && mv "$BS_TEST_RECORD.part" "$BS_TEST_RECORD"');
     const logger = recordingLogger();
     const n = systemNotifier({ platform: 'linux', logger });
     n.notify('Backup Scheduler: Backup of db failed', 'pg_dump exited 1: PGPASSWORD=hunter2 psql\nline two');
@@ -92,7 +94,7 @@ describe('agent desktop helpers (real processes)', function () {
 
   it('the sleep block runs while held, ends with its process group on release, and ends by itself when the agent dies', async () => {
     // Like systemd-inhibit: take the block (here: record the options), run the command after them.
-    program('systemd-inhibit', 'echo "$@" > "$BS_TEST_RECORD"\nwhile [ $# -gt 0 ]; do case "$1" in --*) shift;; *) break;; esac; done\n"$@"');
+    program('systemd-inhibit', 'echo "$@" > "$BS_TEST_RECORD.part" && mv "$BS_TEST_RECORD.part" "$BS_TEST_RECORD"\nwhile [ $# -gt 0 ]; do case "$1" in --*) shift;; *) break;; esac; done\n"$@"');
     const agent = spawn('sleep', ['300'], { stdio: 'ignore' });
     try {
       const logger = recordingLogger();
