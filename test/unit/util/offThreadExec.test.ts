@@ -42,6 +42,19 @@ describe('execOffThread (real processes)', function () {
     }
   });
 
+  it('a stop still ends the call when something that left the group keeps the output open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bs-exec-'));
+    const pidFile = join(dir, 'pid');
+    try {
+      // setsid: a new session, out of reach of the group kill, holding stdout for 30 s.
+      const call = execOffThread('/bin/sh', ['-c', `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 30' & wait`], { env, timeoutMs: 300, maxBytes: 1000 });
+      await assert.rejects(call, /was stopped: it did not finish within 300 ms/);
+    } finally {
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a program that ends before its time limit is not called stopped', async () => {
     const r = await execOffThread('/bin/sh', ['-c', 'echo quick'], { env, timeoutMs: 5000, maxBytes: 1000 });
     assert.equal(r.stdout, 'quick\n');

@@ -18,15 +18,6 @@ function collect(child: ThreadChild): Promise<{ out: string; err: string; code: 
   return new Promise((done) => child.once('close', (code, signal) => done({ out, err, code, signal })));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether `pid` runs (a zombie has ended). */
 function running(pid: number): boolean {
   try {
@@ -99,7 +90,7 @@ describe('offThreadSpawn (real processes from the spawner thread)', function () 
     await sleep(700);
     // head writes 32 MB to a pipe in a few ms when nothing holds it back.
     assert.equal(child.exitCode, null, 'the child is held back, not finished');
-    assert.ok(alive(child.pid));
+    assert.ok(running(child.pid));
     const closed = new Promise((r) => child.once('close', r));
     child.stdout.resume();
     child.stderr.resume();

@@ -12,14 +12,14 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  env: Record<string, string>;
+  env: NodeJS.ProcessEnv;
   /** Killed (SIGKILL) after this long; the promise then rejects. */
   timeoutMs: number;
   /** Output beyond this many bytes (stdout and stderr each) kills the program; the promise then rejects. */
   maxBytes: number;
 }
 
-/** After a kill, how long to wait for the pipes to close before giving up on them. */
+/** After a kill, how long the pipes may stay open (held by something that left the group) before we stop reading them. */
 const GIVE_UP_MS = 2000;
 
 /** Resolves with the exit however it ended (check `code`); rejects when it cannot start, times out or says too much. */
@@ -31,16 +31,17 @@ export async function execOffThread(file: string, args: string[], o: ExecOptions
   const err: Buffer[] = [];
   const sizes = [0, 0];
   let why: string | undefined;
-  let giveUp: ((e: Error) => void) | undefined;
-  const gaveUp = new Promise<never>((_, fail) => (giveUp = fail));
-  gaveUp.catch(() => undefined);
   let giveUpTimer: NodeJS.Timeout | undefined;
   const stop = (reason: string) => {
     if (why || child.exitCode !== null || child.signalCode !== null) return;
     why = reason;
     killTree(child, 'SIGKILL');
     child.kill('SIGKILL');
-    giveUpTimer = setTimeout(() => giveUp!(new Error(`${file} was stopped: ${reason}`)), GIVE_UP_MS);
+    // Closing our ends lets 'close' come even then (the spawner closes the pipes).
+    giveUpTimer = setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }, GIVE_UP_MS);
   };
   const take = (into: Buffer[], i: 0 | 1) => (c: Buffer) => {
     sizes[i] += c.length;
@@ -55,7 +56,7 @@ export async function execOffThread(file: string, args: string[], o: ExecOptions
       child.once('error', fail);
       child.once('close', (c, s) => done([c, s]));
     });
-    const [code, signal] = await Promise.race([closed, gaveUp]);
+    const [code, signal] = await closed;
     if (why) throw new Error(`${file} was stopped: ${why}`);
     return { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
   } finally {

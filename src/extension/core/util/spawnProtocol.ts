@@ -7,7 +7,8 @@ export interface SpawnRequest {
   file: string;
   args: string[];
   cwd?: string;
-  env: Record<string, string>;
+  /** As child_process.spawn takes it: unset (undefined) variables are left out. */
+  env: NodeJS.ProcessEnv;
   detached?: boolean;
   windowsVerbatimArguments?: boolean;
   /** A file piped to the child's stdin; without it stdin is closed. */

@@ -22,7 +22,6 @@ const live = new Map<number, Live>();
 
 function forward(id: number, entry: Live, n: 1 | 2, stream: Readable): void {
   stream.on('data', (c: Buffer) => {
-    // A chunk that is the whole of its memory moves without a copy; a slice of a pool is copied.
     // Always a copy of our own to move: a read buffer may share memory that cannot be moved
     // (a pool), and a failed postMessage would end the thread and every child with it.
     const chunk = new Uint8Array(c);

@@ -72,13 +72,9 @@ export function candidates(setting: string | undefined, env: NodeJS.ProcessEnv =
 }
 
 async function readVersion(path: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const r = await execOffThread(path, ['version'], { env: definedOnly(env), timeoutMs: 15_000, maxBytes: 1 << 20 });
+  const r = await execOffThread(path, ['version'], { env, timeoutMs: 15_000, maxBytes: 1 << 20 });
   if (r.code !== 0) throw new Error(execFailure(r));
   return r.stdout;
-}
-
-function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /**
